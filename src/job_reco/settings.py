@@ -1,0 +1,19 @@
+"""Project settings: hooks and where configuration is looked for."""
+
+from kedro.config import OmegaConfigLoader
+
+from job_reco.hooks import SparkHooks
+
+HOOKS = (SparkHooks(),)
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    "config_patterns": {
+        "spark": ["spark*", "spark*/**"],
+        "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
+    },
+    # An env (local, test, cluster) overrides single keys of base rather than whole blocks.
+    "merge_strategy": {"parameters": "soft", "spark": "soft"},
+}
