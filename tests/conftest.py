@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_LAYERS = (
+    "01_raw", "02_intermediate", "03_primary", "04_feature",
+    "05_model_input", "06_models", "07_model_output", "08_reporting",
+)
 
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -37,3 +44,34 @@ def spark():
     session = build_spark_session(TEST_SPARK_CONF, app_name="job_reco_tests")
     yield session
     session.stop()
+
+
+def _run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the project's Kedro CLI in `project` and return the finished process."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYSPARK_PYTHON": sys.executable}
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_project_run(tmp_path_factory) -> Path:
+    """A copy of the project in which `kedro run --env test` (the tiny network) has finished."""
+    project = tmp_path_factory.mktemp("tiny_project")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
+    shutil.copy(PROJECT_ROOT / ".telemetry", project)
+    shutil.copytree(PROJECT_ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
+    (project / "conf" / "local").mkdir()
+    shutil.copytree(PROJECT_ROOT / "notebooks", project / "notebooks")
+    for layer in DATA_LAYERS:
+        (project / "data" / layer).mkdir(parents=True)
+    result = _run_kedro(project, "run", "--env", "test")
+    (project / "kedro_run.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        pytest.fail(f"kedro run --env test failed ({result.returncode}):\n{(result.stdout + result.stderr)[-6000:]}")
+    return project

@@ -16,7 +16,9 @@ def build_spark_session(spark_conf: dict[str, object], app_name: str = "job_reco
     # packages; Spark otherwise starts whatever `python3` is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    conf = SparkConf().setAll((str(key), str(value)) for key, value in spark_conf.items())
+    # An env may unset a base key with `null` (e.g. the loopback driver host on a cluster).
+    settings = [(str(key), str(value)) for key, value in spark_conf.items() if value is not None]
+    conf = SparkConf().setAll(settings)
     builder = SparkSession.builder.appName(app_name).config(conf=conf)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("WARN")
