@@ -74,3 +74,31 @@ LABELED_IMPRESSIONS_COLUMNS = (
 SCORED_IMPRESSIONS_COLUMNS = (
     SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, SPLIT, *(score_column(r) for r in RANKERS),
 )
+
+# embeddings
+IS_ZERO_VECTOR = "is_zero_vector"
+DOC_TYPE_RESUME = "resume"
+DOC_TYPE_JOB = "job"
+
+# data_generation (truth tables under data/01_raw/_truth/)
+SECONDARY_OCCUPATION_CODE = "secondary_occupation_code"
+CITY = "city"
+ATTRACTIVENESS = "attractiveness"
+TRUTH_IMPRESSIONS_COLUMNS = (
+    SEARCH_ID, JOB_ID, POSITION, MATCH_GRADE, EXAMINATION, ATTRACTIVENESS, CLICK_PROBABILITY,
+)
+TRUTH_SEEKERS_COLUMNS = (SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY)
+TRUTH_JOBS_COLUMNS = (JOB_ID, OCCUPATION_CODE, CITY)
+
+# modeling
+FEATURES = "features"
+SUBSET = "subset"
+VALIDATION = "validation"
+RESUME_VECTOR = "resume_vector"
+JOB_VECTOR = "job_vector"
+RESUME_VECTOR_MISSING = "resume_vector_missing"
+JOB_VECTOR_MISSING = "job_vector_missing"
+JOB_IMPRESSIONS = "impressions"
+JOB_CLICKS = "clicks"
+CTR_SMOOTHED = "ctr_smoothed"
+JOB_POPULARITY_COLUMNS = (JOB_ID, JOB_IMPRESSIONS, JOB_CLICKS, CTR_SMOOTHED)
