@@ -65,6 +65,8 @@ def tiny_project_run(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("tiny_project")
     shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
     shutil.copy(PROJECT_ROOT / ".telemetry", project)
+    # Kedro insists on the project's source folder being there, even with the package installed.
+    shutil.copytree(PROJECT_ROOT / "src", project / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     shutil.copytree(PROJECT_ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
     (project / "conf" / "local").mkdir()
     shutil.copytree(PROJECT_ROOT / "notebooks", project / "notebooks")

@@ -1,0 +1,313 @@
+"""Reporting nodes: ranking metrics of every ranker on the test split, in three views.
+
+1. naive: the original design's metrics, logged clicks as relevance;
+2. debiased: clicks weighted by the inverse of their position's examination propensity (IPS);
+3. truth: on generated data only, against the true match grade of `data/01_raw/_truth/`.
+
+The metric arithmetic lives in `job_reco.metrics` (pure numpy, vectorized over groups); these nodes
+pick the test split, call it once per ranker and shape the results into `metrics.json` as the data
+contract defines it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from job_reco import metrics
+from job_reco.columns import (
+    CLUSTER,
+    EXAMINATION,
+    JOB_ID,
+    LABEL,
+    MATCH_GRADE,
+    POSITION,
+    RESUME_ID,
+    SCORED_IMPRESSIONS_COLUMNS,
+    SEARCH_ID,
+    SPLIT,
+    TEST,
+    score_column,
+)
+
+logger = logging.getLogger(__name__)
+
+# metrics.json lists the rankers in this order (the data contract's example); search is the baseline.
+BASELINE = "search"
+REPORT_RANKERS = ("search", "ensemble", "cosine", "popularity", "random")
+ORACLE = "oracle"
+SCORED_IMPRESSIONS_PATH = "data/07_model_output/scored_impressions.parquet"
+TRUTH_IMPRESSIONS_PATH = "data/01_raw/_truth/"
+N_JOBS = "n_jobs"
+N_CLICKS = "n_clicks"
+IPS_WEIGHT = "ips_weight"
+IPS_RR = "ips_rr"
+
+
+def group_column(ranker: str, metric: str) -> str:
+    """Column of `group_metrics` holding one ranker's per-group metric, e.g. `ensemble/mrr`."""
+    return f"{ranker}/{metric}"
+
+
+def _require_columns(frame: pd.DataFrame, required: Sequence[str], table: str, path: str) -> None:
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{table} is missing columns {missing}; expected {list(required)}, got {list(frame.columns)} ({path})"
+        )
+
+
+def select_test_impressions(scored_impressions: pd.DataFrame) -> pd.DataFrame:
+    """Keep the test split of the scored impressions, checking the data contract's columns."""
+    _require_columns(scored_impressions, SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
+    test = scored_impressions.loc[scored_impressions[SPLIT] == TEST, list(SCORED_IMPRESSIONS_COLUMNS)]
+    if test.empty:
+        raise ValueError(
+            f"scored_impressions has no row with {SPLIT} == {TEST!r} ({SCORED_IMPRESSIONS_PATH}); "
+            f"splits present: {sorted(scored_impressions[SPLIT].dropna().unique().tolist())}"
+        )
+    clicks = test.groupby([SEARCH_ID, RESUME_ID], sort=False)[LABEL].max()
+    if (clicks <= 0).any():
+        logger.warning(
+            "%d of %d test query groups have no click: they score 0 for MRR, precision and nDCG.",
+            int((clicks <= 0).sum()), len(clicks),
+        )
+    logger.info("Evaluating %d test impressions in %d query groups.", len(test), len(clicks))
+    return test.reset_index(drop=True)
+
+
+def compute_group_metrics(
+    test_impressions: pd.DataFrame,
+    propensity: Mapping[str, float],
+    ips_clip: float,
+    ks: list[int],
+    ndcg_k: int,
+    lift_precision_k: int,
+) -> pd.DataFrame:
+    """One row per query group: each ranker's reciprocal rank, precision@k, nDCG, AUC and IPS sums."""
+    columns: dict[str, np.ndarray] = {}
+    keys = None
+    codes = metrics.group_codes(test_impressions)
+    for ranker in REPORT_RANKERS:
+        ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
+        numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
+        if keys is None:
+            keys = ranked.keys
+            columns |= {N_JOBS: ranked.size, N_CLICKS: metrics.click_counts(ranked), IPS_WEIGHT: denominator}
+        columns[group_column(ranker, "mrr")] = metrics.reciprocal_ranks(ranked)
+        for k in sorted({*ks, lift_precision_k}):
+            columns[group_column(ranker, f"precision@{k}")] = metrics.precision_at_k_per_group(ranked, k)
+        columns[group_column(ranker, f"ndcg@{ndcg_k}")] = metrics.ndcg_at_k_per_group(ranked, ranked.label, ndcg_k)
+        columns[group_column(ranker, "auc")] = metrics.auc_per_group(ranked)
+        columns[group_column(ranker, IPS_RR)] = numerator
+    return pd.concat([keys, pd.DataFrame(columns)], axis=1)
+
+
+def _ips_mrr(group_metrics: pd.DataFrame, ranker: str) -> float:
+    weight = group_metrics[IPS_WEIGHT].sum()
+    return float(group_metrics[group_column(ranker, IPS_RR)].sum() / weight) if weight > 0 else math.nan
+
+
+def summarise_ranker_metrics(group_metrics: pd.DataFrame, ks: list[int], ndcg_k: int) -> dict[str, dict[str, float]]:
+    """Mean of each per-group metric over the groups, per ranker (AUC over groups with both classes)."""
+    summary = {}
+    for ranker in REPORT_RANKERS:
+        values = {"mrr": group_metrics[group_column(ranker, "mrr")].mean()}
+        values |= {f"precision@{k}": group_metrics[group_column(ranker, f"precision@{k}")].mean() for k in ks}
+        values[f"ndcg@{ndcg_k}"] = group_metrics[group_column(ranker, f"ndcg@{ndcg_k}")].mean()
+        values["auc"] = group_metrics[group_column(ranker, "auc")].mean()  # pandas skips NaN: one-class groups
+        values["ips_mrr"] = _ips_mrr(group_metrics, ranker)
+        summary[ranker] = {name: float(value) for name, value in values.items()}
+    return summary
+
+
+def bootstrap_lifts(
+    group_metrics: pd.DataFrame, lift_precision_k: int, bootstrap_reps: int, seed: int
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Relative lifts with seeded 95% bootstrap intervals: every ranker over search, the ensemble over every ranker.
+
+    MRR is a mean over groups and IPS-MRR a sum over groups divided by a denominator common to all
+    rankers, so both lifts are ratios of per-group sums; one set of resamples serves every pair.
+    """
+    columns = {(ranker, name): group_metrics[group_column(ranker, column)].to_numpy(dtype=float)
+               for ranker in REPORT_RANKERS for name, column in (("mrr", "mrr"), ("ips_mrr", IPS_RR))}
+    keys = list(columns)
+    sums = metrics.bootstrap_sums(np.column_stack([columns[key] for key in keys]), reps=bootstrap_reps, seed=seed)
+    replicated = {key: sums[:, index] for index, key in enumerate(keys)}
+
+    def lift(ranker: str, baseline: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name in ("mrr", "ips_mrr"):
+            result[name] = metrics.relative_lift(columns[ranker, name].sum(), columns[baseline, name].sum())
+            result[f"{name}_ci95"] = list(metrics.lift_interval(replicated[ranker, name], replicated[baseline, name]))
+        return result
+
+    precision = f"precision@{lift_precision_k}"
+    vs_search = {}
+    for ranker in REPORT_RANKERS:
+        if ranker == BASELINE:
+            continue
+        values = lift(ranker, BASELINE)
+        vs_search[ranker] = {
+            "mrr": values["mrr"],
+            precision: metrics.relative_lift(
+                group_metrics[group_column(ranker, precision)].mean(),
+                group_metrics[group_column(BASELINE, precision)].mean(),
+            ),
+            "ips_mrr": values["ips_mrr"],
+            "mrr_ci95": values["mrr_ci95"],
+            "ips_mrr_ci95": values["ips_mrr_ci95"],
+        }
+    ensemble = {baseline: lift("ensemble", baseline) for baseline in REPORT_RANKERS if baseline != "ensemble"}
+    return vs_search, ensemble
+
+
+def compute_percentile_metrics(
+    test_impressions: pd.DataFrame, percentiles: list[int]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Precision and MRR over the top p% of each group's jobs, p in `percentiles`, per ranker."""
+    by_percentile = {}
+    codes = metrics.group_codes(test_impressions)
+    for ranker in REPORT_RANKERS:
+        ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
+        by_percentile[ranker] = {
+            str(p): {
+                "precision": float(metrics.precision_at_percentile_per_group(ranked, p).mean()),
+                "mrr": float(metrics.reciprocal_rank_at_percentile_per_group(ranked, p).mean()),
+            }
+            for p in percentiles
+        }
+    return by_percentile
+
+
+def _attach_match_grade(test_impressions: pd.DataFrame, truth_impressions: pd.DataFrame) -> pd.DataFrame:
+    """The test impressions with the true match grade of each (search_id, job_id)."""
+    _require_columns(truth_impressions, [SEARCH_ID, JOB_ID, MATCH_GRADE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
+    # Exact repeats of an impression share its grade; a key with two different grades is an error.
+    truth = truth_impressions[[SEARCH_ID, JOB_ID, MATCH_GRADE]].drop_duplicates()
+    conflicting = int(truth.duplicated([SEARCH_ID, JOB_ID]).sum())
+    if conflicting:
+        raise ValueError(
+            f"truth_impressions gives {conflicting} ({SEARCH_ID}, {JOB_ID}) keys more than one "
+            f"{MATCH_GRADE} ({TRUTH_IMPRESSIONS_PATH})"
+        )
+    graded = test_impressions.merge(truth, on=[SEARCH_ID, JOB_ID], how="left", validate="many_to_one")
+    missing = int(graded[MATCH_GRADE].isna().sum())
+    if missing:
+        raise ValueError(
+            f"truth_impressions has no {MATCH_GRADE} for {missing} of {len(graded)} test impressions "
+            f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS_PATH})"
+        )
+    return graded
+
+
+def compute_truth_metrics(
+    test_impressions: pd.DataFrame,
+    truth_impressions: pd.DataFrame | None,
+    propensity: Mapping[str, float],
+    ips_clip: float,
+    ndcg_k: int,
+) -> dict[str, dict[str, float]]:
+    """nDCG against the true match grade per ranker, and the oracle that sorts by it; {} on real logs.
+
+    nDCG is averaged over the groups where some job has a positive true grade (elsewhere every
+    ranking is equally good and nDCG is undefined), so the oracle scores exactly 1.
+    """
+    if truth_impressions is None:
+        logger.info("No truth tables (real logs): the truth view is skipped.")
+        return {}
+    graded = _attach_match_grade(test_impressions, truth_impressions)
+    truth: dict[str, dict[str, float]] = {}
+    codes = metrics.group_codes(graded)
+    for ranker in (ORACLE, *REPORT_RANKERS):
+        ranked = metrics.rank_groups(graded, MATCH_GRADE if ranker == ORACLE else score_column(ranker), codes=codes)
+        grade = ranked.ranked(graded[MATCH_GRADE])
+        relevant = np.bincount(ranked.group, weights=grade, minlength=ranked.n_groups) > 0
+        ndcg = metrics.ndcg_at_k_per_group(ranked, grade, ndcg_k)[relevant]
+        truth[ranker] = {f"ndcg@{ndcg_k}": float(ndcg.mean()) if ndcg.size else math.nan}
+        if ranker == ORACLE:
+            numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
+            truth[ranker]["mrr"] = float(metrics.reciprocal_ranks(ranked).mean())
+            truth[ranker]["ips_mrr"] = float(numerator.sum() / denominator.sum()) if denominator.sum() > 0 else math.nan
+    logger.info("Truth view on %d groups with a positively graded job.", int(relevant.sum()))
+    return truth
+
+
+def compare_examination_curves(
+    propensity: Mapping[str, float], truth_examination: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The learned examination curve per position beside the true one (relative to position 1) if known."""
+    learned = pd.DataFrame(
+        sorted((int(position), float(value)) for position, value in propensity.items()),
+        columns=[POSITION, "learned"],
+    )
+    if truth_examination is None:
+        return learned.assign(true=np.nan)
+    _require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
+    true = truth_examination[[POSITION, EXAMINATION]].astype({POSITION: "int64"}).sort_values(POSITION)
+    true = true.assign(true=true[EXAMINATION] / true[EXAMINATION].iloc[0]).drop(columns=EXAMINATION)
+    return learned.merge(true, on=POSITION, how="outer").sort_values(POSITION).reset_index(drop=True)
+
+
+def compute_cluster_metrics(group_metrics: pd.DataFrame, resume_clusters: Any) -> pd.DataFrame:
+    """MRR and IPS-MRR of every ranker within each resume cluster (-1: resume without a cluster)."""
+    clusters = resume_clusters if isinstance(resume_clusters, pd.DataFrame) else resume_clusters.select(
+        RESUME_ID, CLUSTER
+    ).toPandas()
+    _require_columns(clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
+    merged = group_metrics.merge(clusters[[RESUME_ID, CLUSTER]].drop_duplicates(RESUME_ID), on=RESUME_ID, how="left")
+    unclustered = int(merged[CLUSTER].isna().sum())
+    if unclustered:
+        logger.warning("%d test groups have a resume without a cluster: reported as cluster -1.", unclustered)
+    merged[CLUSTER] = merged[CLUSTER].fillna(-1).astype("int64")
+    sums = merged.groupby(CLUSTER).agg(
+        n_groups=(RESUME_ID, "size"),
+        ips_weight=(IPS_WEIGHT, "sum"),
+        **{f"{ranker}_mrr": (group_column(ranker, "mrr"), "mean") for ranker in REPORT_RANKERS},
+        **{f"{ranker}_ips": (group_column(ranker, IPS_RR), "sum") for ranker in REPORT_RANKERS},
+    )
+    for ranker in REPORT_RANKERS:
+        sums[f"{ranker}_ips_mrr"] = sums.pop(f"{ranker}_ips") / sums[IPS_WEIGHT].where(sums[IPS_WEIGHT] > 0)
+    return sums.drop(columns=IPS_WEIGHT).reset_index()
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities become null (JSON has no NaN); numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def assemble_metrics(
+    group_metrics: pd.DataFrame,
+    ranker_metrics: dict[str, dict[str, float]],
+    lift_vs_search: dict[str, dict[str, Any]],
+    by_percentile: dict[str, dict[str, dict[str, float]]],
+    propensity: Mapping[str, float],
+    ips_clip: float,
+    truth_metrics: dict[str, dict[str, float]],
+) -> dict[str, Any]:
+    """metrics.json as the data contract defines it; no `truth` key on real logs."""
+    result: dict[str, Any] = {
+        "n_groups": len(group_metrics),
+        "rankers": ranker_metrics,
+        "lift_vs_search": lift_vs_search,
+        "by_percentile": by_percentile,
+        "propensity": {str(int(position)): float(value) for position, value in sorted(
+            propensity.items(), key=lambda item: int(item[0]))},
+        "ips_clip": ips_clip,
+    }
+    if truth_metrics:
+        result["truth"] = truth_metrics
+    return _json_safe(result)

@@ -1,0 +1,75 @@
+"""The reporting pipeline: test-split metrics of every ranker, lift over search, charts, report."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Pipeline, node
+
+from job_reco.pipelines.reporting import charts, nodes, report
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Build the reporting pipeline."""
+    return Pipeline(
+        [
+            node(nodes.select_test_impressions, "scored_impressions@pandas", "test_impressions",
+                 name="select_test_impressions"),
+            node(
+                nodes.compute_group_metrics,
+                ["test_impressions", "propensity", "params:reporting.ips_clip", "params:reporting.ks",
+                 "params:reporting.ndcg_k", "params:reporting.lift_precision_k"],
+                "group_metrics",
+                name="compute_group_metrics",
+            ),
+            node(nodes.summarise_ranker_metrics,
+                 ["group_metrics", "params:reporting.ks", "params:reporting.ndcg_k"], "ranker_metrics",
+                 name="summarise_ranker_metrics"),
+            node(
+                nodes.bootstrap_lifts,
+                ["group_metrics", "params:reporting.lift_precision_k", "params:reporting.bootstrap_reps",
+                 "params:reporting.seed"],
+                ["lift_vs_search", "ensemble_comparisons"],
+                name="bootstrap_lifts",
+            ),
+            node(nodes.compute_percentile_metrics, ["test_impressions", "params:reporting.percentiles"],
+                 "by_percentile", name="compute_percentile_metrics"),
+            node(
+                nodes.compute_truth_metrics,
+                ["test_impressions", "truth_impressions", "propensity", "params:reporting.ips_clip",
+                 "params:reporting.ndcg_k"],
+                "truth_metrics",
+                name="compute_truth_metrics",
+            ),
+            node(nodes.compare_examination_curves, ["propensity", "truth_examination"], "examination_curves",
+                 name="compare_examination_curves"),
+            node(nodes.compute_cluster_metrics, ["group_metrics", "resume_clusters"], "cluster_metrics",
+                 name="compute_cluster_metrics"),
+            node(
+                nodes.assemble_metrics,
+                ["group_metrics", "ranker_metrics", "lift_vs_search", "by_percentile", "propensity",
+                 "params:reporting.ips_clip", "truth_metrics"],
+                "metrics",
+                name="assemble_metrics",
+            ),
+            node(charts.plot_precision_by_percentile, "by_percentile",
+                 ["precision_by_percentile_png", "precision_by_percentile_plotly"],
+                 name="plot_precision_by_percentile"),
+            node(charts.plot_mrr_by_percentile, "by_percentile", ["mrr_by_percentile_png", "mrr_by_percentile_plotly"],
+                 name="plot_mrr_by_percentile"),
+            node(charts.plot_metric_views, "metrics", ["metric_views_png", "metric_views_plotly"],
+                 name="plot_metric_views"),
+            node(charts.plot_cluster_mrr, "cluster_metrics", ["cluster_mrr_png", "cluster_mrr_plotly"],
+                 name="plot_cluster_mrr"),
+            node(charts.plot_training_curves, "training_history", ["training_curves_png", "training_curves_plotly"],
+                 name="plot_training_curves"),
+            node(charts.plot_examination_curves, "examination_curves",
+                 ["examination_curves_png", "examination_curves_plotly"], name="plot_examination_curves"),
+            node(
+                report.write_report,
+                ["metrics", "ensemble_comparisons", "cluster_metrics", "examination_curves", "training_history",
+                 "ensemble_selection", "data_quality", "cluster_report", "embedding_report"],
+                "report",
+                name="write_report",
+            ),
+        ],
+        tags=["reporting"],
+    )
