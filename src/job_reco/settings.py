@@ -3,8 +3,9 @@
 from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
+from job_reco.pipelines.data_integration.raw_tables import RawTablesHook
 
-HOOKS = (SparkHooks(),)
+HOOKS = (SparkHooks(), RawTablesHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -1,0 +1,105 @@
+"""data_integration: validate, quarantine, the three joins of the original design, split in time."""
+
+from __future__ import annotations
+
+from kedro.pipeline import Pipeline, node
+
+from job_reco.columns import RAW_TABLES
+from job_reco.pipelines.data_integration.nodes import (
+    check_applications,
+    check_clicks,
+    check_impressions,
+    check_jobs,
+    check_resumes,
+    check_searches,
+    define_query_groups,
+    extract_quarantined_rows,
+    join_clicks_to_applications,
+    restore_impressions,
+    select_valid_documents,
+    split_groups_by_time,
+    summarise_data_quality,
+    validate_raw_tables,
+)
+
+CHECKED = [f"checked_{table}" for table in RAW_TABLES]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Raw logs -> quarantine_<table>, valid_resumes, valid_jobs, labeled_impressions, data_quality."""
+    return Pipeline(
+        [
+            node(
+                validate_raw_tables,
+                [*(f"raw_{table}@spark" for table in RAW_TABLES), "params:data_integration.timestamp_format"],
+                [f"typed_{table}" for table in RAW_TABLES],
+                name="validate_raw_tables",
+            ),
+            node(check_resumes, "typed_resumes", "checked_resumes", name="check_resumes"),
+            node(check_jobs, "typed_jobs", "checked_jobs", name="check_jobs"),
+            node(check_searches, "typed_searches", "checked_searches", name="check_searches"),
+            node(
+                check_impressions,
+                ["typed_impressions", "checked_searches", "checked_jobs"],
+                "checked_impressions",
+                name="check_impressions",
+            ),
+            node(
+                check_clicks, ["typed_clicks", "checked_impressions"], "checked_clicks", name="check_clicks"
+            ),
+            node(
+                check_applications,
+                ["typed_applications", "checked_clicks", "checked_resumes"],
+                "checked_applications",
+                name="check_applications",
+            ),
+            node(
+                extract_quarantined_rows,
+                CHECKED,
+                [f"quarantine_{table}" for table in RAW_TABLES],
+                name="extract_quarantined_rows",
+            ),
+            node(
+                select_valid_documents,
+                ["checked_resumes", "checked_jobs"],
+                ["valid_resumes", "valid_jobs"],
+                name="select_valid_documents",
+            ),
+            node(
+                join_clicks_to_applications,
+                ["checked_applications", "checked_clicks"],
+                "application_pairs",
+                name="join_clicks_to_applications",
+            ),
+            node(
+                define_query_groups,
+                ["application_pairs", "checked_searches"],
+                "query_groups",
+                name="define_query_groups",
+            ),
+            node(
+                split_groups_by_time,
+                ["query_groups", "params:data_integration.test_fraction"],
+                "split_groups",
+                name="split_groups_by_time",
+            ),
+            node(
+                restore_impressions,
+                [
+                    "split_groups",
+                    "checked_impressions",
+                    "checked_clicks",
+                    "application_pairs",
+                    "params:data_integration.output_partitions",
+                ],
+                "labeled_impressions",
+                name="restore_impressions",
+            ),
+            node(
+                summarise_data_quality,
+                [*CHECKED, "labeled_impressions", "params:data_integration.test_fraction"],
+                "data_quality",
+                name="summarise_data_quality",
+            ),
+        ]
+    )
