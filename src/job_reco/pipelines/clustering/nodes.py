@@ -15,6 +15,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from job_reco.validation import require_columns
 from job_reco.columns import CLUSTER, DOC_ID, DOC_TYPE, DOC_TYPE_RESUME, EMBEDDING, IS_ZERO_VECTOR, RESUME_ID, TOKENS
 
 logger = logging.getLogger(__name__)
@@ -25,20 +26,12 @@ TOKEN = "token"
 RESUME_EMBEDDINGS_PATH = "data/04_feature/resume_embeddings.parquet"
 
 
-def _require_columns(df: DataFrame, required: tuple[str, ...], table: str, where: str) -> None:
-    missing = [column for column in required if column not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{table} is missing columns {missing}; expected {list(required)}, got {list(df.columns)} ({where})"
-        )
-
-
 def resume_features(resume_embeddings: DataFrame, normalise: bool) -> DataFrame:
     """resume_id, is_zero_vector and `features` (ML vector, unit length when `normalise`)."""
     from pyspark.ml.feature import Normalizer
     from pyspark.ml.functions import array_to_vector
 
-    _require_columns(resume_embeddings, (RESUME_ID, EMBEDDING), "resume_embeddings", RESUME_EMBEDDINGS_PATH)
+    require_columns(resume_embeddings, (RESUME_ID, EMBEDDING), "resume_embeddings", RESUME_EMBEDDINGS_PATH)
     zero = F.col(IS_ZERO_VECTOR) if IS_ZERO_VECTOR in resume_embeddings.columns else F.lit(False)
     vectors = resume_embeddings.select(
         RESUME_ID, F.coalesce(zero, F.lit(False)).alias(IS_ZERO_VECTOR), array_to_vector(EMBEDDING).alias("_vector")
@@ -130,7 +123,7 @@ def _silhouettes(predictions: DataFrame) -> dict[str, float]:
 def score_clustering(resume_embeddings: DataFrame, resume_clusters: DataFrame, normalise: bool) -> dict[str, Any]:
     """Cluster sizes, zero-vector resumes, and silhouettes (squared Euclidean in the fitted space,
     and cosine) over the resumes that have a vector."""
-    _require_columns(resume_clusters, (RESUME_ID, CLUSTER), "resume_clusters",
+    require_columns(resume_clusters, (RESUME_ID, CLUSTER), "resume_clusters",
                      "data/04_feature/resume_clusters.parquet")
     joined = resume_features(resume_embeddings, normalise).join(resume_clusters, RESUME_ID)
     sizes = {int(row[CLUSTER]): int(row["count"]) for row in joined.groupBy(CLUSTER).count().collect()}
@@ -217,7 +210,7 @@ def find_characteristic_words(
     Spark counts, per cluster and word, the resumes holding it; only (cluster, word) pairs seen in at
     least `min_documents` resumes reach the driver (at most k x vocabulary rows).
     """
-    _require_columns(document_tokens, (DOC_TYPE, DOC_ID, TOKENS), "document_tokens",
+    require_columns(document_tokens, (DOC_TYPE, DOC_ID, TOKENS), "document_tokens",
                      "data/02_intermediate/document_tokens.parquet")
     resumes = document_tokens.filter(F.col(DOC_TYPE) == DOC_TYPE_RESUME).select(
         F.col(DOC_ID).alias(RESUME_ID), F.array_distinct(TOKENS).alias(TOKENS)

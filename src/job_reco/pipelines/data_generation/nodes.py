@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from job_reco.validation import require_columns
 from job_reco.columns import (
     APPLICATION_ID,
     APPLIED_AT,
@@ -84,13 +85,6 @@ _STREAM = {
 
 def _rng(seed: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), _STREAM[stream]])
-
-
-def _require(df: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    """Raise a ValueError naming the table and the columns it lacks."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{table} is missing columns {missing}; expected {list(columns)}, got {list(df.columns)}")
 
 
 def _window(start_date: str, n_months: int) -> tuple[int, int]:
@@ -365,7 +359,7 @@ def first_distinct(candidates: np.ndarray, valid: np.ndarray, n: int) -> tuple[n
 
 def prepare_occupations(onet_occupations: pd.DataFrame) -> pd.DataFrame:
     """Clean the O*NET occupation table: codes, SOC groups, ad titles, query words and sentences."""
-    _require(onet_occupations, list(ONET_COLUMNS), "onet_occupations")
+    require_columns(onet_occupations, list(ONET_COLUMNS), "onet_occupations")
     occ = onet_occupations.rename(columns=ONET_COLUMNS)[list(ONET_COLUMNS.values())].dropna()
     bad = ~occ[OCCUPATION_CODE].str.fullmatch(SOC_CODE)
     if bad.any():
@@ -388,7 +382,7 @@ def attach_esco_skills(
     occupations: pd.DataFrame, esco_skills: pd.DataFrame, skills_per_occupation: int
 ) -> pd.DataFrame:
     """Give each occupation the definitions of its BM25-nearest ESCO skills (query: title + description)."""
-    _require(esco_skills, [ESCO_TEXT], "esco_skills")
+    require_columns(esco_skills, [ESCO_TEXT], "esco_skills")
     sentences = esco_skills[ESCO_TEXT].astype(str).map(voc.esco_skill_sentence)
     usable = sentences.notna().to_numpy()
     out = occupations.copy()
@@ -472,7 +466,7 @@ def _pay_text(low: np.ndarray, high: np.ndarray) -> pd.Series:
 def write_job_ads(job_postings: pd.DataFrame, occupations: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Write each ad's title (occupation title or a variant) and description (sentences of the O*NET
     text, three ESCO skills, company, city, pay, benefits, an equal-opportunity line): raw `jobs`."""
-    _require(job_postings, [JOB_ID, OCCUPATION_CODE, CITY, COMPANY, PAY_LOW, PAY_HIGH, POSTED_AT], "job_postings")
+    require_columns(job_postings, [JOB_ID, OCCUPATION_CODE, CITY, COMPANY, PAY_LOW, PAY_HIGH, POSTED_AT], "job_postings")
     rng = _rng(seed, "ads")
     n = len(job_postings)
     idx = pd.RangeIndex(n)
@@ -503,7 +497,7 @@ def write_job_ads(job_postings: pd.DataFrame, occupations: pd.DataFrame, seed: i
 
 def select_truth_jobs(job_postings: pd.DataFrame) -> pd.DataFrame:
     """The latent side of each job: its occupation and city (`truth_jobs`)."""
-    _require(job_postings, [JOB_ID, OCCUPATION_CODE, CITY], "job_postings")
+    require_columns(job_postings, [JOB_ID, OCCUPATION_CODE, CITY], "job_postings")
     return job_postings[[JOB_ID, OCCUPATION_CODE, CITY]].reset_index(drop=True)
 
 
@@ -566,7 +560,7 @@ def draw_searches(
     seed: int,
 ) -> pd.DataFrame:
     """Draw searches: who (heavy-tailed activity), when (within each seeker's job hunt), what query."""
-    _require(truth_seekers, [SEEKER_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY], "truth_seekers")
+    require_columns(truth_seekers, [SEEKER_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY], "truth_seekers")
     if set(query_mix) != set(voc.QUERY_KINDS):
         raise ValueError(f"data_generation.query_mix needs exactly {list(voc.QUERY_KINDS)}; got {sorted(query_mix)}")
     rng = _rng(seed, "searches")
@@ -672,8 +666,8 @@ def write_resumes(
 ) -> pd.DataFrame:
     """Write one resume per seeker: fake contact details, work history from the O*NET text of their
     occupations, ESCO skills, education and filler; updated before the seeker's first search."""
-    _require(truth_seekers, [SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY], "truth_seekers")
-    _require(searches, [SEEKER_ID, SEARCHED_AT], "searches")
+    require_columns(truth_seekers, [SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY], "truth_seekers")
+    require_columns(searches, [SEEKER_ID, SEARCHED_AT], "searches")
     rng = _rng(seed, "resumes")
     seekers = truth_seekers.reset_index(drop=True)
     occ_index = pd.Index(occupations[OCCUPATION_CODE])
@@ -712,8 +706,8 @@ def rank_jobs_for_searches(
     random start), as a network fills its pages. One BM25 product for all distinct queries; numpy per
     chunk of `chunk_size` searches (the chunking does not change the result).
     """
-    _require(searches, list(RAW_SCHEMAS["searches"]), "searches")
-    _require(jobs, list(RAW_SCHEMAS["jobs"]), "jobs")
+    require_columns(searches, list(RAW_SCHEMAS["searches"]), "searches")
+    require_columns(jobs, list(RAW_SCHEMAS["jobs"]), "jobs")
     rng = _rng(seed, "ranking")
     n_top = int(impressions_per_search)
     posted = _micros(jobs[POSTED_AT])
@@ -771,8 +765,8 @@ def score_impressions(
     seed: int,
 ) -> pd.DataFrame:
     """Latent truth per impression: match grade, examination, attractiveness, click probability."""
-    _require(impressions, [SEARCH_ID, JOB_ID, POSITION], "impressions")
-    _require(truth_jobs, [JOB_ID, OCCUPATION_CODE, CITY], "truth_jobs")
+    require_columns(impressions, [SEARCH_ID, JOB_ID, POSITION], "impressions")
+    require_columns(truth_jobs, [JOB_ID, OCCUPATION_CODE, CITY], "truth_jobs")
     if len(attractiveness_by_grade) != 4:
         raise ValueError(
             f"data_generation.attractiveness_by_grade needs 4 values (grades 0..3); got {attractiveness_by_grade}")
@@ -811,7 +805,7 @@ def build_examination_curve(eta: float, impressions_per_search: int) -> pd.DataF
 
 def simulate_clicks(truth_impressions: pd.DataFrame, searches: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Click each impression with its click probability; clicked seconds to minutes after the search."""
-    _require(truth_impressions, [SEARCH_ID, JOB_ID, POSITION, CLICK_PROBABILITY], "truth_impressions")
+    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, POSITION, CLICK_PROBABILITY], "truth_impressions")
     rng = _rng(seed, "clicks")
     clicked = rng.random(len(truth_impressions)) < truth_impressions[CLICK_PROBABILITY].to_numpy()
     hits = truth_impressions.loc[clicked, [SEARCH_ID, JOB_ID, POSITION]]
@@ -854,7 +848,7 @@ def simulate_applications(
 ) -> pd.DataFrame:
     """Apply after some clicks (more often for better matches) with the seeker's resume; add a share of
     applications that came from elsewhere (click_id null) to a job of the seeker's SOC minor group."""
-    _require(clicks, list(RAW_SCHEMAS["clicks"]), "clicks")
+    require_columns(clicks, list(RAW_SCHEMAS["clicks"]), "clicks")
     if len(apply_probability_by_grade) != 4:
         raise ValueError(f"data_generation.apply_probability_by_grade needs 4 values; got {apply_probability_by_grade}")
     rng = _rng(seed, "applications")

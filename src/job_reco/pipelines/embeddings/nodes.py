@@ -17,6 +17,7 @@ import pyarrow as pa
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from job_reco.validation import require_columns
 from job_reco import text
 from job_reco.columns import (
     DESCRIPTION,
@@ -42,15 +43,6 @@ OCCURRENCES = "occurrences"
 DOCUMENTS = "documents"
 RESUME_COLUMNS = (RESUME_ID, SEEKER_ID, TEXT, UPDATED_AT)
 DOCUMENT_TOKENS_COLUMNS = (DOC_TYPE, DOC_ID, TOKENS)
-
-
-def require_columns(df: DataFrame, required: tuple[str, ...], table: str, where: str) -> None:
-    """Raise a ValueError naming the table, the missing columns and where the table lives."""
-    missing = [column for column in required if column not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{table} is missing columns {missing}; expected {list(required)}, got {list(df.columns)} ({where})"
-        )
 
 
 def scrub_column(column: Column, *, name_header: bool = True) -> Column:

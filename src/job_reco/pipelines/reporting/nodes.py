@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from job_reco.validation import require_columns
 from job_reco import metrics
 from job_reco.columns import (
     CLUSTER,
@@ -54,17 +55,9 @@ def group_column(ranker: str, metric: str) -> str:
     return f"{ranker}/{metric}"
 
 
-def _require_columns(frame: pd.DataFrame, required: Sequence[str], table: str, path: str) -> None:
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{table} is missing columns {missing}; expected {list(required)}, got {list(frame.columns)} ({path})"
-        )
-
-
 def select_test_impressions(scored_impressions: pd.DataFrame) -> pd.DataFrame:
     """Keep the test split of the scored impressions, checking the data contract's columns."""
-    _require_columns(scored_impressions, SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
+    require_columns(scored_impressions, SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
     test = scored_impressions.loc[scored_impressions[SPLIT] == TEST, list(SCORED_IMPRESSIONS_COLUMNS)]
     if test.empty:
         raise ValueError(
@@ -187,7 +180,7 @@ def compute_percentile_metrics(
 
 def _attach_match_grade(test_impressions: pd.DataFrame, truth_impressions: pd.DataFrame) -> pd.DataFrame:
     """The test impressions with the true match grade of each (search_id, job_id)."""
-    _require_columns(truth_impressions, [SEARCH_ID, JOB_ID, MATCH_GRADE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
+    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, MATCH_GRADE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
     # Exact repeats of an impression share its grade; a key with two different grades is an error.
     truth = truth_impressions[[SEARCH_ID, JOB_ID, MATCH_GRADE]].drop_duplicates()
     conflicting = int(truth.duplicated([SEARCH_ID, JOB_ID]).sum())
@@ -248,7 +241,7 @@ def compare_examination_curves(
     )
     if truth_examination is None:
         return learned.assign(true=np.nan)
-    _require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
+    require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
     true = truth_examination[[POSITION, EXAMINATION]].astype({POSITION: "int64"}).sort_values(POSITION)
     true = true.assign(true=true[EXAMINATION] / true[EXAMINATION].iloc[0]).drop(columns=EXAMINATION)
     return learned.merge(true, on=POSITION, how="outer").sort_values(POSITION).reset_index(drop=True)
@@ -259,7 +252,7 @@ def compute_cluster_metrics(group_metrics: pd.DataFrame, resume_clusters: Any) -
     clusters = resume_clusters if isinstance(resume_clusters, pd.DataFrame) else resume_clusters.select(
         RESUME_ID, CLUSTER
     ).toPandas()
-    _require_columns(clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
+    require_columns(clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
     merged = group_metrics.merge(clusters[[RESUME_ID, CLUSTER]].drop_duplicates(RESUME_ID), on=RESUME_ID, how="left")
     unclustered = int(merged[CLUSTER].isna().sum())
     if unclustered:
