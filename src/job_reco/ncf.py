@@ -6,7 +6,9 @@ resume cluster (`applyInPandas`), and scores with `ncf_click_probability`, a num
 
 The network (Talroo / Analytics Zoo, see docs/modeling.md): the concatenated (resume vector, job
 vector) goes through Dense 40 -> 20 -> 10 with ReLU, then Dense 2 and a softmax over
-{no click, click}; every weight and bias drawn from N(0, 0.1).
+{no click, click}; every weight and bias drawn from N(0, 0.1). Optional interaction features
+(`model_features`, NeuMF's GMF signal) are appended to that input: the element-wise product and/or
+the cosine of the two vectors.
 
 Position bias, PAL (Guo, Liu, Tang, Chen & He, "PAL: a position-bias aware learning framework for
 CTR prediction in live recommender systems", RecSys 2019): a logged click needs the job to be seen
@@ -38,6 +40,8 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 POSITION_BIAS_MODES = ("pal", "none")
+# Interaction features `model_features` can append to resume ++ job (modeling.network.interactions).
+INTERACTIONS = ("product", "cosine")
 # Names of the layers that `ncf_weights` and the numpy forward pass rely on.
 LOGITS_LAYER = "logits"
 FINAL_RELU_LAYER = "final_relu"
@@ -70,6 +74,8 @@ class NCFConfig:
         position_bias: "pal" (learn P(seen | position) alongside) or "none" (fit clicks directly).
         max_position: positions above it share the examination factor of `max_position`.
         jit_compile: compile each training step with XLA.
+        interactions: features appended to resume ++ job (`model_features`), a subset of
+            INTERACTIONS in any order, each at most once; () = the original plain concatenation.
     """
 
     hidden_units: tuple[int, ...] = (40, 20, 10)
@@ -86,10 +92,15 @@ class NCFConfig:
     position_bias: str = "pal"
     max_position: int = 50
     jit_compile: bool = False
+    interactions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_units", tuple(int(units) for units in self.hidden_units))
         problems = []
+        try:
+            object.__setattr__(self, "interactions", check_interactions(self.interactions))
+        except ValueError as error:
+            problems.append(str(error))
         if not self.hidden_units or min(self.hidden_units) < 1:
             problems.append(f"hidden_units must be positive widths, got {list(self.hidden_units)}")
         if self.position_bias not in POSITION_BIAS_MODES:
@@ -124,7 +135,62 @@ class NCFConfig:
         """Plain-JSON form."""
         settings = asdict(self)
         settings["hidden_units"] = list(self.hidden_units)
+        settings["interactions"] = list(self.interactions)
         return settings
+
+
+def check_interactions(interactions: Sequence[str] | None) -> tuple[str, ...]:
+    """`interactions` as a tuple; error on a name not in INTERACTIONS or a repeated one."""
+    if isinstance(interactions, str):
+        raise ValueError(f"modeling.network.interactions must be a list, got the string {interactions!r}")
+    found = tuple(str(name) for name in (interactions or ()))
+    unknown = [name for name in found if name not in INTERACTIONS]
+    if unknown or len(set(found)) != len(found):
+        raise ValueError(
+            f"modeling.network.interactions must list some of {list(INTERACTIONS)}, each at most once; got {list(found)}"
+        )
+    return found
+
+
+def feature_width(dimension: int, interactions: Sequence[str] | None) -> int:
+    """Width of `model_features` for vectors of `dimension`: 2d, + d for product, + 1 for cosine."""
+    extra = {"product": int(dimension), "cosine": 1}
+    return 2 * int(dimension) + sum(extra[name] for name in check_interactions(interactions))
+
+
+def model_input_layout(dimension: int, interactions: Sequence[str] | None) -> dict[str, Any]:
+    """What a model's `features` input holds, column ranges [start, end) per block (for training_history)."""
+    blocks, start = [], 0
+    for name, width in [("resume", dimension), ("job", dimension)] + [
+        (name, dimension if name == "product" else 1) for name in check_interactions(interactions)
+    ]:
+        blocks.append({"block": name, "start": start, "end": start + int(width)})
+        start += int(width)
+    return {"interactions": list(check_interactions(interactions)), "width": start, "columns": blocks}
+
+
+def model_features(resume: np.ndarray, job: np.ndarray, interactions: Sequence[str] | None) -> np.ndarray:
+    """The model input: resume ++ job ++ [resume * job] ++ [cosine(resume, job)], float32 (n, width).
+
+    The appended blocks follow the order of `interactions`: "product" the element-wise product (the
+    GMF signal of NeuMF, He et al. 2017), "cosine" one column, 0 where either vector is zero. Used
+    alike for training, validation and scoring, so a saved model always sees the same layout.
+    """
+    resume = np.asarray(resume, dtype=np.float32)
+    job = np.asarray(job, dtype=np.float32)
+    if resume.ndim != 2 or resume.shape != job.shape:
+        raise ValueError(f"resume vectors {resume.shape} and job vectors {job.shape} must be (n, d) alike")
+    blocks = [resume, job]
+    for name in check_interactions(interactions):
+        if name == "product":
+            blocks.append(resume * job)
+        else:
+            left, right = resume.astype(np.float64), job.astype(np.float64)
+            norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
+            dots = np.einsum("ij,ij->i", left, right)
+            cosine = np.where(norms > 0, dots / np.where(norms > 0, norms, 1.0), 0.0)
+            blocks.append(cosine[:, None].astype(np.float32))
+    return np.concatenate(blocks, axis=1).astype(np.float32, copy=False)
 
 
 @dataclass
@@ -352,7 +418,7 @@ def train_ncf(
     and seed give the same weights (seeded initializers, seeded shuffles, deterministic ops).
 
     Args:
-        features: (n, d) float32, the concatenated resume and job vectors.
+        features: (n, w) float32, `model_features` of the resume and job vectors.
         positions: (n,) displayed positions (1-based).
         labels: (n,) 1 = click, 0 = none.
         config: network and training settings.

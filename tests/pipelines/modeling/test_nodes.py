@@ -37,6 +37,9 @@ from job_reco.columns import (
 from job_reco.ncf import (
     NCFConfig,
     build_ncf,
+    feature_width,
+    model_features,
+    model_input_layout,
     ncf_click_probability,
     ncf_weights,
     roc_auc,
@@ -129,6 +132,71 @@ def test_roc_auc_by_hand():
     assert roc_auc(np.array([1, 0, 1, 0]), np.array([0.9, 0.1, 0.4, 0.5])) == pytest.approx(0.75)
     assert roc_auc(np.array([1, 0]), np.array([0.3, 0.3])) == pytest.approx(0.5)
     assert math.isnan(roc_auc(np.array([1, 1]), np.array([0.1, 0.2])))
+
+
+# ---------------------------------------------------------------- interaction features
+
+
+def test_model_features_by_hand():
+    # r = (3, 4), j = (1, 0): product (3, 0), cosine = (3*1 + 4*0) / (5 * 1) = 0.6.
+    # r = (0, 0), j = (1, 2): product (0, 0), cosine 0 (a zero vector has no direction).
+    # r = (1, 1), j = (-2, -2): product (-2, -2), cosine = -4 / (sqrt 2 * sqrt 8) = -1.
+    resume = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 1.0]])
+    job = np.array([[1.0, 0.0], [1.0, 2.0], [-2.0, -2.0]])
+    plain = [[3, 4, 1, 0], [0, 0, 1, 2], [1, 1, -2, -2]]
+    np.testing.assert_allclose(model_features(resume, job, []), plain)
+    np.testing.assert_allclose(
+        model_features(resume, job, ["product"]), [[3, 4, 1, 0, 3, 0], [0, 0, 1, 2, 0, 0], [1, 1, -2, -2, -2, -2]]
+    )
+    both = model_features(resume, job, ["product", "cosine"])
+    assert both.dtype == np.float32
+    np.testing.assert_allclose(
+        both, [[3, 4, 1, 0, 3, 0, 0.6], [0, 0, 1, 2, 0, 0, 0], [1, 1, -2, -2, -2, -2, -1]], atol=1e-6
+    )
+    # The appended blocks follow the listed order.
+    np.testing.assert_allclose(model_features(resume, job, ["cosine", "product"])[:, 4], [0.6, 0, -1], atol=1e-6)
+
+
+def test_feature_width_follows_the_interactions():
+    assert feature_width(50, []) == 100  # the original design: resume ++ job
+    assert feature_width(50, None) == 100
+    assert feature_width(50, ["product"]) == 150
+    assert feature_width(50, ["product", "cosine"]) == 151
+    assert model_features(np.ones((3, 50)), np.ones((3, 50)), []).shape == (3, 100)
+    layout = model_input_layout(2, ["product", "cosine"])
+    assert layout["width"] == 7
+    assert [(b["block"], b["start"], b["end"]) for b in layout["columns"]] == [
+        ("resume", 0, 2), ("job", 2, 4), ("product", 4, 6), ("cosine", 6, 7)
+    ]
+
+
+def test_interactions_reject_unknown_repeated_and_string():
+    with pytest.raises(ValueError, match="interactions"):
+        NCFConfig(interactions=("dot",))
+    with pytest.raises(ValueError, match="interactions"):
+        feature_width(4, ["product", "product"])
+    with pytest.raises(ValueError, match="must be a list"):
+        NCFConfig.from_params({"interactions": "product"}, {}, position_bias="pal", max_position=10)
+    assert NCFConfig.from_params({"interactions": ["product"]}, {}, position_bias="pal", max_position=10).to_dict()[
+        "interactions"
+    ] == ["product"]
+
+
+def test_numpy_forward_equals_keras_predict_with_interactions(tmp_path):
+    import keras
+
+    rng = np.random.default_rng(1)
+    resume, job = rng.normal(size=(64, 6)), rng.normal(size=(64, 6))
+    resume[0] = 0.0  # a zero vector: cosine 0
+    features = model_features(resume, job, ["product", "cosine"])
+    model = build_ncf(feature_width(6, ["product", "cosine"]), seed=4, init_std=0.5)
+    expected = model.predict(features, verbose=0)[:, 1]
+    np.testing.assert_allclose(ncf_click_probability(model.get_weights(), features, final_relu=False), expected, atol=1e-6)
+    # A saved and reloaded model takes the same 19-wide input.
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert loaded.input_shape == (None, 19)
+    np.testing.assert_allclose(loaded.predict(features, verbose=0)[:, 1], expected, atol=1e-6)
 
 
 def test_config_rejects_unknown_and_invalid_parameters():
@@ -507,6 +575,25 @@ def test_score_test_impressions_gives_the_contract_columns_and_baselines(spark, 
     again = nodes.score_test_impressions(*args).toPandas()
     key = [SEARCH_ID, RESUME_ID, JOB_ID]
     pd.testing.assert_frame_equal(scored.sort_values(key, ignore_index=True), again.sort_values(key, ignore_index=True))
+
+
+def test_models_with_interactions_train_and_score_on_the_same_input(network, model_inputs):
+    p = MODELING_PARAMS
+    interacting = {**p["network"], "interactions": ["product", "cosine"]}
+    results, summary = nodes.train_cluster_models(
+        model_inputs, interacting, {**p["training"], "epochs": 1}, "none", 10, 300, 20, 1, 42
+    )
+    assert (results["status"] == nodes.TRAINED).all()
+    assert summary["model_input"]["width"] == 4 + 4 + 4 + 1  # d = 4: resume, job, product, cosine
+    assert summary["config"]["interactions"] == ["product", "cosine"]
+    models = nodes.build_cluster_models(results)
+    assert models["cluster_0"].input_shape == (None, 13)
+    scored = nodes.score_validation_ensembles(model_inputs, models, network["cluster_centres"], 0.1, interacting)
+    frame = scored.toPandas()
+    assert len(frame) > 0 and frame[score_column("average")].between(0, 1).all()
+    # Scoring with other interactions than training is an error, not a silent wrong input.
+    with pytest.raises(ValueError, match="width 13"):
+        nodes.score_validation_ensembles(model_inputs, models, network["cluster_centres"], 0.1, p["network"])
 
 
 def test_score_validation_ensembles_scores_every_mode(network, model_inputs):

@@ -37,7 +37,6 @@ from job_reco.columns import (
     CLUSTER,
     CTR_SMOOTHED,
     EMBEDDING,
-    FEATURES,
     JOB_CLICKS,
     JOB_ID,
     JOB_IMPRESSIONS,
@@ -61,7 +60,11 @@ from job_reco.columns import (
 from job_reco.ncf import (
     NCFConfig,
     build_ncf,
+    check_interactions,
     configure_tensorflow,
+    feature_width,
+    model_features,
+    model_input_layout,
     ncf_click_probability,
     ncf_weights,
     train_ncf,
@@ -263,7 +266,7 @@ def _train_cluster_task(
     max_rows: int,
     min_rows: int,
     threads: int | None,
-    input_dim: int,
+    dimension: int,
 ) -> pd.DataFrame:
     """One Spark task: train the NCF of one cluster on its rows and return one result row."""
     cluster = int(key[-1])
@@ -290,14 +293,19 @@ def _train_cluster_task(
         reason = f"{len(train)} training rows with {result['positives']} clicks (need >= {min_rows} rows and both labels)"
         return pd.DataFrame([{**result, "status": SKIPPED, "reason": reason}])
     configure_tensorflow(threads)  # before TensorFlow does any work in this worker
+    interactions = ncf_config.interactions
+
+    def features(rows: pd.DataFrame) -> np.ndarray:
+        return model_features(_stack(rows[RESUME_VECTOR], dimension), _stack(rows[JOB_VECTOR], dimension), interactions)
+
     trained = train_ncf(
-        _stack(train[FEATURES], input_dim),
+        features(train),
         train[POSITION].to_numpy(),
         train[LABEL].to_numpy(),
         config=ncf_config,
         seed=int(seed) + cluster,
         validation=(
-            (_stack(validation[FEATURES], input_dim), validation[POSITION].to_numpy(), validation[LABEL].to_numpy())
+            (features(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy())
             if len(validation)
             else None
         ),
@@ -375,7 +383,7 @@ def train_cluster_models(
     slots = _partition_slots(model_inputs.sparkSession, len(clusters))
     slot_of = F.create_map(*(F.lit(x) for c, s in zip(clusters, slots, strict=True) for x in (c, s)))
     fraction_of = F.create_map(*(F.lit(x) for c in clusters for x in (c, fraction[c])))
-    input_dim = 2 * len(model_inputs.select(RESUME_VECTOR).first()[0])
+    dimension = len(model_inputs.select(RESUME_VECTOR).first()[0])
     sampled = (
         rows.filter(F.col(CLUSTER).isNotNull())
         .withColumn(_DRAW, _unit_hash(SEARCH_ID, RESUME_ID, JOB_ID, seed=seed))
@@ -390,7 +398,8 @@ def train_cluster_models(
             POSITION,
             LABEL,
             _DRAW,
-            F.concat(F.col(RESUME_VECTOR), F.col(JOB_VECTOR)).alias(FEATURES),
+            RESUME_VECTOR,
+            JOB_VECTOR,
         )
     )
     task = _bind(
@@ -401,7 +410,7 @@ def train_cluster_models(
         max_rows=max_rows_per_cluster,
         min_rows=min_rows_per_cluster,
         threads=tf_threads_per_task,
-        input_dim=input_dim,
+        dimension=dimension,
     )
     results = (
         sampled.repartition(len(clusters), F.col(_SLOT))
@@ -411,6 +420,8 @@ def train_cluster_models(
         .sort_values(CLUSTER, ignore_index=True)
     )
     summary["config"] = config.to_dict()
+    # What every saved model (data/06_models/ncf/*.keras) takes as its `features` input.
+    summary["model_input"] = model_input_layout(dimension, config.interactions)
     summary["seed"] = int(seed)
     summary["max_rows_per_cluster"] = int(max_rows_per_cluster)
     for row in results.itertuples():
@@ -539,13 +550,14 @@ def _score_partitions(
     temperature: float,
     modes: Sequence[str],
     keep: Sequence[str],
+    interactions: Sequence[str],
 ) -> Iterator[pd.DataFrame]:
     """mapInPandas body: every model's click probability per row, combined by each mode, plus cosine."""
     model_clusters = [cluster for cluster, _, _ in models]
     for frame in batches:
         width = centres.shape[1]
         resume, job = _stack(frame[RESUME_VECTOR], width), _stack(frame[JOB_VECTOR], width)
-        features = np.concatenate([resume, job], axis=1)
+        features = model_features(resume, job, interactions)
         probabilities = np.column_stack([ncf_click_probability(w, features, final_relu=relu) for _, w, relu in models])
         distances = centre_distances(resume, centres, normalised=normalised)
         # A resume without a cluster (new since clustering) goes to its nearest centre.
@@ -567,10 +579,20 @@ def _score_with_models(
     soft_temperature: float,
     modes: Sequence[str],
     keep: Sequence[str],
+    network: Mapping[str, Any],
 ) -> DataFrame:
     """Rows scored by the given ensemble modes and cosine, in Spark (weights shipped with the task)."""
     centres, normalised = parse_centres(cluster_centres)
     models = _model_weights(cluster_models)
+    interactions = check_interactions(network.get("interactions"))
+    width = feature_width(centres.shape[1], interactions)
+    wrong = [cluster for cluster, weights, _ in models if weights[0].shape[0] != width]
+    if wrong:
+        raise ValueError(
+            f"cluster_models {wrong} (data/06_models/ncf/) take inputs of width {models[0][1][0].shape[0]} but "
+            f"modeling.network.interactions={list(interactions)} on {centres.shape[1]}-d vectors gives {width}: "
+            "train and score with the same interactions"
+        )
     unknown = [cluster for cluster, _, _ in models if not 0 <= cluster < centres.shape[0]]
     if unknown:
         raise ValueError(f"cluster_models has clusters {unknown} that cluster_centres (k={centres.shape[0]}) lacks")
@@ -586,6 +608,7 @@ def _score_with_models(
         temperature=float(soft_temperature),
         modes=tuple(modes),
         keep=tuple(keep),
+        interactions=interactions,
     )
     return rows.mapInPandas(body, schema)
 
@@ -595,11 +618,17 @@ def score_validation_ensembles(
     cluster_models: Mapping[str, Any],
     cluster_centres: Mapping[str, Any],
     soft_temperature: float,
+    network: Mapping[str, Any] | None = None,
 ) -> DataFrame:
-    """The validation slice scored by every ensemble mode (score_routed, score_soft, score_average)."""
+    """The validation slice scored by every ensemble mode (score_routed, score_soft, score_average).
+
+    `network` (modeling.network) gives the interactions the models were trained with.
+    """
     validation = model_inputs.filter(F.col(SUBSET) == F.lit(VALIDATION))
     keep = (SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL)
-    return _score_with_models(validation, cluster_models, cluster_centres, soft_temperature, ENSEMBLE_MODES, keep)
+    return _score_with_models(
+        validation, cluster_models, cluster_centres, soft_temperature, ENSEMBLE_MODES, keep, network or {}
+    )
 
 
 def _ips_sums(frame: pd.DataFrame, *, propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
@@ -712,17 +741,19 @@ def score_test_impressions(
     job_popularity: DataFrame,
     soft_temperature: float,
     seed: int,
+    network: Mapping[str, Any] | None = None,
 ) -> DataFrame:
     """The test split with score_ensemble (the selected mode) and the baselines: the contract's scored_impressions.
 
     score_search = -position; score_cosine = cosine of the resume and job vectors (0 for a zero
     vector); score_popularity = the job's smoothed train CTR (the prior for a job unseen in train);
-    score_random = a seeded hash of the row's ids, uniform in [0, 1).
+    score_random = a seeded hash of the row's ids, uniform in [0, 1). `network` (modeling.network)
+    gives the interactions the models were trained with.
     """
     mode = ensemble_selection["selected"]
     test = model_inputs.filter(F.col(SUBSET) == F.lit(TEST))
     keep = (SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, SPLIT)
-    scored = _score_with_models(test, cluster_models, cluster_centres, soft_temperature, (mode,), keep)
+    scored = _score_with_models(test, cluster_models, cluster_centres, soft_temperature, (mode,), keep, network or {})
     scored = scored.withColumnRenamed(score_column(mode), score_column("ensemble"))
     impressions, clicks = job_popularity.agg(F.sum(JOB_IMPRESSIONS), F.sum(JOB_CLICKS)).first()
     prior = float(clicks) / float(impressions) if impressions else 0.0

@@ -65,7 +65,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(
                 score_validation_ensembles,
-                ["model_inputs", "cluster_models", "cluster_centres", "params:modeling.soft_temperature"],
+                [
+                    "model_inputs",
+                    "cluster_models",
+                    "cluster_centres",
+                    "params:modeling.soft_temperature",
+                    "params:modeling.network",
+                ],
                 "validation_ensemble_scores",
                 name="score_validation_ensembles",
             ),
@@ -96,6 +102,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "job_popularity",
                     "params:modeling.soft_temperature",
                     "params:modeling.seed",
+                    "params:modeling.network",
                 ],
                 "scored_impressions@spark",
                 name="score_test_impressions",
