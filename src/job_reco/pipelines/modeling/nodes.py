@@ -32,6 +32,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from job_reco.validation import require_columns
 from job_reco import metrics
 from job_reco.columns import (
     CLUSTER,
@@ -118,14 +119,6 @@ TRAINING_RESULT_SCHEMA = T.StructType(
 )
 
 
-def _require(frame: DataFrame | pd.DataFrame, columns: Sequence[str], name: str, path: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{name} is missing columns {missing}; expected {list(columns)}, got {list(frame.columns)} ({path})"
-        )
-
-
 def _bind(function, *, with_key: bool = False, **kwargs):
     """`function` with keyword arguments bound, as a plain function of (data) or (key, data).
 
@@ -157,7 +150,7 @@ def mark_validation_groups(labeled_impressions: DataFrame, validation_fraction: 
     training rows; a group's rows share one searched_at, so no group is split. Test rows are never
     used for training, early stopping or choosing the ensemble.
     """
-    _require(
+    require_columns(
         labeled_impressions,
         [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, SEARCHED_AT, SPLIT],
         "labeled_impressions",
@@ -203,9 +196,9 @@ def assemble_model_inputs(
     A resume or job without a vector gets a zero vector and a `*_vector_missing` flag (counted by
     `train_cluster_models`), so no impression is dropped.
     """
-    _require(resume_embeddings, [RESUME_ID, EMBEDDING], "resume_embeddings", "data/04_feature/resume_embeddings.parquet")
-    _require(job_embeddings, [JOB_ID, EMBEDDING], "job_embeddings", "data/04_feature/job_embeddings.parquet")
-    _require(resume_clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
+    require_columns(resume_embeddings, [RESUME_ID, EMBEDDING], "resume_embeddings", "data/04_feature/resume_embeddings.parquet")
+    require_columns(job_embeddings, [JOB_ID, EMBEDDING], "job_embeddings", "data/04_feature/job_embeddings.parquet")
+    require_columns(resume_clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
     resume_dim = _vector_dimension(resume_embeddings, "resume_embeddings", "data/04_feature/resume_embeddings.parquet")
     job_dim = _vector_dimension(job_embeddings, "job_embeddings", "data/04_feature/job_embeddings.parquet")
     if resume_dim != job_dim:
@@ -718,7 +711,7 @@ def compute_job_popularity(labeled_impressions: DataFrame, popularity_smoothing:
 
     prior = the global click-through rate of the train split; m = popularity_smoothing.
     """
-    _require(labeled_impressions, [JOB_ID, LABEL, SPLIT], "labeled_impressions", "data/03_primary/labeled_impressions.parquet")
+    require_columns(labeled_impressions, [JOB_ID, LABEL, SPLIT], "labeled_impressions", "data/03_primary/labeled_impressions.parquet")
     if popularity_smoothing < 0:
         raise ValueError(f"modeling.popularity_smoothing must be >= 0, got {popularity_smoothing}")
     train = labeled_impressions.filter(F.col(SPLIT) == F.lit(TRAIN))
