@@ -47,7 +47,7 @@ def spark():
     session.stop()
 
 
-def _run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+def run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
     """Run the project's Kedro CLI in `project` and return the finished process."""
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYSPARK_PYTHON": sys.executable}
     return subprocess.run(
@@ -73,7 +73,7 @@ def tiny_project_run(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT / "notebooks", project / "notebooks")
     for layer in DATA_LAYERS:
         (project / "data" / layer).mkdir(parents=True)
-    result = _run_kedro(project, "run", "--env", "test")
+    result = run_kedro(project, "run", "--env", "test")
     (project / "kedro_run.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         pytest.fail(f"kedro run --env test failed ({result.returncode}):\n{(result.stdout + result.stderr)[-6000:]}")
