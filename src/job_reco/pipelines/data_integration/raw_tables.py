@@ -2,8 +2,7 @@
 
 Kedro on its own fails at the first missing file, once the nodes before it have run, with a
 Spark stack trace. This check names every missing table at once, with its dataset and path.
-Register it in settings.py: `HOOKS = (SparkHooks(), RawTablesHook())` (after SparkHooks, which
-builds the SparkSession that the existence check reads with).
+settings.py registers it after SparkHooks, which builds the SparkSession the existence check reads with.
 """
 
 from __future__ import annotations
@@ -43,6 +42,6 @@ class RawTablesHook:
             raise MissingRawTableError(
                 "Raw tables not found: "
                 + "; ".join(missing)
-                + ". Generate them with `kedro run --pipeline data_generation`, or point "
+                + ". Generate them with `kedro run --pipelines data_generation`, or point "
                 "raw_<table>@spark at your logs in conf/<env>/catalog.yml (docs/data-contract.md)."
             )
