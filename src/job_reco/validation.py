@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
+
+
+def source_of(frame: Any, default: str = "") -> str:
+    """Where a Spark DataFrame was read from: its file, or the folder holding its part files.
+
+    The catalog decides where a table lives (`conf/<env>/globals.yml` may move it to S3), so errors
+    name the files actually read; a frame not backed by files (pandas, hand-made) gives `default`.
+    """
+    try:
+        files = frame.inputFiles() if hasattr(frame, "inputFiles") else []
+    except Exception:  # noqa: BLE001 - a frame not backed by files has no path to report
+        files = []
+    if not files:
+        return default
+    if len(files) == 1:
+        return files[0]
+    return os.path.commonprefix(files).rsplit("/", 1)[0] + f"/ ({len(files)} files)"
 
 
 def require_columns(frame: Any, required: Sequence[str], table: str, where: str = "") -> None:
     """Raise a ValueError naming the table, its missing columns, what arrived and where it lives.
 
-    `frame` is a pandas or Spark DataFrame (anything with `.columns`).
+    `frame` is a pandas or Spark DataFrame (anything with `.columns`); `where` is the table's default
+    location, replaced by the files a Spark frame was actually read from.
     """
     missing = [column for column in required if column not in frame.columns]
     if missing:
-        location = f" ({where})" if where else ""
+        location = source_of(frame, where)
+        location = f" ({location})" if location else ""
         raise ValueError(
             f"{table} is missing columns {missing}; expected {list(required)}, got {list(frame.columns)}{location}"
         )

@@ -11,7 +11,6 @@ every raw row ends up in exactly one of them (rows in = rows out + rows quaranti
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
@@ -20,6 +19,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from job_reco.validation import source_of
 from job_reco.columns import (
     APPLICATION_ID,
     APPLIED,
@@ -141,19 +141,6 @@ class RawSchemaError(ValueError):
     """A raw table lacks a contract column or holds one of a type job_reco cannot cast."""
 
 
-def _source_of(df: DataFrame) -> str:
-    """Where a DataFrame was read from: its file, or the folder holding its part files."""
-    try:
-        files = df.inputFiles()
-    except Exception:  # noqa: BLE001 - a frame not backed by files has no path to report
-        files = []
-    if not files:
-        return "not read from files"
-    if len(files) == 1:
-        return files[0]
-    return os.path.commonprefix(files).rsplit("/", 1)[0] + f"/ ({len(files)} files)"
-
-
 def _schema_problems(df: DataFrame, table: str) -> list[str]:
     """Every way a raw table's columns break the contract, as sentences naming table and column."""
     expected = RAW_SCHEMAS[table]
@@ -173,7 +160,7 @@ def _schema_problems(df: DataFrame, table: str) -> list[str]:
     reserved = [c for c in df.columns if c.lower() == REASON or c.startswith(ORIGINAL_PREFIX)]
     if reserved:
         problems.append(f"{table} has columns {reserved} whose names job_reco reserves; rename them")
-    return [f"{problem} ({_source_of(df)})" for problem in problems]
+    return [f"{problem} ({source_of(df, 'not read from files')})" for problem in problems]
 
 
 def _cast_to_contract(df: DataFrame, table: str, timestamp_format: str | None) -> DataFrame:
