@@ -21,6 +21,7 @@ from job_reco.pipelines.data_integration.nodes import (
     summarise_data_quality,
     validate_raw_tables,
 )
+from job_reco.pipelines.data_integration.search_impressions import restore_search_impressions
 
 CHECKED = [f"checked_{table}" for table in RAW_TABLES]
 
@@ -94,6 +95,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 "labeled_impressions",
                 name="restore_impressions",
+            ),
+            node(
+                restore_search_impressions,
+                [
+                    "split_groups",
+                    "checked_searches",
+                    "checked_resumes",
+                    "checked_impressions",
+                    "checked_clicks",
+                    "checked_applications",
+                ],
+                "search_impressions",
+                name="restore_search_impressions",
             ),
             node(
                 summarise_data_quality,
