@@ -1,0 +1,178 @@
+"""Side features of a (resume, job, search) row beyond the document vectors: one pure function each.
+
+Shared by modeling (inside its Spark tasks, on pandas batches) and by anything that scores a new
+resume, so a feature has one definition. Each feature needs some columns of the data contract v2;
+`available_features` says which can be computed from the columns a frame has, so a network that
+does not log them runs with those features off.
+
+| feature | from | definition |
+|---|---|---|
+| log_distance_km | resume and job latitude/longitude | log1p(haversine km); 0 and `distance_missing` = 1 if unknown |
+| remote | jobs.remote | 1 for a remote ad, else 0 |
+| log_years | scrubbed resume text | log1p(years of experience found in the text) |
+| level, level_gap | jobs.level, years | ad level index (entry 0 .. lead 3); index minus the seeker's level by years |
+| log_pay_ratio | jobs.salary_min/max | log(pay midpoint / median midpoint of ads of the same title); 0 and `pay_missing` = 1 if no pay |
+| log_age_days | jobs.posted_at, searches.searched_at | log1p(days the ad had been online when searched) |
+| best_section_cosine | resume section vectors | the largest cosine between the job and any one experience section |
+| log_job_ctr_ratio | the training logs | log of the job's clicks over its examination-weighted impressions, smoothed |
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+EARTH_RADIUS_KM = 6371.0088
+LEVELS = ("entry", "mid", "senior", "lead")
+# Years of experience at which a seeker reaches each level above entry (mid, senior, lead).
+LEVEL_YEARS = (2.0, 5.0, 10.0)
+_YEAR_SPAN = re.compile(
+    r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d|present|now|current|today)\b", re.IGNORECASE
+)
+_YEARS_STATED = re.compile(r"\b(\d{1,2})\+?\s+years?\b", re.IGNORECASE)
+_LEVEL_WORDS = re.compile(r"\b(junior|jr|senior|sr|lead|principal|head|entry[- ]level|mid[- ]level|trainee|intern)\b\.?", re.IGNORECASE)
+
+# Every side feature, in the order the model sees them, with the columns it needs.
+FEATURE_COLUMNS = {
+    "log_distance_km": ("resume_latitude", "resume_longitude", "job_latitude", "job_longitude"),
+    "distance_missing": ("resume_latitude", "resume_longitude", "job_latitude", "job_longitude"),
+    "remote": ("remote",),
+    "log_years": ("years_experience",),
+    "level": ("level",),
+    "level_gap": ("level", "years_experience"),
+    "log_pay_ratio": ("salary_mid", "pay_reference"),
+    "pay_missing": ("salary_mid", "pay_reference"),
+    "log_age_days": ("posted_at", "searched_at"),
+    "best_section_cosine": ("resume_sections", "job_vector"),
+    "log_job_ctr_ratio": ("job_ctr_ratio",),
+}
+
+
+def available_features(columns: Sequence[str], wanted: Sequence[str] | None = None) -> list[str]:
+    """The side features (of `wanted`, default all) whose input columns are all in `columns`, in model order."""
+    have = set(columns)
+    names = list(FEATURE_COLUMNS) if wanted is None else [n for n in FEATURE_COLUMNS if n in set(wanted)]
+    unknown = sorted(set(wanted or ()) - set(FEATURE_COLUMNS))
+    if unknown:
+        raise ValueError(f"unknown side features {unknown}; expected some of {list(FEATURE_COLUMNS)}")
+    return [name for name in names if set(FEATURE_COLUMNS[name]) <= have]
+
+
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (NaN where any is NaN)."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def years_of_experience(texts: pd.Series, *, as_of_year: int) -> np.ndarray:
+    """Years of experience a resume states: the union of its year spans ("2016 - 2020", "2019 - present"),
+    or the largest "N years" it mentions, whichever is larger; 0 if it states neither.
+    """
+    out = np.zeros(len(texts), dtype=np.float64)
+    for index, text in enumerate(texts.fillna("").astype(str)):
+        covered: set[int] = set()
+        for start, end in _YEAR_SPAN.findall(text):
+            last = as_of_year if not end[:1].isdigit() else int(end)
+            covered.update(range(int(start), max(int(start), min(last, as_of_year))))
+        stated = max((int(n) for n in _YEARS_STATED.findall(text)), default=0)
+        out[index] = float(max(len(covered), stated))
+    return out
+
+
+def level_index(levels: pd.Series) -> np.ndarray:
+    """entry 0, mid 1, senior 2, lead 3 (case-insensitive); NaN for anything else or null."""
+    lookup = {name: float(i) for i, name in enumerate(LEVELS)}
+    return levels.astype("string").str.strip().str.lower().map(lookup).astype("float64").to_numpy(na_value=np.nan)
+
+
+def seeker_level(years: np.ndarray) -> np.ndarray:
+    """The level a seeker's years of experience reach (LEVEL_YEARS thresholds), as a level index."""
+    return np.searchsorted(np.asarray(LEVEL_YEARS), np.asarray(years, dtype=np.float64), side="right").astype(np.float64)
+
+
+def title_key(titles: pd.Series) -> pd.Series:
+    """A title without level words and punctuation, lower case: ads of one job family share it."""
+    cleaned = titles.fillna("").astype(str).str.replace(_LEVEL_WORDS, " ", regex=True).str.lower()
+    return cleaned.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
+def salary_midpoint(salary_min: pd.Series, salary_max: pd.Series) -> np.ndarray:
+    """(min + max) / 2 of a yearly pay range; one bound alone if the other is missing; NaN if none."""
+    low = pd.to_numeric(salary_min, errors="coerce").to_numpy(dtype=np.float64)
+    high = pd.to_numeric(salary_max, errors="coerce").to_numpy(dtype=np.float64)
+    return np.where(np.isnan(low), high, np.where(np.isnan(high), low, (low + high) / 2))
+
+
+def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
+    """Days between the ad's posting and the search, at least 0; NaN if either is missing."""
+    delta = pd.to_datetime(searched_at, utc=True) - pd.to_datetime(posted_at, utc=True)
+    days = delta.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan) / 86400.0
+    return np.where(np.isnan(days), np.nan, np.maximum(days, 0.0))
+
+
+def best_section_cosine(sections: pd.Series, job_vectors: np.ndarray) -> np.ndarray:
+    """Per row, the largest cosine between the job vector and any of the resume's section vectors (0 if none)."""
+    out = np.zeros(len(sections), dtype=np.float64)
+    jobs = np.asarray(job_vectors, dtype=np.float64)
+    job_norms = np.linalg.norm(jobs, axis=1)
+    for index, stack in enumerate(sections):
+        if stack is None or len(stack) == 0 or job_norms[index] == 0:
+            continue
+        matrix = np.stack([np.asarray(v, dtype=np.float64) for v in stack])
+        norms = np.linalg.norm(matrix, axis=1)
+        valid = norms > 0
+        if valid.any():
+            out[index] = float((matrix[valid] @ jobs[index] / (norms[valid] * job_norms[index])).max())
+    return out
+
+
+def _zero_if_nan(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), 0.0, values)
+
+
+def side_feature_matrix(frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """The (n, len(names)) float32 matrix of the named side features for the rows of `frame`."""
+    missing = sorted({c for n in names for c in FEATURE_COLUMNS[n]} - set(frame.columns))
+    if missing:
+        raise ValueError(f"side features {list(names)} need columns {missing} that the rows lack")
+    cache: dict[str, np.ndarray] = {}
+
+    def column(name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = _compute(frame, name)
+        return cache[name]
+
+    return np.column_stack([column(n) for n in names] or [np.zeros((len(frame), 0))]).astype(np.float32)
+
+
+def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """One side feature's column (see the module's table)."""
+    number = lambda c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64)  # noqa: E731
+    if name in ("log_distance_km", "distance_missing"):
+        km = haversine_km(number("resume_latitude"), number("resume_longitude"), number("job_latitude"), number("job_longitude"))
+        return np.isnan(km).astype(np.float64) if name == "distance_missing" else _zero_if_nan(np.log1p(km))
+    if name == "remote":
+        return frame["remote"].fillna(False).astype(bool).to_numpy(dtype=np.float64)
+    if name == "log_years":
+        return np.log1p(_zero_if_nan(number("years_experience")))
+    if name in ("level", "level_gap"):
+        level = level_index(frame["level"])
+        if name == "level":
+            return np.where(np.isnan(level), 1.0, level)  # an unknown level counts as mid
+        return _zero_if_nan(level - seeker_level(_zero_if_nan(number("years_experience"))))
+    if name in ("log_pay_ratio", "pay_missing"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.log(number("salary_mid") / number("pay_reference"))
+        ratio = np.where(np.isfinite(ratio), ratio, np.nan)
+        return np.isnan(ratio).astype(np.float64) if name == "pay_missing" else _zero_if_nan(ratio)
+    if name == "log_age_days":
+        return np.log1p(_zero_if_nan(age_days(frame["posted_at"], frame["searched_at"])))
+    if name == "best_section_cosine":
+        return best_section_cosine(frame["resume_sections"], np.stack(frame["job_vector"].to_numpy()))
+    if name == "log_job_ctr_ratio":
+        return _zero_if_nan(np.log(np.maximum(number("job_ctr_ratio"), 1e-6)))
+    raise ValueError(f"unknown side feature {name!r}")

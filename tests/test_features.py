@@ -1,0 +1,98 @@
+"""Side features (job_reco.features) on hand-made rows whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from job_reco.features import (
+    age_days,
+    available_features,
+    best_section_cosine,
+    haversine_km,
+    level_index,
+    salary_midpoint,
+    seeker_level,
+    side_feature_matrix,
+    title_key,
+    years_of_experience,
+)
+
+
+def test_haversine_london_paris_and_zero():
+    km = haversine_km([51.5074, 40.0], [-0.1278, -75.0], [48.8566, 40.0], [2.3522, -75.0])
+    assert km[0] == pytest.approx(343.6, abs=1.0)  # the well-known 344 km
+    assert km[1] == 0.0
+    assert np.isnan(haversine_km([np.nan], [0], [0], [0])[0])
+
+
+def test_years_of_experience_unions_spans_and_reads_stated_years():
+    texts = pd.Series([
+        "Nurse, 2010 - 2014\nSenior nurse 2012 - 2016",  # 2010..2015 covered: 6 years
+        "Driver 2020 - present",                         # as of 2024: 4 years
+        "Over 12 years of experience in sales",           # stated
+        "no dates here",
+        None,
+    ])
+    assert years_of_experience(texts, as_of_year=2024).tolist() == [6.0, 4.0, 12.0, 0.0, 0.0]
+
+
+def test_level_index_and_seeker_level():
+    assert level_index(pd.Series(["Entry", "mid", " SENIOR", "lead", "boss", None])).tolist()[:4] == [0.0, 1.0, 2.0, 3.0]
+    assert np.isnan(level_index(pd.Series(["boss", None]))).all()
+    # thresholds 2, 5, 10 years
+    assert seeker_level(np.array([0, 1.9, 2, 4.9, 5, 9.9, 10, 30])).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_title_key_drops_level_words():
+    keys = title_key(pd.Series(["Senior Registered Nurse", "registered nurse (Jr.)", "Lead  Nurse, Registered", None]))
+    assert keys.tolist() == ["registered nurse", "registered nurse", "nurse registered", ""]
+
+
+def test_salary_midpoint_uses_what_is_there():
+    mid = salary_midpoint(pd.Series([40000, None, 50000, None]), pd.Series([60000, 70000, None, None]))
+    assert mid[:3].tolist() == [50000.0, 70000.0, 50000.0] and np.isnan(mid[3])
+
+
+def test_age_days_is_never_negative():
+    posted = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-10", None]))
+    searched = pd.Series(pd.to_datetime(["2024-01-11 12:00", "2024-01-05 00:00", "2024-01-05 00:00"]))
+    days = age_days(posted, searched)
+    assert days[:2].tolist() == [10.5, 0.0] and np.isnan(days[2])
+
+
+def test_best_section_cosine_takes_the_closest_section():
+    sections = pd.Series([[np.array([1.0, 0.0]), np.array([0.0, 1.0])], [], None, [np.array([0.0, 0.0])]])
+    jobs = np.array([[1.0, 1.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    # row 0: cos with (1,0) and (0,1) are both 1/sqrt(2); the rest have no usable section.
+    assert best_section_cosine(sections, jobs).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 0.0])
+
+
+def test_available_features_follow_the_columns():
+    assert available_features(["posted_at", "searched_at", "remote"]) == ["remote", "log_age_days"]
+    assert available_features(["posted_at"]) == []
+    with pytest.raises(ValueError, match="unknown side features"):
+        available_features(["remote"], ["remote", "shoe_size"])
+
+
+def test_side_feature_matrix_by_hand():
+    frame = pd.DataFrame({
+        "resume_latitude": [51.5074, None], "resume_longitude": [-0.1278, None],
+        "job_latitude": [48.8566, 10.0], "job_longitude": [2.3522, 10.0],
+        "level": ["senior", None], "years_experience": [3.0, 12.0],
+        "salary_mid": [60000.0, None], "pay_reference": [50000.0, 50000.0],
+    })
+    names = ["log_distance_km", "distance_missing", "level", "level_gap", "log_pay_ratio", "pay_missing"]
+    matrix = side_feature_matrix(frame, names)
+    assert matrix.dtype == np.float32 and matrix.shape == (2, 6)
+    assert matrix[0].tolist() == pytest.approx([math.log1p(343.6), 0, 2, 1, math.log(1.2), 0], abs=2e-3)
+    # unknown distance: 0 + flag; unknown level counts as mid; gap 0; no pay: 0 + flag
+    assert matrix[1].tolist() == pytest.approx([0, 1, 1, 0, 0, 1])
+
+
+def test_side_feature_matrix_names_missing_columns():
+    with pytest.raises(ValueError, match="posted_at"):
+        side_feature_matrix(pd.DataFrame({"searched_at": []}), ["log_age_days"])
