@@ -37,6 +37,8 @@ DOC_TYPE = "doc_type"
 
 # Score columns of scored_impressions, one per ranker; higher = ranked earlier.
 RANKERS = ("ensemble", "cosine", "popularity", "search", "random")
+# Added by modeling v2 (data contract v2): the shared ranker and the original per-cluster ensemble.
+V2_RANKERS = ("ranker", "ncf_original")
 SCORE_PREFIX = "score_"
 
 
@@ -76,9 +78,10 @@ EXPERIMENT = "experiment"
 SEARCH_IMPRESSIONS_COLUMNS = (
     SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, EXPERIMENT,
 )
-SCORED_IMPRESSIONS_COLUMNS = (
+V1_SCORED_IMPRESSIONS_COLUMNS = (
     SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, SPLIT, *(score_column(r) for r in RANKERS),
 )
+SCORED_IMPRESSIONS_COLUMNS = (*V1_SCORED_IMPRESSIONS_COLUMNS, *(score_column(r) for r in V2_RANKERS))
 
 # embeddings
 IS_ZERO_VECTOR = "is_zero_vector"

@@ -68,16 +68,19 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def years_of_experience(texts: pd.Series, *, as_of_year: int) -> np.ndarray:
+def years_of_experience(texts: pd.Series, *, as_of_year) -> np.ndarray:
     """Years of experience a resume states: the union of its year spans ("2016 - 2020", "2019 - present"),
     or the largest "N years" it mentions, whichever is larger; 0 if it states neither.
+
+    `as_of_year` (one year, or one per text) ends an open span ("present") and caps every span.
     """
     out = np.zeros(len(texts), dtype=np.float64)
+    years = np.broadcast_to(np.asarray(as_of_year, dtype=np.int64), (len(texts),))
     for index, text in enumerate(texts.fillna("").astype(str)):
         covered: set[int] = set()
         for start, end in _YEAR_SPAN.findall(text):
-            last = as_of_year if not end[:1].isdigit() else int(end)
-            covered.update(range(int(start), max(int(start), min(last, as_of_year))))
+            last = int(years[index]) if not end[:1].isdigit() else int(end)
+            covered.update(range(int(start), max(int(start), min(last, int(years[index])))))
         stated = max((int(n) for n in _YEARS_STATED.findall(text)), default=0)
         out[index] = float(max(len(covered), stated))
     return out

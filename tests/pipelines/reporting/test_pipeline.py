@@ -90,6 +90,7 @@ def _run(truth: bool) -> DataCatalog:
         "cluster_report": {"k": 5, "silhouette": 0.2},
         "embedding_report": {"dimension": 50},
         **{f"params:reporting.{key}": value for key, value in parameters["reporting"].items()},
+        "params:ips_clip": parameters["ips_clip"],
     }
     pipeline = create_pipeline()
     # A None input (no truth) cannot sit in a MemoryDataset: give it a dataset that loads None.

@@ -32,6 +32,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from job_reco.spark_udf import bind as _bind
 from job_reco.validation import require_columns
 from job_reco import metrics
 from job_reco.columns import (
@@ -48,7 +49,7 @@ from job_reco.columns import (
     RESUME_ID,
     RESUME_VECTOR,
     RESUME_VECTOR_MISSING,
-    SCORED_IMPRESSIONS_COLUMNS,
+    V1_SCORED_IMPRESSIONS_COLUMNS,
     SEARCH_ID,
     SEARCHED_AT,
     SPLIT,
@@ -117,24 +118,6 @@ TRAINING_RESULT_SCHEMA = T.StructType(
         T.StructField("position_clicks", T.ArrayType(T.LongType())),
     ]
 )
-
-
-def _bind(function, *, with_key: bool = False, **kwargs):
-    """`function` with keyword arguments bound, as a plain function of (data) or (key, data).
-
-    Spark reads a UDF's arity and type hints; a functools.partial has neither in a form it accepts.
-    """
-    if with_key:
-
-        def bound_with_key(key, data):
-            return function(key, data, **kwargs)
-
-        return bound_with_key
-
-    def bound(data):
-        return function(data, **kwargs)
-
-    return bound
 
 
 def _unit_hash(*columns: str, seed: int) -> Column:
@@ -759,4 +742,4 @@ def score_test_impressions(
     )
     casts = {score_column(r): "double" for r in ("ensemble", "cosine", "popularity", "search", "random")}
     casts.update({POSITION: "int", LABEL: "int"})
-    return with_baselines.select(*(F.col(c).cast(casts[c]).alias(c) if c in casts else F.col(c) for c in SCORED_IMPRESSIONS_COLUMNS))
+    return with_baselines.select(*(F.col(c).cast(casts[c]).alias(c) if c in casts else F.col(c) for c in V1_SCORED_IMPRESSIONS_COLUMNS))

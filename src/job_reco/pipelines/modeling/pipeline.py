@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
+from job_reco.pipelines.modeling.ranker_inputs import (
+    assemble_ranker_inputs,
+    attach_job_ctr,
+    build_job_side_table,
+    build_resume_side_table,
+    compute_job_examination_ctr,
+    mark_training_subsets,
+)
+from job_reco.pipelines.modeling.ranker_scoring import (
+    add_ranker_scores,
+    build_ranker_artifacts,
+    score_ranker_validation,
+    select_architecture,
+)
+from job_reco.pipelines.modeling.ranker_training import fit_click_model, select_propensity, train_ranker_model
 from job_reco.pipelines.modeling.nodes import (
     assemble_model_inputs,
     build_cluster_models,
@@ -60,7 +75,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 estimate_propensity,
                 ["cluster_training_results", "params:modeling.position_bias"],
-                "propensity",
+                "per_cluster_propensity",
                 name="estimate_propensity",
             ),
             node(
@@ -81,7 +96,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "validation_ensemble_scores",
                     "propensity",
                     "params:modeling.ensemble_mode",
-                    "params:modeling.ips_clip",
+                    "params:ips_clip",
                 ],
                 "ensemble_selection",
                 name="select_ensemble_mode",
@@ -104,8 +119,64 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:modeling.seed",
                     "params:modeling.network",
                 ],
-                "scored_impressions@spark",
+                "scored_original",
                 name="score_test_impressions",
             ),
+            *_ranker_nodes(),
         ]
     )
+
+
+def _ranker_nodes() -> list:
+    """modeling v2: training logs of every search, side features, the examination curve, the shared ranker."""
+    return [
+        node(mark_training_subsets, ["search_impressions", "modeling_impressions"], "training_impressions",
+             name="mark_training_subsets"),
+        node(build_job_side_table, ["valid_jobs", "params:modeling.min_ads_per_title"], "job_side_table",
+             name="build_job_side_table"),
+        node(build_resume_side_table, ["valid_resumes", "scrubbed_resumes"], "resume_side_table",
+             name="build_resume_side_table"),
+        node(
+            assemble_ranker_inputs,
+            ["training_impressions", "modeling_impressions", "resume_embeddings", "job_embeddings",
+             "resume_clusters", "job_side_table", "resume_side_table"],
+            "ranker_base_inputs",
+            name="assemble_ranker_inputs",
+        ),
+        node(
+            fit_click_model,
+            ["ranker_base_inputs", "params:modeling.network", "params:modeling.training", "params:modeling.max_position",
+             "params:modeling.side_features", "params:modeling.max_training_rows", "params:modeling.seed"],
+            "click_model",
+            name="fit_click_model",
+        ),
+        node(select_propensity, "click_model", "propensity", name="select_propensity"),
+        node(compute_job_examination_ctr, ["ranker_base_inputs", "propensity", "params:modeling.max_position"],
+             "job_examination_ctr", name="compute_job_examination_ctr"),
+        node(
+            attach_job_ctr,
+            ["ranker_base_inputs", "job_examination_ctr", "propensity", "params:modeling.max_position",
+             "params:modeling.popularity_smoothing"],
+            "ranker_inputs",
+            name="attach_job_ctr",
+        ),
+        node(
+            train_ranker_model,
+            ["ranker_inputs", "propensity", "cluster_centres", "params:modeling.ranker", "params:ips_clip",
+             "params:modeling.side_features", "params:modeling.max_position", "params:modeling.max_training_rows",
+             "params:modeling.seed"],
+            ["ranker_state", "ranker_history"],
+            name="train_ranker_model",
+        ),
+        node(build_ranker_artifacts, "ranker_state", ["ranker_model", "ranker_layout"], name="build_ranker_artifacts"),
+        node(score_ranker_validation, ["ranker_inputs", "ranker_model", "ranker_layout", "propensity", "params:ips_clip"],
+             "ranker_validation", name="score_ranker_validation"),
+        node(select_architecture, ["ensemble_selection", "ranker_validation", "params:modeling.architecture"],
+             "architecture_selection", name="select_architecture"),
+        node(
+            add_ranker_scores,
+            ["scored_original", "ranker_inputs", "ranker_model", "ranker_layout", "architecture_selection"],
+            "scored_impressions@spark",
+            name="add_ranker_scores",
+        ),
+    ]

@@ -30,6 +30,7 @@ from job_reco.columns import (
     POSITION,
     RESUME_ID,
     SCORED_IMPRESSIONS_COLUMNS,
+    V1_SCORED_IMPRESSIONS_COLUMNS,
     SEARCH_ID,
     SPLIT,
     TEST,
@@ -41,6 +42,18 @@ logger = logging.getLogger(__name__)
 # metrics.json lists the rankers in this order (the data contract's example); search is the baseline.
 BASELINE = "search"
 REPORT_RANKERS = ("search", "ensemble", "cosine", "popularity", "random")
+# Rankers of modeling v2, reported when scored_impressions has their columns (it does from v2 on).
+OPTIONAL_RANKERS = ("ranker", "ncf_original")
+
+
+def scored_rankers(columns) -> tuple[str, ...]:
+    """The contract's rankers plus the optional ones whose score column is present."""
+    return (*REPORT_RANKERS, *(r for r in OPTIONAL_RANKERS if score_column(r) in set(columns)))
+
+
+def grouped_rankers(group_metrics: pd.DataFrame) -> tuple[str, ...]:
+    """The rankers that `group_metrics` has columns for."""
+    return tuple(r for r in (*REPORT_RANKERS, *OPTIONAL_RANKERS) if group_column(r, "mrr") in group_metrics.columns)
 ORACLE = "oracle"
 SCORED_IMPRESSIONS_PATH = "data/07_model_output/scored_impressions.parquet"
 TRUTH_IMPRESSIONS_PATH = "data/01_raw/_truth/"
@@ -57,8 +70,9 @@ def group_column(ranker: str, metric: str) -> str:
 
 def select_test_impressions(scored_impressions: pd.DataFrame) -> pd.DataFrame:
     """Keep the test split of the scored impressions, checking the data contract's columns."""
-    require_columns(scored_impressions, SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
-    test = scored_impressions.loc[scored_impressions[SPLIT] == TEST, list(SCORED_IMPRESSIONS_COLUMNS)]
+    require_columns(scored_impressions, V1_SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
+    present = [c for c in SCORED_IMPRESSIONS_COLUMNS if c in scored_impressions.columns]
+    test = scored_impressions.loc[scored_impressions[SPLIT] == TEST, present]
     if test.empty:
         raise ValueError(
             f"scored_impressions has no row with {SPLIT} == {TEST!r} ({SCORED_IMPRESSIONS_PATH}); "
@@ -86,7 +100,7 @@ def compute_group_metrics(
     columns: dict[str, np.ndarray] = {}
     keys = None
     codes = metrics.group_codes(test_impressions)
-    for ranker in REPORT_RANKERS:
+    for ranker in scored_rankers(test_impressions.columns):
         ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
         numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
         if keys is None:
@@ -109,7 +123,7 @@ def _ips_mrr(group_metrics: pd.DataFrame, ranker: str) -> float:
 def summarise_ranker_metrics(group_metrics: pd.DataFrame, ks: list[int], ndcg_k: int) -> dict[str, dict[str, float]]:
     """Mean of each per-group metric over the groups, per ranker (AUC over groups with both classes)."""
     summary = {}
-    for ranker in REPORT_RANKERS:
+    for ranker in grouped_rankers(group_metrics):
         values = {"mrr": group_metrics[group_column(ranker, "mrr")].mean()}
         values |= {f"precision@{k}": group_metrics[group_column(ranker, f"precision@{k}")].mean() for k in ks}
         values[f"ndcg@{ndcg_k}"] = group_metrics[group_column(ranker, f"ndcg@{ndcg_k}")].mean()
@@ -128,7 +142,7 @@ def bootstrap_lifts(
     rankers, so both lifts are ratios of per-group sums; one set of resamples serves every pair.
     """
     columns = {(ranker, name): group_metrics[group_column(ranker, column)].to_numpy(dtype=float)
-               for ranker in REPORT_RANKERS for name, column in (("mrr", "mrr"), ("ips_mrr", IPS_RR))}
+               for ranker in grouped_rankers(group_metrics) for name, column in (("mrr", "mrr"), ("ips_mrr", IPS_RR))}
     keys = list(columns)
     sums = metrics.bootstrap_sums(np.column_stack([columns[key] for key in keys]), reps=bootstrap_reps, seed=seed)
     replicated = {key: sums[:, index] for index, key in enumerate(keys)}
@@ -142,7 +156,7 @@ def bootstrap_lifts(
 
     precision = f"precision@{lift_precision_k}"
     vs_search = {}
-    for ranker in REPORT_RANKERS:
+    for ranker in grouped_rankers(group_metrics):
         if ranker == BASELINE:
             continue
         values = lift(ranker, BASELINE)
@@ -156,7 +170,7 @@ def bootstrap_lifts(
             "mrr_ci95": values["mrr_ci95"],
             "ips_mrr_ci95": values["ips_mrr_ci95"],
         }
-    ensemble = {baseline: lift("ensemble", baseline) for baseline in REPORT_RANKERS if baseline != "ensemble"}
+    ensemble = {baseline: lift("ensemble", baseline) for baseline in grouped_rankers(group_metrics) if baseline != "ensemble"}
     return vs_search, ensemble
 
 
@@ -166,7 +180,7 @@ def compute_percentile_metrics(
     """Precision and MRR over the top p% of each group's jobs, p in `percentiles`, per ranker."""
     by_percentile = {}
     codes = metrics.group_codes(test_impressions)
-    for ranker in REPORT_RANKERS:
+    for ranker in scored_rankers(test_impressions.columns):
         ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
         by_percentile[ranker] = {
             str(p): {
@@ -217,7 +231,7 @@ def compute_truth_metrics(
     graded = _attach_match_grade(test_impressions, truth_impressions)
     truth: dict[str, dict[str, float]] = {}
     codes = metrics.group_codes(graded)
-    for ranker in (ORACLE, *REPORT_RANKERS):
+    for ranker in (ORACLE, *scored_rankers(test_impressions.columns)):
         ranked = metrics.rank_groups(graded, MATCH_GRADE if ranker == ORACLE else score_column(ranker), codes=codes)
         grade = ranked.ranked(graded[MATCH_GRADE])
         relevant = np.bincount(ranked.group, weights=grade, minlength=ranked.n_groups) > 0
@@ -258,13 +272,14 @@ def compute_cluster_metrics(group_metrics: pd.DataFrame, resume_clusters: Any) -
     if unclustered:
         logger.warning("%d test groups have a resume without a cluster: reported as cluster -1.", unclustered)
     merged[CLUSTER] = merged[CLUSTER].fillna(-1).astype("int64")
+    rankers = grouped_rankers(group_metrics)
     sums = merged.groupby(CLUSTER).agg(
         n_groups=(RESUME_ID, "size"),
         ips_weight=(IPS_WEIGHT, "sum"),
-        **{f"{ranker}_mrr": (group_column(ranker, "mrr"), "mean") for ranker in REPORT_RANKERS},
-        **{f"{ranker}_ips": (group_column(ranker, IPS_RR), "sum") for ranker in REPORT_RANKERS},
+        **{f"{ranker}_mrr": (group_column(ranker, "mrr"), "mean") for ranker in rankers},
+        **{f"{ranker}_ips": (group_column(ranker, IPS_RR), "sum") for ranker in rankers},
     )
-    for ranker in REPORT_RANKERS:
+    for ranker in rankers:
         sums[f"{ranker}_ips_mrr"] = sums.pop(f"{ranker}_ips") / sums[IPS_WEIGHT].where(sums[IPS_WEIGHT] > 0)
     return sums.drop(columns=IPS_WEIGHT).reset_index()
 

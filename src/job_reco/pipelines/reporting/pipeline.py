@@ -15,7 +15,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  name="select_test_impressions"),
             node(
                 nodes.compute_group_metrics,
-                ["test_impressions", "propensity", "params:reporting.ips_clip", "params:reporting.ks",
+                ["test_impressions", "propensity", "params:ips_clip", "params:reporting.ks",
                  "params:reporting.ndcg_k", "params:reporting.lift_precision_k"],
                 "group_metrics",
                 name="compute_group_metrics",
@@ -34,7 +34,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  "by_percentile", name="compute_percentile_metrics"),
             node(
                 nodes.compute_truth_metrics,
-                ["test_impressions", "truth_impressions", "propensity", "params:reporting.ips_clip",
+                ["test_impressions", "truth_impressions", "propensity", "params:ips_clip",
                  "params:reporting.ndcg_k"],
                 "truth_metrics",
                 name="compute_truth_metrics",
@@ -46,7 +46,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 nodes.assemble_metrics,
                 ["group_metrics", "ranker_metrics", "lift_vs_search", "by_percentile", "propensity",
-                 "params:reporting.ips_clip", "truth_metrics"],
+                 "params:ips_clip", "truth_metrics"],
                 "metrics",
                 name="assemble_metrics",
             ),

@@ -1,0 +1,189 @@
+"""Spark side of the v2 ranker's inputs: training subsets, per-job and per-resume side columns, the row table.
+
+The side features themselves are defined once, in `job_reco.features` (pure pandas/numpy); here
+Spark prepares the columns they read (joins, a median per title, years read from the scrubbed
+resume text) and the pandas functions run inside `mapInPandas`, so each rule has one home.
+Every v2 column is optional: what a network does not log is left out and logged once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from job_reco.columns import (
+    CLUSTER,
+    EMBEDDING,
+    JOB_ID,
+    LABEL,
+    POSITION,
+    POSTED_AT,
+    RESUME_ID,
+    SEARCH_ID,
+    SEARCHED_AT,
+    SPLIT,
+    SUBSET,
+    TEST,
+    TEXT,
+    TITLE,
+    TRAIN,
+    UPDATED_AT,
+    VALIDATION,
+)
+from job_reco.features import salary_midpoint, title_key, years_of_experience
+from job_reco.metrics import propensity_of_positions
+from job_reco.spark_udf import bind as _bind
+
+logger = logging.getLogger(__name__)
+
+APPLIED = "applied"
+TRAINING_SOURCE = "source"
+JOB_SIDE = {"latitude": "job_latitude", "longitude": "job_longitude", "remote": "remote", "level": "level"}
+RESUME_SIDE = {"latitude": "resume_latitude", "longitude": "resume_longitude"}
+_KEY = "_title_key"
+
+
+def mark_training_subsets(search_impressions: DataFrame, modeling_impressions: DataFrame) -> DataFrame:
+    """Training-period search impressions with `subset`: "validation" from the first validation group's time on, else "train".
+
+    The validation slice starts where `mark_validation_groups` put it for the evaluation groups
+    (one cut-off for both tables); searches of the test period (split "test") are left out.
+    """
+    start = modeling_impressions.filter(F.col(SUBSET) == F.lit(VALIDATION)).agg(F.min(SEARCHED_AT)).first()[0]
+    train = search_impressions.filter(F.col(SPLIT) == F.lit(TRAIN))
+    is_validation = F.col(SEARCHED_AT) >= F.lit(start) if start is not None else F.lit(False)
+    return train.withColumn(SUBSET, F.when(is_validation, F.lit(VALIDATION)).otherwise(F.lit(TRAIN)))
+
+
+def _job_side_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        out = frame[[JOB_ID]].copy()
+        out[_KEY] = title_key(frame[TITLE])
+        out["salary_mid"] = salary_midpoint(frame["salary_min"], frame["salary_max"])
+        yield out
+
+
+def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataFrame:
+    """job_id, posted_at and whichever of job_latitude, job_longitude, remote, level, salary_mid, pay_reference the jobs log.
+
+    pay_reference: the median pay midpoint of the ads sharing the job's title key
+    (`job_reco.features.title_key`), or of all ads when fewer than `min_ads_per_title` share it.
+    """
+    present = [c for c in JOB_SIDE if c in valid_jobs.columns]
+    side = valid_jobs.select(JOB_ID, POSTED_AT, *(F.col(c).alias(JOB_SIDE[c]) for c in present))
+    if not {"salary_min", "salary_max"} <= set(valid_jobs.columns):
+        logger.info("jobs have no salary_min/salary_max: the pay features are off.")
+        return side
+    pay = valid_jobs.select(JOB_ID, TITLE, "salary_min", "salary_max").mapInPandas(
+        _job_side_batches, f"{JOB_ID} string, {_KEY} string, salary_mid double"
+    )
+    median = F.percentile_approx("salary_mid", 0.5, 1000)
+    by_title = pay.groupBy(_KEY).agg(median.alias("title_median"), F.count("salary_mid").alias("title_ads"))
+    overall = pay.agg(median.alias("overall_median"))
+    reference = F.when(F.col("title_ads") >= F.lit(int(min_ads_per_title)), F.col("title_median")).otherwise(
+        F.col("overall_median")
+    )
+    pay = pay.join(by_title, on=_KEY, how="left").crossJoin(F.broadcast(overall))
+    return side.join(pay.select(JOB_ID, "salary_mid", reference.alias("pay_reference")), on=JOB_ID, how="left")
+
+
+def _years_batches(batches: Iterator[pd.DataFrame], *, default_year: int) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        as_of = pd.to_datetime(frame[UPDATED_AT], utc=True).dt.year.fillna(default_year).astype(int).to_numpy()
+        yield pd.DataFrame({RESUME_ID: frame[RESUME_ID], "years_experience": years_of_experience(frame[TEXT], as_of_year=as_of)})
+
+
+def build_resume_side_table(valid_resumes: DataFrame, scrubbed_resumes: DataFrame) -> DataFrame:
+    """resume_id, years_experience (read from the scrubbed text) and resume_latitude/longitude when logged."""
+    latest = scrubbed_resumes.agg(F.max(F.year(UPDATED_AT))).first()[0] or 2000
+    years = scrubbed_resumes.select(RESUME_ID, TEXT, UPDATED_AT).mapInPandas(
+        _bind(_years_batches, default_year=int(latest)), f"{RESUME_ID} string, years_experience double"
+    )
+    present = [c for c in RESUME_SIDE if c in valid_resumes.columns]
+    if len(present) < len(RESUME_SIDE):
+        logger.info("resumes have no latitude/longitude: the distance features are off.")
+    location = valid_resumes.select(RESUME_ID, *(F.col(c).alias(RESUME_SIDE[c]) for c in present))
+    return years.join(location, on=RESUME_ID, how="left")
+
+
+def assemble_ranker_inputs(
+    training_impressions: DataFrame,
+    modeling_impressions: DataFrame,
+    resume_embeddings: DataFrame,
+    job_embeddings: DataFrame,
+    resume_clusters: DataFrame,
+    job_side_table: DataFrame,
+    resume_side_table: DataFrame,
+) -> DataFrame:
+    """Training rows (all searches) + the evaluation groups, each with vectors, cluster and side columns.
+
+    `source` is "training" for rows of `training_impressions` (subset train/validation) and
+    "evaluation" for the contract's query groups (subset train/validation/test); the ranker trains
+    on the first, selection and reporting use the second.
+    """
+    keep = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, SUBSET]
+    rows = training_impressions.select(*keep).withColumn(TRAINING_SOURCE, F.lit("training")).unionByName(
+        modeling_impressions.select(*keep).withColumn(TRAINING_SOURCE, F.lit("evaluation"))
+    )
+    resumes = resume_embeddings.select(RESUME_ID, F.col(EMBEDDING).cast("array<float>").alias("resume_vector"))
+    jobs = job_embeddings.select(JOB_ID, F.col(EMBEDDING).cast("array<float>").alias("job_vector"))
+    return (
+        rows.join(resumes, on=RESUME_ID, how="inner")
+        .join(jobs, on=JOB_ID, how="inner")
+        .join(resume_clusters.select(RESUME_ID, F.col(CLUSTER).cast("int").alias(CLUSTER)), on=RESUME_ID, how="left")
+        .join(job_side_table, on=JOB_ID, how="left")
+        .join(resume_side_table, on=RESUME_ID, how="left")
+        .withColumn(POSITION, F.col(POSITION).cast("int"))
+    )
+
+
+def examination_column(propensity: Mapping[str, float], max_position: int) -> Column:
+    """propensity(position) as a Spark column, by the one lookup rule of `job_reco.metrics.propensity_of_positions`."""
+    positions = np.arange(1, int(max_position) + 1)
+    values = propensity_of_positions(positions, propensity)
+    curve = F.create_map(*(F.lit(x) for p, v in zip(positions, values, strict=True) for x in (int(p), float(v))))
+    return curve[F.least(F.greatest(F.col(POSITION), F.lit(1)), F.lit(int(max_position)))]
+
+
+def _is_own_training_row() -> Column:
+    return (F.col(TRAINING_SOURCE) == F.lit("training")) & (F.col(SUBSET) == F.lit(TRAIN))
+
+
+def compute_job_examination_ctr(ranker_inputs: DataFrame, propensity: Mapping[str, float], max_position: int) -> DataFrame:
+    """Per job, over the training rows of subset train: clicks and examinations (sum of propensity(position))."""
+    examined = examination_column(propensity, max_position)
+    return (
+        ranker_inputs.filter(_is_own_training_row())
+        .groupBy(JOB_ID)
+        .agg(F.sum(F.col(LABEL).cast("double")).alias("job_clicks"), F.sum(examined).alias("job_examinations"))
+    )
+
+
+def attach_job_ctr(
+    ranker_inputs: DataFrame, job_ctr: DataFrame, propensity: Mapping[str, float], max_position: int, smoothing: float
+) -> DataFrame:
+    """Add job_ctr_ratio = ((clicks + m * prior) / (examinations + m)) / prior, prior = all clicks / all examinations.
+
+    The job's click rate once examined, relative to the average: a debiased popularity, the one way
+    the logs reveal an employer's appeal that no text shows. A training row of subset train leaves
+    its own click and examination out of its job's counts, so the feature never sees the label.
+    """
+    clicks_total, exams_total = job_ctr.agg(F.sum("job_clicks"), F.sum("job_examinations")).first()
+    prior = float(clicks_total or 0.0) / float(exams_total) if exams_total else 0.0
+    own = _is_own_training_row()
+    own_exam = F.when(own, examination_column(propensity, max_position)).otherwise(F.lit(0.0))
+    own_click = F.when(own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
+    clicks = F.coalesce(F.col("job_clicks"), F.lit(0.0)) - own_click
+    exams = F.coalesce(F.col("job_examinations"), F.lit(0.0)) - own_exam
+    m = float(smoothing)
+    ratio = (clicks + F.lit(m * prior)) / (exams + F.lit(m)) / F.lit(prior if prior > 0 else 1.0)
+    return (
+        ranker_inputs.join(job_ctr, on=JOB_ID, how="left")
+        .withColumn("job_ctr_ratio", ratio)
+        .drop("job_clicks", "job_examinations")
+    )

@@ -1,0 +1,146 @@
+"""Scoring with the v2 ranker (numpy forward pass in mapInPandas), its saved artifacts, and the model choice.
+
+The ranker is saved as a Keras model (`ranker_model`, data/06_models/ranker/model.keras) beside its
+input layout (`ranker_layout`, layout.json): feature blocks, side features with their
+standardisation, vector dimension, architecture. Scoring reads both and refuses a pair that
+does not fit, so a model is never fed inputs it was not trained on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from job_reco import metrics
+from job_reco.columns import SCORED_IMPRESSIONS_COLUMNS, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
+from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
+from job_reco.pipelines.modeling.ranker_training import LAYOUT_VERSION, ranker_columns, row_inputs
+from job_reco.ranker import RankerConfig, build_ranker, ranker_scores, ranker_weights
+from job_reco.spark_udf import bind
+
+logger = logging.getLogger(__name__)
+
+RANKER = "ranker"
+PER_CLUSTER = "per_cluster"
+ARCHITECTURES = (PER_CLUSTER, RANKER)
+
+
+def build_ranker_artifacts(ranker_state: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The trained weights as a Keras model, and the layout saved beside it."""
+    layout = dict(ranker_state["layout"])
+    config = RankerConfig(**layout["config"])
+    model = build_ranker(layout["width"], layout["n_clusters"], config, seed=0)
+    for layer in model.layers:
+        if layer.name in ranker_state["weights"]:
+            layer.set_weights(ranker_state["weights"][layer.name])
+    return model, layout
+
+
+def check_ranker_artifacts(model: Any, layout: Mapping[str, Any], vector_dimension: int | None = None) -> dict:
+    """The model's weights by layer, after checking that model, layout and vectors agree; else a clear error."""
+    where = "data/06_models/ranker/ (model.keras, layout.json)"
+    if layout.get("layout_version") != LAYOUT_VERSION:
+        raise ValueError(
+            f"ranker_layout has layout_version {layout.get('layout_version')!r}, this code reads {LAYOUT_VERSION} "
+            f"({where}): retrain with `kedro run --pipelines modeling`"
+        )
+    width = int(model.inputs[0].shape[-1])
+    if width != int(layout["width"]):
+        raise ValueError(f"ranker_model takes {width} features but ranker_layout says {layout['width']} ({where}): they come from different runs")
+    if vector_dimension is not None and int(vector_dimension) != int(layout["vector_dimension"]):
+        raise ValueError(
+            f"the ranker was trained on {layout['vector_dimension']}-d document vectors, these are {vector_dimension}-d "
+            f"({where}): rerun embeddings and modeling with the same word vectors"
+        )
+    return ranker_weights(model)
+
+
+def _score_batches(batches: Iterator[pd.DataFrame], *, weights, layout, keep) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        features, cosine, cluster = row_inputs(frame, layout)
+        out = frame[list(keep)].copy()
+        out[score_column(RANKER)] = ranker_scores(weights, features, cosine, cluster, len(layout["hidden_units"]))
+        out[score_column("cosine")] = cosine.astype(np.float64)
+        yield out
+
+
+def score_ranker_rows(rows: DataFrame, model: Any, layout: Mapping[str, Any], keep: tuple[str, ...]) -> DataFrame:
+    """`rows` with score_ranker (and score_cosine, the same cosine the ranker starts from)."""
+    weights = check_ranker_artifacts(model, layout, len(rows.select("resume_vector").first()[0]))
+    side, columns = ranker_columns(rows, layout["side_features"])
+    missing = sorted(set(layout["side_features"]) - set(side))
+    if missing:
+        raise ValueError(f"the ranker needs side features {missing}, whose columns these rows lack (ranker_inputs)")
+    schema = T.StructType([rows.schema[c] for c in keep] + [T.StructField(score_column(n), T.DoubleType()) for n in (RANKER, "cosine")])
+    body = bind(_score_batches, weights=weights, layout=dict(layout), keep=tuple(keep))
+    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
+
+
+def _ips_sums(frame: pd.DataFrame, *, propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
+    ranked = metrics.rank_groups(frame, score_column(RANKER))
+    numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, clip)
+    return pd.DataFrame([{"numerator": float(numerator.sum()), "denominator": float(denominator.sum())}])
+
+
+def score_ranker_validation(
+    ranker_inputs: DataFrame, ranker_model: Any, ranker_layout: Mapping[str, Any], propensity: Mapping[str, float], ips_clip: float
+) -> dict[str, Any]:
+    """The ranker's IPS-weighted MRR on the evaluation groups of the validation slice (what the per-cluster ensemble is chosen on)."""
+    rows = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit(VALIDATION)))
+    scored = score_ranker_rows(rows, ranker_model, ranker_layout, (SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL))
+    bucket = F.pmod(F.xxhash64(SEARCH_ID, RESUME_ID), F.lit(64))
+    sums = (
+        scored.withColumn("_bucket", bucket)
+        .groupBy("_bucket")
+        .applyInPandas(bind(_ips_sums, propensity=dict(propensity), clip=float(ips_clip)), "numerator double, denominator double")
+        .agg(F.sum("numerator"), F.sum("denominator"))
+        .first()
+    )
+    value = float(sums[0] / sums[1]) if sums[1] else None
+    return {"ips_mrr": value, "ips_clip": float(ips_clip)}
+
+
+def select_architecture(
+    ensemble_selection: Mapping[str, Any], ranker_validation: Mapping[str, Any], architecture: str
+) -> dict[str, Any]:
+    """Which model's score becomes score_ensemble: "auto" = the higher validation IPS-MRR (per_cluster wins ties)."""
+    per_cluster = ensemble_selection["scores"][ensemble_selection["selected"]]["ips_mrr"]
+    scores = {PER_CLUSTER: per_cluster, RANKER: ranker_validation["ips_mrr"]}
+    if architecture != "auto" and architecture not in ARCHITECTURES:
+        raise ValueError(f"modeling.architecture must be 'auto' or one of {ARCHITECTURES}, got {architecture!r}")
+    if architecture != "auto":
+        selected, reason = architecture, "forced by modeling.architecture"
+    else:
+        ranked = [a for a in ARCHITECTURES if scores[a] is not None]
+        selected = max(ranked, key=lambda a: (scores[a], -ARCHITECTURES.index(a))) if ranked else PER_CLUSTER
+        reason = "highest IPS-weighted MRR on the validation slice's evaluation groups"
+    logger.info("Architectures on validation (IPS-MRR): %s; selected %s.", scores, selected)
+    return {"selected": selected, "requested": architecture, "reason": reason, "validation_ips_mrr": scores}
+
+
+def add_ranker_scores(
+    scored_original: DataFrame,
+    ranker_inputs: DataFrame,
+    ranker_model: Any,
+    ranker_layout: Mapping[str, Any],
+    architecture_selection: Mapping[str, Any],
+) -> DataFrame:
+    """The test split's scores plus score_ranker; score_ncf_original keeps the per-cluster ensemble, score_ensemble the chosen model."""
+    test = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit("test")))
+    keys = (SEARCH_ID, RESUME_ID, JOB_ID)
+    ranked = score_ranker_rows(test, ranker_model, ranker_layout, keys).drop(score_column("cosine"))
+    joined = scored_original.withColumn(score_column("ncf_original"), F.col(score_column("ensemble"))).join(
+        ranked, on=list(keys), how="left"
+    )
+    # A row without both vectors gets no ranker score: it goes last, and is counted.
+    joined = joined.withColumn(score_column(RANKER), F.coalesce(F.col(score_column(RANKER)), F.lit(-1e9)))
+    if architecture_selection["selected"] == RANKER:
+        joined = joined.withColumn(score_column("ensemble"), F.col(score_column(RANKER)))
+    return joined.select(*SCORED_IMPRESSIONS_COLUMNS)

@@ -1,0 +1,262 @@
+"""Training of modeling v2 in Spark tasks: the click model that yields the examination curve, then the ranker.
+
+Each node hands all training rows to ONE Spark task (`applyInPandas` on a constant key; rows
+above `max_rows` are sampled out by search, seeded), which trains with TensorFlow and returns one
+row: weights as bytes, the layout, the history. Impressions never reach the driver.
+
+The model's input layout is decided here once (`ranker_layout`) and saved with the model, so
+scoring and `recommend` read it from the artifact instead of from parameters.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from job_reco import metrics
+from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
+from job_reco.features import FEATURE_COLUMNS, available_features, side_feature_matrix
+from job_reco.ncf import NCFConfig, model_features, train_ncf
+from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
+from job_reco.ranker import RankerConfig, graded_targets, pack_groups, ranker_scores, train_ranker
+from job_reco.spark_udf import bind
+
+logger = logging.getLogger(__name__)
+
+ARCHITECTURE = "shared_residual_listwise"
+LAYOUT_VERSION = 2
+_ONE = "_one"
+RESULT_SCHEMA = "weights binary, layout string, history string, summary string"
+
+
+def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int) -> dict:
+    """What the ranker's `features` input holds and how to build it: saved with the model."""
+    return {
+        "layout_version": LAYOUT_VERSION,
+        "architecture": ARCHITECTURE,
+        "vector_dimension": int(dimension),
+        "blocks": ["resume_vector", "job_vector", "product"],
+        "side_features": list(side_features),
+        "side_mean": [float(x) for x in side_mean],
+        "side_std": [float(x) for x in side_std],
+        "width": 3 * int(dimension) + len(side_features),
+        "n_clusters": int(n_clusters),
+        "hidden_units": list(config.hidden_units),
+        "config": config.to_dict(),
+    }
+
+
+def _vectors(frame: pd.DataFrame, column: str, dimension: int) -> np.ndarray:
+    if len(frame) == 0:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.stack(frame[column].to_numpy()).astype(np.float32, copy=False)
+
+
+def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, cosine, cluster) of rows with resume_vector, job_vector, cluster and the layout's side columns."""
+    d = int(layout["vector_dimension"])
+    resume, job = _vectors(frame, "resume_vector", d), _vectors(frame, "job_vector", d)
+    base = model_features(resume, job, ["product", "cosine"])
+    side = side_feature_matrix(frame, layout["side_features"])
+    side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
+    cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
+    return np.concatenate([base[:, : 3 * d], side], axis=1).astype(np.float32), base[:, 3 * d], cluster
+
+
+def _sorted_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
+    """Rows in a fixed order; whole searches sampled out (seeded) above max_rows."""
+    frame = frame.sort_values([SEARCH_ID, POSITION, JOB_ID], kind="mergesort", ignore_index=True)
+    if len(frame) <= max_rows:
+        return frame
+    searches = frame[SEARCH_ID].drop_duplicates()
+    share = max_rows / len(frame)
+    kept = searches.sample(frac=share, random_state=int(seed))
+    return frame[frame[SEARCH_ID].isin(kept)].reset_index(drop=True)
+
+
+def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    matrix = side_feature_matrix(frame, names).astype(np.float64)
+    if matrix.shape[1] == 0:
+        return np.zeros(0), np.ones(0)
+    std = matrix.std(axis=0)
+    return matrix.mean(axis=0), np.where(std > 1e-9, std, 1.0)
+
+
+def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
+    """Run `body(pandas rows)` in one Spark task over `rows[columns]`; its single result row."""
+    result = (
+        rows.select(*columns).withColumn(_ONE, F.lit(1)).groupBy(_ONE).applyInPandas(body, RESULT_SCHEMA).toPandas()
+    )
+    if result.empty:
+        raise ValueError("no training rows reached the training task (ranker_inputs is empty)")
+    return result.iloc[0]
+
+
+def _to_bytes(weights: Mapping[str, Sequence[np.ndarray]]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{f"{name}__{i}": np.asarray(w) for name, arrays in weights.items() for i, w in enumerate(arrays)})
+    return buffer.getvalue()
+
+
+def weights_from_bytes(data: bytes) -> dict[str, list[np.ndarray]]:
+    """Inverse of the task's serialisation: {layer name: [arrays in order]}."""
+    out: dict[str, list[np.ndarray]] = {}
+    with np.load(io.BytesIO(data)) as archive:
+        for key in sorted(archive.files, key=lambda k: (k.rsplit("__", 1)[0], int(k.rsplit("__", 1)[1]))):
+            out.setdefault(key.rsplit("__", 1)[0], []).append(archive[key])
+    return out
+
+
+def ranker_columns(inputs: DataFrame, wanted_side: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """(the side features the inputs' columns allow, of `wanted_side` or all; the columns a training task needs)."""
+    side = available_features(inputs.columns, wanted_side)
+    off = sorted(set(wanted_side or FEATURE_COLUMNS) - set(side))
+    if off:
+        logger.info("Side features off for lack of columns: %s.", off)
+    base = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SUBSET, CLUSTER, "resume_vector", "job_vector"]
+    needed = {c for name in side for c in FEATURE_COLUMNS[name]}
+    return side, base + sorted(needed - set(base))
+
+
+def training_rows(ranker_inputs: DataFrame) -> DataFrame:
+    """The rows the models learn from: every training-period search (source "training")."""
+    return ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
+
+
+def _click_model_task(frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int) -> pd.DataFrame:
+    """One task: PAL click model on every training row; returns its examination curve."""
+    frame = _sorted_rows(frame, max_rows, seed)
+    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
+    mean, std = _side_statistics(train, side)
+    layout = {"vector_dimension": len(frame["resume_vector"].iloc[0]), "side_features": side, "side_mean": mean, "side_std": std}
+
+    def inputs(rows):
+        features, cosine, _ = row_inputs(rows, layout)
+        return np.concatenate([features, cosine[:, None]], axis=1)
+
+    trained = train_ncf(
+        inputs(train), train[POSITION].to_numpy(), train[LABEL].to_numpy(), config=NCFConfig(**config), seed=seed,
+        validation=(inputs(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy()) if len(validation) else None,
+    )
+    curve = {str(p): float(trained.examination[p]) for p in range(1, len(trained.examination)) if trained.position_rows[p] > 0}
+    summary = {
+        "rows_train": trained.n_train, "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch,
+        "validation_auc": trained.validation_auc, "samples_per_second": trained.samples_per_second,
+        "side_features": side, "curve": curve,
+    }
+    history = {k: [float(x) for x in v] for k, v in trained.history.items()}
+    return pd.DataFrame([{"weights": b"", "layout": "{}", "history": json.dumps(history), "summary": json.dumps(summary)}])
+
+
+def fit_click_model(
+    ranker_inputs: DataFrame,
+    network: Mapping[str, Any],
+    training: Mapping[str, Any],
+    max_position: int,
+    side_features: Sequence[str] | None,
+    max_rows: int,
+    seed: int,
+) -> dict[str, Any]:
+    """PAL on every training row (P(click) = P(seen | position) x NCF(features)): the examination curve and its run."""
+    rows = training_rows(ranker_inputs)
+    # The job CTR feature needs the curve this model estimates: it is left out here.
+    wanted = [s for s in (side_features or FEATURE_COLUMNS) if s != "log_job_ctr_ratio"]
+    side, columns = ranker_columns(rows, wanted)
+    config = NCFConfig.from_params(network, training, position_bias="pal", max_position=max_position).to_dict()
+    config["hidden_units"] = tuple(config["hidden_units"])
+    body = bind(_click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed))
+    result = _one_task(rows, body, columns)
+    summary = json.loads(result["summary"])
+    logger.info("Click model (PAL) on %d training rows: curve %s.", summary["rows_train"], summary["curve"])
+    return {**summary, "history": json.loads(result["history"])}
+
+
+def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str, float], clip: float, hidden: int):
+    """A function of the ranker's weights: IPS-weighted MRR of the validation rows."""
+    if validation.empty or validation[LABEL].sum() == 0:
+        return None
+    codes = metrics.group_codes(validation)
+    features, cosine, cluster = inputs
+
+    def ips_mrr(weights) -> float:
+        frame = validation[[SEARCH_ID, RESUME_ID, POSITION, LABEL]].copy()
+        frame["score"] = ranker_scores(weights, features, cosine, cluster, hidden)
+        numerator, denominator = metrics.ips_reciprocal_rank_sums(metrics.rank_groups(frame, "score", codes=codes), propensity, clip)
+        return float(numerator.sum() / denominator.sum())
+
+    return ips_mrr
+
+
+def _ranker_task(
+    frame: pd.DataFrame, *, side: list[str], config: dict, propensity: dict, n_clusters: int, max_rows: int, max_position: int, seed: int
+) -> pd.DataFrame:
+    """One task: the listwise ranker on every training row, early-stopped on validation IPS-MRR."""
+    ranker_config = RankerConfig(**config)
+    frame = _sorted_rows(frame, max_rows, seed)
+    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION].reset_index(drop=True)
+    mean, std = _side_statistics(train, side)
+    layout = ranker_layout(len(frame["resume_vector"].iloc[0]), side, mean, std, ranker_config, n_clusters)
+    features, cosine, cluster = row_inputs(train, layout)
+    target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, ranker_config)
+    group = metrics.group_codes(train)
+    packed = pack_groups(group, features, cosine, cluster, target, list_size=int(max_position))
+    metric = _validation_metric(validation, row_inputs(validation, layout), propensity, ranker_config.ips_clip, len(ranker_config.hidden_units))
+    trained = train_ranker(packed, n_clusters, config=ranker_config, seed=seed, validation_metric=metric)
+    summary = {
+        "rows_train": trained.n_rows, "groups_train": trained.n_groups, "rows_validation": int(len(validation)),
+        "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch, "validation_ips_mrr": trained.best_metric,
+        "seconds": round(trained.seconds, 3), "samples_per_second": round(trained.samples_per_second),
+    }
+    return pd.DataFrame([{
+        "weights": _to_bytes(trained.weights), "layout": json.dumps(layout),
+        "history": json.dumps(trained.history), "summary": json.dumps(summary),
+    }])
+
+
+def train_ranker_model(
+    ranker_inputs: DataFrame,
+    propensity: Mapping[str, float],
+    cluster_centres: Mapping[str, Any],
+    ranker: Mapping[str, Any],
+    ips_clip: float,
+    side_features: Sequence[str] | None,
+    max_position: int,
+    max_rows: int,
+    seed: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train the shared ranker in one Spark task: (ranker_model {"weights", "layout"}, ranker_history)."""
+    rows = training_rows(ranker_inputs)
+    side, columns = ranker_columns(rows, side_features)
+    config = RankerConfig.from_params(ranker, ips_clip=ips_clip).to_dict()
+    body = bind(
+        _ranker_task, side=side, config=config, propensity=dict(propensity), n_clusters=int(cluster_centres["k"]),
+        max_rows=int(max_rows), max_position=int(max_position), seed=int(seed),
+    )
+    result = _one_task(rows, body, columns)
+    summary = json.loads(result["summary"])
+    logger.info(
+        "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s.",
+        summary["rows_train"], summary["groups_train"], summary["epochs_run"], summary["best_epoch"],
+        summary["validation_ips_mrr"], summary["samples_per_second"],
+    )
+    model = {"weights": weights_from_bytes(result["weights"]), "layout": json.loads(result["layout"])}
+    return model, {**summary, "history": json.loads(result["history"]), "layout": model["layout"]}
+
+
+def select_propensity(click_model: Mapping[str, Any]) -> dict[str, float]:
+    """The examination curve {"1": 1.0, "2": ..} that IPS weights, the ranker's targets and reporting use.
+
+    Today the one estimator is the PAL click model fitted on every training row with the side
+    features (docs/modeling.md compares it with the per-cluster models' curve).
+    """
+    curve = {str(p): float(v) for p, v in click_model["curve"].items()}
+    curve["1"] = 1.0
+    return dict(sorted(curve.items(), key=lambda item: int(item[0])))
