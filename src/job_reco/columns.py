@@ -37,8 +37,8 @@ DOC_TYPE = "doc_type"
 
 # Score columns of scored_impressions, one per ranker; higher = ranked earlier.
 RANKERS = ("ensemble", "cosine", "popularity", "search", "random")
-# Added by modeling v2 (data contract v2): the shared ranker and the original per-cluster ensemble.
-V2_RANKERS = ("ranker", "ncf_original")
+# Added by modeling v2 (data contract v2): the shared ranker, the original per-cluster ensemble, LambdaMART.
+V2_RANKERS = ("ranker", "ncf_original", "gbdt")
 SCORE_PREFIX = "score_"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
+from job_reco.pipelines.modeling.gbdt import export_gbdt_booster, score_gbdt, train_gbdt
 from job_reco.pipelines.modeling.ranker_inputs import (
     assemble_ranker_inputs,
     attach_job_ctr,
@@ -18,7 +19,8 @@ from job_reco.pipelines.modeling.ranker_scoring import (
     score_ranker_validation,
     select_architecture,
 )
-from job_reco.pipelines.modeling.ranker_training import fit_click_model, select_propensity, train_ranker_model
+from job_reco.pipelines.modeling.propensity_nodes import count_swap_interventions, select_propensity
+from job_reco.pipelines.modeling.ranker_training import fit_click_model, train_ranker_model
 from job_reco.pipelines.modeling.nodes import (
     assemble_model_inputs,
     build_cluster_models,
@@ -150,7 +152,9 @@ def _ranker_nodes() -> list:
             "click_model",
             name="fit_click_model",
         ),
-        node(select_propensity, "click_model", "propensity", name="select_propensity"),
+        node(count_swap_interventions, "ranker_base_inputs", "swap_interventions", name="count_swap_interventions"),
+        node(select_propensity, ["click_model", "swap_interventions"], ["propensity", "propensity_selection"],
+             name="select_propensity"),
         node(compute_job_examination_ctr, ["ranker_base_inputs", "propensity", "params:modeling.max_position"],
              "job_examination_ctr", name="compute_job_examination_ctr"),
         node(
@@ -174,8 +178,17 @@ def _ranker_nodes() -> list:
         node(select_architecture, ["ensemble_selection", "ranker_validation", "params:modeling.architecture"],
              "architecture_selection", name="select_architecture"),
         node(
+            train_gbdt,
+            ["ranker_inputs", "ranker_layout", "params:modeling.gbdt", "params:modeling.max_gbdt_rows", "params:modeling.seed"],
+            ["gbdt_model", "gbdt_summary"],
+            name="train_gbdt",
+        ),
+        node(export_gbdt_booster, "gbdt_model", "gbdt_booster", name="export_gbdt_booster"),
+        node(score_gbdt, ["scored_original", "ranker_inputs", "gbdt_model", "ranker_layout"], "scored_with_gbdt",
+             name="score_gbdt"),
+        node(
             add_ranker_scores,
-            ["scored_original", "ranker_inputs", "ranker_model", "ranker_layout", "architecture_selection"],
+            ["scored_with_gbdt", "ranker_inputs", "ranker_model", "ranker_layout", "architecture_selection"],
             "scored_impressions@spark",
             name="add_ranker_scores",
         ),

@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from job_reco.columns import (
     CLUSTER,
     EMBEDDING,
+    EXPERIMENT,
     JOB_ID,
     LABEL,
     POSITION,
@@ -127,8 +128,16 @@ def assemble_ranker_inputs(
     on the first, selection and reporting use the second.
     """
     keep = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, SUBSET]
-    rows = training_impressions.select(*keep).withColumn(TRAINING_SOURCE, F.lit("training")).unionByName(
-        modeling_impressions.select(*keep).withColumn(TRAINING_SOURCE, F.lit("evaluation"))
+
+    def with_experiment(frame: DataFrame) -> F.Column:
+        return F.col(EXPERIMENT) if EXPERIMENT in frame.columns else F.lit(None).cast("string")
+
+    rows = training_impressions.select(*keep, with_experiment(training_impressions).alias(EXPERIMENT)).withColumn(
+        TRAINING_SOURCE, F.lit("training")
+    ).unionByName(
+        modeling_impressions.select(*keep, with_experiment(modeling_impressions).alias(EXPERIMENT)).withColumn(
+            TRAINING_SOURCE, F.lit("evaluation")
+        )
     )
     resumes = resume_embeddings.select(RESUME_ID, F.col(EMBEDDING).cast("array<float>").alias("resume_vector"))
     jobs = job_embeddings.select(JOB_ID, F.col(EMBEDDING).cast("array<float>").alias("job_vector"))

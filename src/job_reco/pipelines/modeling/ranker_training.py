@@ -250,13 +250,3 @@ def train_ranker_model(
     model = {"weights": weights_from_bytes(result["weights"]), "layout": json.loads(result["layout"])}
     return model, {**summary, "history": json.loads(result["history"]), "layout": model["layout"]}
 
-
-def select_propensity(click_model: Mapping[str, Any]) -> dict[str, float]:
-    """The examination curve {"1": 1.0, "2": ..} that IPS weights, the ranker's targets and reporting use.
-
-    Today the one estimator is the PAL click model fitted on every training row with the side
-    features (docs/modeling.md compares it with the per-cluster models' curve).
-    """
-    curve = {str(p): float(v) for p, v in click_model["curve"].items()}
-    curve["1"] = 1.0
-    return dict(sorted(curve.items(), key=lambda item: int(item[0])))

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 BASELINE = "search"
 REPORT_RANKERS = ("search", "ensemble", "cosine", "popularity", "random")
 # Rankers of modeling v2, reported when scored_impressions has their columns (it does from v2 on).
-OPTIONAL_RANKERS = ("ranker", "ncf_original")
+OPTIONAL_RANKERS = ("ranker", "ncf_original", "gbdt")
 
 
 def scored_rankers(columns) -> tuple[str, ...]:

@@ -1,0 +1,44 @@
+"""Examination-curve estimators (job_reco.propensity) on counts worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from job_reco.propensity import choose_curve, curve_errors, swap_curve, swap_log_likelihood
+
+
+def test_swap_curve_divides_by_the_first_ads_rate_at_position_one():
+    # first ads at position 1: 100 of 400 clicked (r = 0.25); shown at 2: 30 of 200; at 5: 10 of 100
+    curve = swap_curve({2: (200, 30), 5: (100, 10), 7: (0, 0)}, (400, 100))
+    assert curve == pytest.approx({"1": 1.0, "2": 0.6, "5": 0.4})
+
+
+def test_swap_curve_needs_clicks_at_position_one():
+    with pytest.raises(ValueError, match="position 1"):
+        swap_curve({2: (10, 1)}, (10, 0))
+
+
+def test_swap_log_likelihood_by_hand():
+    # r = 0.5; position 2 with theta 0.4: p = 0.2, 1 click of 2: log(0.2) + log(0.8)
+    value = swap_log_likelihood({"1": 1.0, "2": 0.4}, {2: (2, 1)}, (10, 5))
+    assert value == pytest.approx(math.log(0.2) + math.log(0.8))
+    assert math.isnan(swap_log_likelihood({"1": 1.0}, {}, (10, 5)))
+
+
+def test_choose_curve_prefers_the_curve_that_predicts_held_out_clicks():
+    rng = np.random.default_rng(0)
+    true = {str(k): 1 / k for k in range(1, 11)}
+    r, n = 0.3, 400
+    held_out = {k: (n, float(rng.binomial(n, r / k))) for k in range(2, 11)}
+    candidates = {"click_model": true, "swap_interventions": {str(k): 1 / k**2 for k in range(1, 11)}}
+    chosen, scores = choose_curve(candidates, held_out, (4000, 1200))
+    assert chosen == "click_model" and scores["click_model"] > scores["swap_interventions"]
+    # no held-out randomized data: the click model stays
+    assert choose_curve(candidates, {}, (0, 0))[0] == "click_model"
+
+
+def test_curve_errors():
+    assert curve_errors({"1": 1.0, "2": 0.55, "3": 0.3}, {"1": 1.0, "2": 0.5, "4": 0.2}) == pytest.approx({"1": 0.0, "2": 0.1})
