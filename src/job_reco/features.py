@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from job_reco.vectors import cosine_similarity
+
 EARTH_RADIUS_KM = 6371.0088
 LEVELS = ("entry", "mid", "senior", "lead")
 # Years of experience at which a seeker reaches each level above entry (mid, senior, lead).
@@ -118,18 +120,16 @@ def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
 
 
 def best_section_cosine(sections: pd.Series, job_vectors: np.ndarray) -> np.ndarray:
-    """Per row, the largest cosine between the job vector and any of the resume's section vectors (0 if none)."""
+    """Per row, the largest cosine between the job vector and any of the resume's non-zero section vectors (0 if none)."""
     out = np.zeros(len(sections), dtype=np.float64)
     jobs = np.asarray(job_vectors, dtype=np.float64)
-    job_norms = np.linalg.norm(jobs, axis=1)
     for index, stack in enumerate(sections):
-        if stack is None or len(stack) == 0 or job_norms[index] == 0:
+        if stack is None or len(stack) == 0:
             continue
         matrix = np.stack([np.asarray(v, dtype=np.float64) for v in stack])
-        norms = np.linalg.norm(matrix, axis=1)
-        valid = norms > 0
-        if valid.any():
-            out[index] = float((matrix[valid] @ jobs[index] / (norms[valid] * job_norms[index])).max())
+        matrix = matrix[np.linalg.norm(matrix, axis=1) > 0]
+        if len(matrix):
+            out[index] = float(cosine_similarity(matrix, np.broadcast_to(jobs[index], matrix.shape)).max())
     return out
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from job_reco.vectors import cosine_similarity
+
 logger = logging.getLogger(__name__)
 
 POSITION_BIAS_MODES = ("pal", "none")
@@ -185,11 +187,7 @@ def model_features(resume: np.ndarray, job: np.ndarray, interactions: Sequence[s
         if name == "product":
             blocks.append(resume * job)
         else:
-            left, right = resume.astype(np.float64), job.astype(np.float64)
-            norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
-            dots = np.einsum("ij,ij->i", left, right)
-            cosine = np.where(norms > 0, dots / np.where(norms > 0, norms, 1.0), 0.0)
-            blocks.append(cosine[:, None].astype(np.float32))
+            blocks.append(cosine_similarity(resume, job)[:, None].astype(np.float32))
     return np.concatenate(blocks, axis=1).astype(np.float32, copy=False)
 
 

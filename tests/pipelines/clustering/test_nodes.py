@@ -10,6 +10,7 @@ import pytest
 
 from job_reco.columns import CLUSTER, DOC_ID, DOC_TYPE, EMBEDDING, IS_ZERO_VECTOR, RESUME_ID, TOKENS
 from job_reco.pipelines.clustering import nodes
+from job_reco.vectors import nearest_centre
 
 EMBEDDINGS_SCHEMA = f"{RESUME_ID} string, {EMBEDDING} array<float>, {IS_ZERO_VECTOR} boolean"
 ANGLES = {"a": 0.0, "b": 2 * math.pi / 3, "c": 4 * math.pi / 3}
@@ -70,19 +71,19 @@ def test_export_cluster_centres(model):
 def test_nearest_centre_equals_spark(model, clusters):
     centres = nodes.export_cluster_centres(model, True)
     rows = toy_vectors()
-    predicted = nodes.nearest_centre(np.array([vector for _, vector, _ in rows]), centres)
+    predicted = nearest_centre(np.array([vector for _, vector, _ in rows]), centres)
     assert predicted.tolist() == [clusters[rid] for rid, _, _ in rows]
 
 
 def test_nearest_centre_by_hand():
     plain = {"k": 2, "normalised": False, "centres": [[0.0, 0.0], [10.0, 0.0]]}
     # 1 is nearer 0, 9 nearer 10, 5 is a tie -> the lower cluster
-    assert nodes.nearest_centre(np.array([[1.0, 0.0], [9.0, 0.0], [5.0, 0.0]]), plain).tolist() == [0, 1, 0]
+    assert nearest_centre(np.array([[1.0, 0.0], [9.0, 0.0], [5.0, 0.0]]), plain).tolist() == [0, 1, 0]
     unit = {"k": 2, "normalised": True, "centres": [[1.0, 0.0], [0.0, 1.0]]}
     # (0.1, 3) scaled to unit length is near (0, 1); the zero vector stays zero: tie -> 0
-    assert nodes.nearest_centre(np.array([[0.1, 3.0], [0.0, 0.0]]), unit).tolist() == [1, 0]
+    assert nearest_centre(np.array([[0.1, 3.0], [0.0, 0.0]]), unit).tolist() == [1, 0]
     with pytest.raises(ValueError, match="3 dimensions"):
-        nodes.nearest_centre(np.zeros((1, 3)), unit)
+        nearest_centre(np.zeros((1, 3)), unit)
 
 
 def test_score_clustering(embeddings, model):

@@ -50,10 +50,6 @@ from job_reco.ncf import (
 from job_reco.pipelines.modeling import create_pipeline, nodes
 from job_reco.pipelines.modeling.ensemble import (
     average_scores,
-    centre_distances,
-    cosine_similarity,
-    nearest_centre,
-    parse_centres,
     routed_scores,
     soft_scores,
     soft_weights,
@@ -302,28 +298,6 @@ def test_soft_scores_renormalise_to_the_clusters_that_have_models():
     weights = np.array([[0.5, 0.0, 0.25, 0.25], [0.0, 1.0, 0.0, 0.0]])  # over 4 centres; cluster 1 has no model
     # Row 0: (0.5*0.1 + 0.25*0.5 + 0.25*0.9) / 1 = 0.4; row 1: no weight on a model -> uniform mean 0.4.
     np.testing.assert_allclose(soft_scores(PROBABILITIES, weights, MODEL_CLUSTERS), [0.4, 0.4])
-
-
-def test_nearest_centre_normalises_first_when_asked():
-    centres = np.array([[1.0, 0.0], [0.0, 1.0]])
-    np.testing.assert_array_equal(nearest_centre(np.array([[10.0, 1.0], [0.1, 0.2]]), centres, normalised=True), [0, 1])
-    # (3, 4) -> (0.6, 0.8): distance to (1, 0) is sqrt(0.4^2 + 0.8^2) = sqrt(0.8); unnormalised sqrt(2^2 + 4^2).
-    vector = np.array([[3.0, 4.0]])
-    assert centre_distances(vector, centres, normalised=True)[0, 0] == pytest.approx(math.sqrt(0.8))
-    assert centre_distances(vector, centres, normalised=False)[0, 0] == pytest.approx(math.sqrt(20.0))
-    # A zero vector stays zero: at distance 1 from both unit centres.
-    np.testing.assert_allclose(centre_distances(np.array([[0.0, 0.0]]), centres, normalised=True), [[1.0, 1.0]])
-
-
-def test_parse_centres_names_the_missing_key():
-    with pytest.raises(ValueError, match="normalised"):
-        parse_centres({"k": 1, "centres": [[0.0]]})
-
-
-def test_cosine_is_zero_for_a_zero_vector():
-    left = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
-    right = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, -1.0]])
-    np.testing.assert_allclose(cosine_similarity(left, right), [1.0, 0.0, -1.0])
 
 
 # ---------------------------------------------------------------- Spark nodes

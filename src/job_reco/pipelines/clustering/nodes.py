@@ -1,6 +1,6 @@
 """Nodes of the clustering pipeline: K-means (k-means||) on resume vectors, and what each group is.
 
-`nearest_centre` and `characteristic_word_scores` are pure numpy/pandas: the first assigns a new
+`job_reco.vectors.nearest_centre` and `characteristic_word_scores` are pure numpy/pandas: the first assigns a new
 resume to a cluster without Spark (from `cluster_centres`), the second is the word statistic the
 report uses.
 """
@@ -83,7 +83,7 @@ def cluster_resumes(
 
 
 def export_cluster_centres(kmeans_model: Any, normalise: bool) -> dict[str, Any]:
-    """{"k", "normalised", "centres"}: enough to assign a new resume with `nearest_centre`."""
+    """{"k", "normalised", "centres"}: enough to assign a new resume with `job_reco.vectors.nearest_centre`."""
     centres = [[float(x) for x in centre] for centre in kmeans_model.clusterCenters()]
     return {
         "k": len(centres),
@@ -92,21 +92,6 @@ def export_cluster_centres(kmeans_model: Any, normalise: bool) -> dict[str, Any]
         "dimension": len(centres[0]) if centres else 0,
         "centres": centres,
     }
-
-
-def nearest_centre(vectors: np.ndarray, cluster_centres: dict[str, Any]) -> np.ndarray:
-    """Cluster of each row of `vectors` (n, d): nearest centre in Euclidean distance, after scaling
-    each vector to unit length when the centres were fitted on normalised vectors (zero stays zero).
-    Ties go to the lower cluster number, as in Spark."""
-    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
-    centres = np.asarray(cluster_centres["centres"], dtype=np.float64)
-    if vectors.shape[1] != centres.shape[1]:
-        raise ValueError(f"vectors have {vectors.shape[1]} dimensions, cluster_centres {centres.shape[1]}")
-    if cluster_centres["normalised"]:
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-    distances = ((vectors[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    return distances.argmin(axis=1).astype(np.int32)
 
 
 def _silhouettes(predictions: DataFrame) -> dict[str, float]:

@@ -21,48 +21,6 @@ ROUTED, AVERAGE, SOFT = "routed", "average", "soft"
 ENSEMBLE_MODES = (ROUTED, SOFT, AVERAGE)  # also the tie-break order of the selection
 
 
-def parse_centres(cluster_centres: Mapping[str, Any]) -> tuple[np.ndarray, bool]:
-    """(k x d centres, normalised) from the cluster_centres json {"k", "normalised", "centres"}."""
-    missing = [key for key in ("k", "normalised", "centres") if key not in cluster_centres]
-    if missing:
-        raise ValueError(
-            f"cluster_centres is missing keys {missing}; expected ['k', 'normalised', 'centres'], "
-            f"got {sorted(cluster_centres)} (data/06_models/cluster_centres.json)"
-        )
-    centres = np.asarray(cluster_centres["centres"], dtype=np.float64)
-    if centres.ndim != 2 or centres.shape[0] != int(cluster_centres["k"]):
-        raise ValueError(
-            f"cluster_centres['centres'] should be k={cluster_centres['k']} rows of one dimension, "
-            f"got shape {centres.shape} (data/06_models/cluster_centres.json)"
-        )
-    return centres, bool(cluster_centres["normalised"])
-
-
-def l2_normalise(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length; a zero row stays zero."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
-
-
-def centre_distances(vectors: np.ndarray, centres: np.ndarray, *, normalised: bool) -> np.ndarray:
-    """(n, k) Euclidean distances of each row to each centre (rows L2-normalised first if `normalised`)."""
-    vectors = l2_normalise(vectors) if normalised else np.asarray(vectors, dtype=np.float64)
-    if vectors.shape[1] != centres.shape[1]:
-        raise ValueError(
-            f"resume vectors have {vectors.shape[1]} dimensions but cluster_centres has {centres.shape[1]}"
-        )
-    squared = (
-        (vectors**2).sum(axis=1, keepdims=True) - 2.0 * vectors @ centres.T + (centres**2).sum(axis=1)[None, :]
-    )
-    return np.sqrt(np.maximum(squared, 0.0))
-
-
-def nearest_centre(vectors: np.ndarray, centres: np.ndarray, *, normalised: bool) -> np.ndarray:
-    """Index of the nearest centre of each row (the cluster a new resume falls in)."""
-    return np.argmin(centre_distances(vectors, centres, normalised=normalised), axis=1)
-
-
 def soft_weights(distances: np.ndarray, temperature: float) -> np.ndarray:
     """Row-wise softmax of -distance / temperature: (n, k), rows summing to 1."""
     if not temperature > 0:
@@ -113,12 +71,3 @@ def ensemble_scores(
     if mode == SOFT:
         return soft_scores(probabilities, soft_weights(distances, temperature), model_clusters)
     raise ValueError(f"unknown ensemble mode {mode!r}; expected one of {ENSEMBLE_MODES}")
-
-
-def cosine_similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Row-wise cosine of two (n, d) matrices; 0 where either row is a zero vector."""
-    left = np.asarray(left, dtype=np.float64)
-    right = np.asarray(right, dtype=np.float64)
-    norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
-    dots = np.einsum("ij,ij->i", left, right)
-    return np.where(norms > 0, dots / np.where(norms > 0, norms, 1.0), 0.0)

@@ -73,13 +73,8 @@ from job_reco.ncf import (
     weights_from_bytes,
     weights_to_bytes,
 )
-from job_reco.pipelines.modeling.ensemble import (
-    ENSEMBLE_MODES,
-    centre_distances,
-    cosine_similarity,
-    ensemble_scores,
-    parse_centres,
-)
+from job_reco.pipelines.modeling.ensemble import ENSEMBLE_MODES, ensemble_scores
+from job_reco.vectors import centre_distances, cosine_similarity, parse_centres
 
 logger = logging.getLogger(__name__)
 
