@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.sql import functions as F
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
@@ -27,6 +28,7 @@ from job_reco.columns import (
     RESUME_ID,
     RESUME_VECTOR,
     SCORED_IMPRESSIONS_COLUMNS,
+    V1_SCORED_IMPRESSIONS_COLUMNS,
     SEARCH_ID,
     SUBSET,
     TEST,
@@ -536,7 +538,7 @@ def test_score_test_impressions_gives_the_contract_columns_and_baselines(spark, 
     selection = {"selected": "soft"}
     args = (model_inputs, models, network["cluster_centres"], selection, popularity, 0.1, 42)
     scored = nodes.score_test_impressions(*args).toPandas()
-    assert tuple(scored.columns) == SCORED_IMPRESSIONS_COLUMNS
+    assert tuple(scored.columns) == V1_SCORED_IMPRESSIONS_COLUMNS  # the v2 scores join in add_ranker_scores and score_gbdt
     expected_rows = network["labeled_impressions"].filter("split = 'test'").count()
     assert len(scored) == expected_rows and set(scored["split"]) == {TEST}
     assert (scored[score_column("search")] == -scored[POSITION]).all()
@@ -586,15 +588,48 @@ class _Kept(MemoryDataset):
         pass
 
 
-def test_pipeline_runs_on_an_in_memory_catalog(network):
-    data = {name: MemoryDataset(value, copy_mode="assign") for name, value in network.items()}
-    params = {**MODELING_PARAMS, "training": {**MODELING_PARAMS["training"], "epochs": 1}}
+def _v2_inputs(spark, network) -> dict:
+    """What modeling v2 reads besides the v1 inputs: every search's impressions and the documents (no v2 columns)."""
+    labeled = network["labeled_impressions"]
+    return {
+        "search_impressions": labeled.withColumn("experiment", F.lit(None).cast("string")),
+        "valid_jobs": spark.createDataFrame([(f"j{i}", "Nurse", T0) for i in range(80)], "job_id string, title string, posted_at timestamp"),
+        "valid_resumes": spark.createDataFrame([(f"r{i}",) for i in range(60)], "resume_id string"),
+        "scrubbed_resumes": spark.createDataFrame(
+            [(f"r{i}", f"Nurse {2010 + i % 10} - present", T0) for i in range(60)], "resume_id string, text string, updated_at timestamp"
+        ),
+    }
+
+
+V2_PARAMS = {
+    "architecture": "auto",
+    "side_features": None,
+    "max_training_rows": 100_000,
+    "min_ads_per_title": 2,
+    "ranker": {"hidden_units": [8], "epochs": 2, "batch_groups": 16},
+    "gbdt": {"n_estimators": 5, "max_depth": 3, "eval_metric": "ndcg@10", "early_stopping_rounds": 2},
+    "max_gbdt_rows": 100_000,
+}
+
+
+def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
+    data = {name: MemoryDataset(value, copy_mode="assign") for name, value in {**network, **_v2_inputs(spark, network)}.items()}
+    params = {**MODELING_PARAMS, **V2_PARAMS, "training": {**MODELING_PARAMS["training"], "epochs": 1}}
     for key, value in params.items():
         data[f"params:modeling.{key}"] = MemoryDataset(value, copy_mode="assign")
-    outputs = ("cluster_models", "training_history", "propensity", "ensemble_selection", "scored_impressions@spark")
+    data["params:ips_clip"] = MemoryDataset(10.0)
+    outputs = ("cluster_models", "training_history", "propensity", "ensemble_selection", "scored_impressions@spark",
+               "architecture_selection", "ranker_layout")
     catalog = DataCatalog({**data, **{name: _Kept(copy_mode="assign") for name in outputs}})
     SequentialRunner().run(create_pipeline(), catalog)
-    assert tuple(catalog.load("scored_impressions@spark").columns) == SCORED_IMPRESSIONS_COLUMNS
+    scored = catalog.load("scored_impressions@spark").toPandas()
+    assert tuple(scored.columns) == SCORED_IMPRESSIONS_COLUMNS
+    assert scored[[score_column(r) for r in ("ranker", "gbdt", "ncf_original")]].notna().all().all()
+    chosen = catalog.load("architecture_selection")["selected"]
+    same = score_column("ranker") if chosen == "ranker" else score_column("ncf_original")
+    assert (scored[score_column("ensemble")] == scored[same]).all()
+    # The documents log no v2 columns: the ranker runs on vectors, ad age and years alone.
+    assert catalog.load("ranker_layout")["side_features"] == ["log_years", "log_age_days", "log_job_ctr_ratio"]
     assert sorted(catalog.load("cluster_models")) == ["cluster_0", "cluster_1"]
     selection = catalog.load("ensemble_selection")
     assert selection["selected"] in ("routed", "soft", "average") and selection["validation"]["rows"] > 0

@@ -12,8 +12,7 @@ cluster `model_clusters[j]`. Clusters are numbered as the rows of `cluster_centr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 

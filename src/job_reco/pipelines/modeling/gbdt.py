@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pyspark.ml.functions import array_to_vector
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
@@ -59,8 +59,11 @@ def train_gbdt(
         share = max_rows / total
         rows = rows.filter(F.pmod(F.xxhash64(SEARCH_ID, F.lit(int(seed))), F.lit(10_000)) < F.lit(int(share * 10_000)))
     gain = F.when(F.col(APPLIED) > 0, F.lit(2)).when(F.col(LABEL) > 0, F.lit(1)).otherwise(F.lit(0))
+    # xgboost wants int32 query ids in non-decreasing order: number the groups (not the impressions).
+    groups = rows.select(SEARCH_ID, RESUME_ID).distinct()
+    groups = groups.withColumn(_QID, F.row_number().over(Window.orderBy(SEARCH_ID, RESUME_ID)).cast("int"))
     prepared = (
-        rows.withColumn(_QID, F.xxhash64(SEARCH_ID, RESUME_ID))
+        rows.join(groups, on=[SEARCH_ID, RESUME_ID])
         .withColumn(_GAIN, gain)
         .withColumn(_IS_VALIDATION, F.col(SUBSET) == F.lit(VALIDATION))
     )
@@ -84,7 +87,7 @@ def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ran
     keys = (SEARCH_ID, RESUME_ID, JOB_ID)
     test = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit("test")))
     predicted = gbdt_model.transform(gbdt_rows(test, ranker_layout, keys)).select(
-        *keys, F.col(gbdt_model.getOrDefault("prediction_col")).cast("double").alias(score_column(GBDT))
+        *keys, F.col(gbdt_model.getOrDefault(gbdt_model.getParam("predictionCol"))).cast("double").alias(score_column(GBDT))
     )
     joined = scored.join(predicted, on=list(keys), how="left")
     return joined.withColumn(score_column(GBDT), F.coalesce(F.col(score_column(GBDT)), F.lit(-1e9)))

@@ -29,7 +29,6 @@ from job_reco.columns import (
     SEARCHED_AT,
     SPLIT,
     SUBSET,
-    TEST,
     TEXT,
     TITLE,
     TRAIN,

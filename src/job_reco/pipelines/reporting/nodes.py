@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from job_reco.json_values import json_safe
 from job_reco.validation import require_columns
 from job_reco import metrics
 from job_reco.columns import (
@@ -284,19 +285,6 @@ def compute_cluster_metrics(group_metrics: pd.DataFrame, resume_clusters: Any) -
     return sums.drop(columns=IPS_WEIGHT).reset_index()
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities become null (JSON has no NaN); numpy scalars become Python numbers."""
-    if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def assemble_metrics(
     group_metrics: pd.DataFrame,
     ranker_metrics: dict[str, dict[str, float]],
@@ -318,4 +306,4 @@ def assemble_metrics(
     }
     if truth_metrics:
         result["truth"] = truth_metrics
-    return _json_safe(result)
+    return json_safe(result)
