@@ -96,3 +96,11 @@ def test_side_feature_matrix_by_hand():
 def test_side_feature_matrix_names_missing_columns():
     with pytest.raises(ValueError, match="posted_at"):
         side_feature_matrix(pd.DataFrame({"searched_at": []}), ["log_age_days"])
+
+
+def test_experience_sections_are_the_blocks_with_dates():
+    from job_reco.features import experience_sections
+
+    text = "Jane\n\nSUMMARY\nNurse with 5 years.\n\nEXPERIENCE\n\nNurse | Acme | 2019-Present\n- cared\n\nCook | Inn | 2015 - 2019\n- cooked\n\nEDUCATION\nBSc 2014"
+    assert experience_sections(text) == ["Nurse | Acme | 2019-Present\n- cared", "Cook | Inn | 2015 - 2019\n- cooked"]
+    assert experience_sections(None) == [] and experience_sections("no dates at all") == []

@@ -88,6 +88,16 @@ def years_of_experience(texts: pd.Series, *, as_of_year) -> np.ndarray:
     return out
 
 
+def experience_sections(text: str | None) -> list[str]:
+    """The resume's experience entries: its blank-line-separated blocks that state a year span ("2016 - 2020").
+
+    One past job each on a typical resume (a heading with its dates, then what was done there), so
+    an ad can be compared with each job a career changer held instead of with their average.
+    """
+    blocks = re.split(r"\n\s*\n", text or "")
+    return [block.strip() for block in blocks if _YEAR_SPAN.search(block)]
+
+
 def level_index(levels: pd.Series) -> np.ndarray:
     """entry 0, mid 1, senior 2, lead 3 (case-insensitive); NaN for anything else or null."""
     lookup = {name: float(i) for i, name in enumerate(LEVELS)}

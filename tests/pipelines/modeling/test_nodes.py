@@ -595,6 +595,9 @@ def _v2_inputs(spark, network) -> dict:
         "search_impressions": labeled.withColumn("experiment", F.lit(None).cast("string")),
         "valid_jobs": spark.createDataFrame([(f"j{i}", "Nurse", T0) for i in range(80)], "job_id string, title string, posted_at timestamp"),
         "valid_resumes": spark.createDataFrame([(f"r{i}",) for i in range(60)], "resume_id string"),
+        "resume_section_embeddings": spark.createDataFrame(
+            [(f"r{i}", [[1.0, 0.0, 0.0, 0.0]]) for i in range(60)], "resume_id string, resume_sections array<array<float>>"
+        ),
         "scrubbed_resumes": spark.createDataFrame(
             [(f"r{i}", f"Nurse {2010 + i % 10} - present", T0) for i in range(60)], "resume_id string, text string, updated_at timestamp"
         ),
@@ -629,7 +632,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     same = score_column("ranker") if chosen == "ranker" else score_column("ncf_original")
     assert (scored[score_column("ensemble")] == scored[same]).all()
     # The documents log no v2 columns: the ranker runs on vectors, ad age and years alone.
-    assert catalog.load("ranker_layout")["side_features"] == ["log_years", "log_age_days", "log_job_ctr_ratio"]
+    assert catalog.load("ranker_layout")["side_features"] == ["log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio"]
     assert sorted(catalog.load("cluster_models")) == ["cluster_0", "cluster_1"]
     selection = catalog.load("ensemble_selection")
     assert selection["selected"] in ("routed", "soft", "average") and selection["validation"]["rows"] > 0

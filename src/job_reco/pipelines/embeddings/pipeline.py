@@ -56,6 +56,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(embed_documents, ["document_tokens", "document_embedder"],
                  ["resume_embeddings", "job_embeddings"], name="embed_documents"),
+            node(embed_resume_sections, ["scrubbed_resumes", "document_embedder", "params:embeddings.max_sections"],
+                 "resume_section_embeddings", name="embed_resume_sections"),
             node(
                 report_embeddings,
                 ["corpus_statistics", "document_embedder", "resume_embeddings", "job_embeddings"],

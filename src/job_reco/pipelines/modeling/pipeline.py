@@ -141,7 +141,7 @@ def _ranker_nodes() -> list:
         node(
             assemble_ranker_inputs,
             ["training_impressions", "modeling_impressions", "resume_embeddings", "job_embeddings",
-             "resume_clusters", "job_side_table", "resume_side_table"],
+             "resume_clusters", "job_side_table", "resume_side_table", "resume_section_embeddings"],
             "ranker_base_inputs",
             name="assemble_ranker_inputs",
         ),

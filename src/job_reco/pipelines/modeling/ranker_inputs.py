@@ -119,6 +119,7 @@ def assemble_ranker_inputs(
     resume_clusters: DataFrame,
     job_side_table: DataFrame,
     resume_side_table: DataFrame,
+    resume_section_embeddings: DataFrame,
 ) -> DataFrame:
     """Training rows (all searches) + the evaluation groups, each with vectors, cluster and side columns.
 
@@ -146,6 +147,7 @@ def assemble_ranker_inputs(
         .join(resume_clusters.select(RESUME_ID, F.col(CLUSTER).cast("int").alias(CLUSTER)), on=RESUME_ID, how="left")
         .join(job_side_table, on=JOB_ID, how="left")
         .join(resume_side_table, on=RESUME_ID, how="left")
+        .join(resume_section_embeddings.select(RESUME_ID, "resume_sections"), on=RESUME_ID, how="left")
         .withColumn(POSITION, F.col(POSITION).cast("int"))
     )
 

@@ -1,0 +1,37 @@
+"""One vector per experience section of each resume (a career changer's past jobs, each on its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+from pyspark.sql import DataFrame
+
+from job_reco.columns import RESUME_ID, TEXT
+from job_reco.features import experience_sections
+from job_reco.spark_udf import bind
+from job_reco.text import DocumentEmbedder, embed_texts
+
+RESUME_SECTIONS = "resume_sections"
+
+
+def _section_batches(batches: Iterator[pd.DataFrame], *, embedder: DocumentEmbedder, max_sections: int) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        stacks = []
+        for text in frame[TEXT]:
+            sections = experience_sections(text)[:max_sections]
+            vectors, _ = embed_texts(sections, embedder) if sections else ([], None)
+            stacks.append([list(map(float, v)) for v in vectors])
+        yield pd.DataFrame({RESUME_ID: frame[RESUME_ID], RESUME_SECTIONS: stacks})
+
+
+def embed_resume_sections(scrubbed_resumes: DataFrame, document_embedder: DocumentEmbedder, max_sections: int) -> DataFrame:
+    """resume_id, resume_sections (array of vectors, most recent section first; empty if none is found).
+
+    Sections come from the scrubbed text (`job_reco.features.experience_sections`) and are embedded
+    exactly as whole documents are (`job_reco.text.embed_texts`); the embedder travels with the task.
+    """
+    body = bind(_section_batches, embedder=document_embedder, max_sections=int(max_sections))
+    return scrubbed_resumes.select(RESUME_ID, TEXT).mapInPandas(
+        body, f"{RESUME_ID} string, {RESUME_SECTIONS} array<array<float>>"
+    )
