@@ -12,6 +12,7 @@ from job_reco.pipelines.embeddings.nodes import (
     scrub_resumes,
     tokenize_documents,
 )
+from job_reco.pipelines.embeddings.sections import embed_resume_sections
 
 
 def create_pipeline(**kwargs) -> Pipeline:
