@@ -264,9 +264,11 @@ def _experience(occupations: pd.DataFrame, seekers: pd.DataFrame, short: np.ndar
         until = np.where(j == 0, "Present", (year - ends[:, j]).astype(str))
         heading = ("\n\n" + prefix + titles[occ] + " | " + draws.choose(companies, n, generator) + " | "
                    + seekers[CITY].to_numpy(dtype=object) + " | " + (year - starts[:, j]).astype(str) + "-" + until)
-        full = _lines(lines, n_lines, occ, 3 if j == 0 else 2, first_person, generator)
-        body = (full.where(~short, _lines(lines, n_lines, occ, 1, first_person, generator))
+        full = (_lines(lines, n_lines, occ, 3 if j == 0 else 2, first_person, generator)
                 + _lines(skills, n_skills, occ, 1 if j else 2, first_person, generator))
+        one_each = (_lines(lines, n_lines, occ, 1, first_person, generator)
+                    + _lines(skills, n_skills, occ, 1, first_person, generator))
+        body = full.where(~short, one_each)
         text = text + np.where(has, heading + body.str.replace(r"(?<=[^.])(?=\n|$)", ".", regex=True), "")
     return text
 
