@@ -62,9 +62,11 @@ def test_level_factor_penalises_each_level_of_gap():
 
 
 def test_pay_factor_rises_with_pay_and_is_clipped_or_hidden():
-    got = behaviour.pay_factor(np.array([60000.0, 30000.0, 120000.0, 480000.0, np.nan]), np.full(5, 60000.0),
-                               elasticity=2.0, value_range=[0.3, 3.0], hidden=0.8)
-    assert got.tolist() == pytest.approx([1.0, 0.3, 3.0, 3.0, 0.8])  # 0.25 -> 0.3; 4 -> 3; 64 -> 3
+    shown = np.array([60000.0, 30000.0, 120000.0, 480000.0, np.nan, np.nan])
+    actual = np.array([61000.0, 30000.0, 120000.0, 480000.0, 60000.0, 120000.0])
+    got = behaviour.pay_factor(shown, actual, np.full(6, 60000.0), elasticity=2.0, value_range=[0.3, 3.0], hidden=0.8)
+    # 1; 0.25 -> 0.3; 4 -> 3; 64 -> 3; no pay shown: the actual pay's factor (1, 3 after the clip) x 0.8
+    assert got.tolist() == pytest.approx([1.0, 0.3, 3.0, 3.0, 0.8, 2.4])
 
 
 def test_freshness_halves_every_half_life():
@@ -95,8 +97,8 @@ def test_score_impressions_multiplies_the_factors_by_hand(small_world):
     assert truth[DISTANCE_FACTOR].tolist() == pytest.approx([1.0, 0.1 + 0.9 * math.exp(-km / 50), 1.0, 1.0])
     # S1 mid: J1 mid, J2 senior (one above); S2 lead: J2 senior (one below), J3 entry (three below).
     assert truth[LEVEL_FACTOR].tolist() == pytest.approx([1.0, 0.5, 0.8, 0.8**3])
-    # shown pay 60k and 50k against 60k (S1) and 50k (S2); J3 shows no pay.
-    assert truth[PAY_FACTOR].tolist() == pytest.approx([1.0, 50 / 60, 1.0, 0.9])
+    # shown pay 60k and 50k against 60k (S1) and 50k (S2); J3 shows no pay: its 45k midpoint x 0.9.
+    assert truth[PAY_FACTOR].tolist() == pytest.approx([1.0, 50 / 60, 1.0, 0.9 * 45 / 50])
     assert truth[FRESHNESS_FACTOR].tolist() == pytest.approx(
         [0.5 ** (age_q1 / 10), 0.5 ** (age_q1 / 10), 0.5 ** (age_q2_j2 / 10), 0.5 ** (age_q2_j3 / 10)])
     assert truth[EMPLOYER_QUALITY].tolist() == [1.0, 2.0, 2.0, 0.5]

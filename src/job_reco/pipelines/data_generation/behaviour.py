@@ -100,13 +100,15 @@ def level_factor(seeker_level: np.ndarray, job_level: np.ndarray, under: float, 
     return np.where(gap > 0, float(under) ** np.maximum(gap, 0), float(over) ** np.maximum(-gap, 0))
 
 
-def pay_factor(shown_pay: np.ndarray, expectation: np.ndarray, elasticity: float, value_range: Sequence[float],
-               hidden: float) -> np.ndarray:
-    """(shown pay / expected pay)^elasticity clipped to value_range; `hidden` where the ad shows no pay (NaN)."""
+def pay_factor(shown_pay: np.ndarray, actual_pay: np.ndarray, expectation: np.ndarray, elasticity: float,
+               value_range: Sequence[float], hidden: float) -> np.ndarray:
+    """(pay / expected pay)^elasticity clipped to value_range, pay = the shown midpoint; where the ad shows
+    no pay (NaN), its actual midpoint (what seekers guess from its occupation and level) times `hidden`."""
     shown_pay = np.asarray(shown_pay, float)
-    ratio = np.where(np.isnan(shown_pay), 1.0, shown_pay) / np.asarray(expectation, float)
-    value = np.clip(ratio ** float(elasticity), float(value_range[0]), float(value_range[1]))
-    return np.where(np.isnan(shown_pay), float(hidden), value)
+    pay = np.where(np.isnan(shown_pay), np.asarray(actual_pay, float), shown_pay)
+    value = np.clip((pay / np.asarray(expectation, float)) ** float(elasticity), float(value_range[0]),
+                    float(value_range[1]))
+    return np.where(np.isnan(shown_pay), float(hidden) * value, value)
 
 
 def freshness_factor(age_days: np.ndarray, half_life_days: float) -> np.ndarray:
@@ -161,7 +163,8 @@ def _factors(impressions, searches, truth_seekers, truth_jobs, jobs, behaviour: 
         LEVEL_FACTOR: level_factor(level.get_indexer(truth_seekers[LEVEL].to_numpy(dtype=object)[seeker]),
                                    level.get_indexer(truth_jobs[LEVEL].to_numpy(dtype=object)[job]),
                                    behaviour["level_underqualified_factor"], behaviour["level_overqualified_factor"]),
-        PAY_FACTOR: pay_factor(shown, truth_seekers[PAY_EXPECTATION].to_numpy(float)[seeker],
+        PAY_FACTOR: pay_factor(shown, truth_jobs[PAY_MIDPOINT].to_numpy(float)[job],
+                               truth_seekers[PAY_EXPECTATION].to_numpy(float)[seeker],
                                behaviour["pay_elasticity"], behaviour["pay_factor_range"], behaviour["pay_hidden_factor"]),
         FRESHNESS_FACTOR: freshness_factor(age, behaviour["freshness_half_life_days"]),
         EMPLOYER_QUALITY: truth_jobs[EMPLOYER_QUALITY].to_numpy(float)[job],

@@ -130,6 +130,26 @@ def attach_esco_occupations(occupations: pd.DataFrame, esco_occupations: pd.Data
     out = occupations.copy()
     out[RESUME_LINES] = _nearest(texts[usable].tolist(), occupations, int(esco_per_occupation), lines[usable].tolist())
     logger.info("Attached resume lines from %d usable ESCO occupations.", int(usable.sum()))
+    return _drop_ad_sentences(out)
+
+
+def sentence_key(sentence: str) -> str:
+    """A sentence reduced to its lower-case words, without a leading "I"/"They": the unit of the copy test."""
+    words = re.findall(r"[a-z0-9']+", sentence.lower())
+    return " ".join(words[1:] if words[:1] in (["i"], ["they"]) else words)
+
+
+def _drop_ad_sentences(occupations: pd.DataFrame) -> pd.DataFrame:
+    """Remove from the resume material every sentence that also occurs in any ad material (ESCO sometimes
+    reuses O*NET's wording), so that no resume copies an ad."""
+    ad_keys = {sentence_key(x) for column in (SENTENCES, AD_SKILLS) for items in occupations[column] for x in items}
+    out = occupations.copy()
+    dropped = 0
+    for column in (RESUME_LINES, RESUME_SKILLS):
+        kept = [tuple(x for x in items if sentence_key(x) not in ad_keys) for items in occupations[column]]
+        dropped += int(sum(len(a) - len(b) for a, b in zip(occupations[column], kept)))
+        out[column] = kept
+    logger.info("Dropped %d resume sentences that ads also use.", dropped)
     return out
 
 
