@@ -67,7 +67,7 @@ def _impressions() -> pd.DataFrame:
     """Clean impressions with their logged features, clicks and the true examination of their position."""
     read = lambda name: pd.read_parquet(RAW / f"{name}.parquet")  # noqa: E731
     truth = pd.read_parquet(RAW / "_truth" / "impressions.parquet")
-    rows = (truth[["search_id", "job_id", "position", "examination", "pay_factor"]]
+    rows = (truth[["search_id", "job_id", "position", "examination", "match_grade"]]
             .merge(read("searches")[["search_id", "seeker_id", "searched_at", "experiment"]], on="search_id")
             .merge(read("resumes")[["seeker_id", "text", "latitude", "longitude"]], on="seeker_id")
             .merge(read("jobs").drop(columns=["title", "description"]), on="job_id", suffixes=("", "_job")))
@@ -103,6 +103,11 @@ def print_figures() -> None:
     print("distance (ads not remote):\n", _corrected(local, pd.cut(local["km"], [-1, 10, 50, 200, 1000, 1e5],
           labels=["<10 km", "10-50", "50-200", "200-1000", ">1000"])).to_string())
     print("remote:\n", _corrected(rows, rows["remote"]).to_string())
+    same = local[local["match_grade"] == 3]
+    print("distance, ads of the seeker's own occupation (truth: match grade 3):\n", _corrected(same, pd.cut(
+          same["km"], [-1, 10, 50, 200, 1000, 1e5], labels=["<10 km", "10-50", "50-200", "200-1000", ">1000"])
+          ).to_string())
+    print("occupation match grade (truth):\n", _corrected(rows, rows["match_grade"]).to_string())
     print("level gap (ad level - resume level from its years):\n", _corrected(rows, rows["level_gap"]).to_string())
     print("ad age at search time (days):\n", _corrected(rows, pd.cut(rows["age_days"], [-1, 7, 14, 30, 45, 60],
           labels=["0-7", "7-14", "14-30", "30-45", "45-60"])).to_string())
