@@ -65,7 +65,7 @@ def time_generation(preset: str) -> dict:
 
 def _impressions() -> pd.DataFrame:
     """Clean impressions with their logged features, clicks and the true examination of their position."""
-    read = lambda name: pd.read_parquet(RAW / f"{name}.parquet")  # noqa: E731
+    read = lambda name: pd.read_parquet(RAW / f"{name}.parquet")
     truth = pd.read_parquet(RAW / "_truth" / "impressions.parquet")
     rows = (truth[["search_id", "job_id", "position", "examination", "match_grade"]]
             .merge(read("searches")[["search_id", "seeker_id", "searched_at", "experiment"]], on="search_id")

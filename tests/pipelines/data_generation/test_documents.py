@@ -10,21 +10,46 @@ import pytest
 from kedro.io import DatasetError
 
 from job_reco.columns import (
-    CITY, JOB_ID, LATITUDE, LEVEL, LONGITUDE, OCCUPATION_CODE, POSTED_AT, REMOTE, RESUME_ID, SALARY_MAX, SALARY_MIN,
-    SEARCHED_AT, SECONDARY_OCCUPATION_CODE, SEEKER_ID, STATE, TERTIARY_OCCUPATION_CODE, TEXT, TITLE, DESCRIPTION,
+    CITY,
+    DESCRIPTION,
+    JOB_ID,
+    LATITUDE,
+    LEVEL,
+    LONGITUDE,
+    OCCUPATION_CODE,
+    POSTED_AT,
+    REMOTE,
+    RESUME_ID,
+    SALARY_MAX,
+    SALARY_MIN,
+    SEARCHED_AT,
+    SECONDARY_OCCUPATION_CODE,
+    SEEKER_ID,
+    STATE,
+    TERTIARY_OCCUPATION_CODE,
+    TEXT,
+    TITLE,
     YEARS_OF_EXPERIENCE,
 )
 from job_reco.datasets.packaged import PackagedTableDataset
 from job_reco.pipelines.data_generation import documents
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.sampling import (
-    AD_TITLE, COMPANY, LEVEL_IN_TITLE, MAJOR_GROUP, MEDIAN_PAY, MINOR_GROUP, PAY_HIGH, PAY_LOW, PAY_SHOWN,
+    AD_TITLE,
+    COMPANY,
+    LEVEL_IN_TITLE,
+    MAJOR_GROUP,
+    MEDIAN_PAY,
+    MINOR_GROUP,
+    PAY_HIGH,
+    PAY_LOW,
+    PAY_SHOWN,
 )
 from tests.pipelines.data_generation.conftest import onet_frame, ts
 
 LEVEL_YEARS = [0, 2, 5, 10]
 HEADING = re.compile(r"^(?P<title>[^|\n]+) \| (?P<company>[^|\n]+) \| (?P<city>[^|\n]+) \| (?P<start>\d{4})-(?P<end>\d{4}|Present)$",
-                     re.M)
+                     re.MULTILINE)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,9 +7,25 @@ import pandas as pd
 import pytest
 
 from job_reco.columns import (
-    CITY, EMPLOYER_QUALITY, EXPERIMENT, EXPERIMENT_SWAP_FIRST, LATITUDE, LEVEL, LEVELS, LONGITUDE, OCCUPATION_CODE,
-    PAY_EXPECTATION, PAY_MIDPOINT, QUERY, RELOCATES, REMOTE, SECONDARY_OCCUPATION_CODE, SEEKER_ID, STATE,
-    TERTIARY_OCCUPATION_CODE, YEARS_OF_EXPERIENCE,
+    CITY,
+    EMPLOYER_QUALITY,
+    EXPERIMENT,
+    EXPERIMENT_SWAP_FIRST,
+    LATITUDE,
+    LEVEL,
+    LEVELS,
+    LONGITUDE,
+    OCCUPATION_CODE,
+    PAY_EXPECTATION,
+    PAY_MIDPOINT,
+    QUERY,
+    RELOCATES,
+    REMOTE,
+    SECONDARY_OCCUPATION_CODE,
+    SEEKER_ID,
+    STATE,
+    TERTIARY_OCCUPATION_CODE,
+    YEARS_OF_EXPERIENCE,
 )
 from job_reco.pipelines.data_generation import documents, places, sampling
 from job_reco.pipelines.data_generation import vocabulary as voc

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_FIRST, JOB_ID, POSITION, QUERY, RAW_SCHEMAS, SEARCH_ID, SHOWN_AT
+from job_reco.columns import (
+    EXPERIMENT,
+    EXPERIMENT_SWAP_FIRST,
+    JOB_ID,
+    POSITION,
+    QUERY,
+    RAW_SCHEMAS,
+    SEARCH_ID,
+    SHOWN_AT,
+)
 from job_reco.pipelines.data_generation import search
 from tests.pipelines.data_generation.conftest import ts
 

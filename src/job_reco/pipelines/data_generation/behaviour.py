@@ -20,11 +20,45 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import (
-    APPLICATION_ID, APPLIED_AT, ATTRACTIVENESS, CITY, CLICK_ID, CLICK_PROBABILITY, CLICKED_AT, DISTANCE_FACTOR,
-    DISTANCE_KM, EMPLOYER_QUALITY, EXAMINATION, FRESHNESS_FACTOR, JOB_ID, LATITUDE, LEVEL, LEVEL_FACTOR, LEVELS,
-    LONGITUDE, MATCH_GRADE, NOISE, OCCUPATION_CODE, OCCUPATION_FACTOR, PAY_EXPECTATION, PAY_FACTOR, PAY_MIDPOINT,
-    POSITION, POSTED_AT, RAW_SCHEMAS, RELEVANCE, RELOCATES, REMOTE, RESUME_ID, SALARY_MAX, SALARY_MIN, SEARCH_ID,
-    SEARCHED_AT, SECONDARY_OCCUPATION_CODE, SEEKER_ID, TERTIARY_OCCUPATION_CODE, TRUTH_IMPRESSIONS_COLUMNS,
+    APPLICATION_ID,
+    APPLIED_AT,
+    ATTRACTIVENESS,
+    CLICK_ID,
+    CLICK_PROBABILITY,
+    CLICKED_AT,
+    DISTANCE_FACTOR,
+    DISTANCE_KM,
+    EMPLOYER_QUALITY,
+    EXAMINATION,
+    FRESHNESS_FACTOR,
+    JOB_ID,
+    LATITUDE,
+    LEVEL,
+    LEVEL_FACTOR,
+    LEVELS,
+    LONGITUDE,
+    MATCH_GRADE,
+    NOISE,
+    OCCUPATION_CODE,
+    OCCUPATION_FACTOR,
+    PAY_EXPECTATION,
+    PAY_FACTOR,
+    PAY_MIDPOINT,
+    POSITION,
+    POSTED_AT,
+    RAW_SCHEMAS,
+    RELEVANCE,
+    RELOCATES,
+    REMOTE,
+    RESUME_ID,
+    SALARY_MAX,
+    SALARY_MIN,
+    SEARCH_ID,
+    SEARCHED_AT,
+    SECONDARY_OCCUPATION_CODE,
+    SEEKER_ID,
+    TERTIARY_OCCUPATION_CODE,
+    TRUTH_IMPRESSIONS_COLUMNS,
     TRUTH_JOBS_COLUMNS,
 )
 from job_reco.pipelines.data_generation import draws
@@ -262,7 +296,7 @@ def simulate_applications(
     after_click = draws.micros(applied[CLICKED_AT]) + ((60 + generator.exponential(600.0, len(applied))) * SECOND
                                                        ).astype("int64")
     share = min(max(float(external_share), 0.0), 0.9)
-    n_ext = int(round(len(applied) * share / (1.0 - share)))
+    n_ext = round(len(applied) * share / (1.0 - share))
     ext_resume, ext_job, ext_at = _external_applications(n_ext, truth_seekers, truth_jobs, jobs,
                                                          draws.window(start_date, n_months), generator)
     at = np.concatenate([after_click, ext_at])

@@ -15,15 +15,44 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import (
-    CITY, DESCRIPTION, JOB_ID, LATITUDE, LEVEL, LEVELS, LONGITUDE, OCCUPATION_CODE, POSTED_AT, RAW_SCHEMAS, REMOTE,
-    RESUME_ID, SALARY_MAX, SALARY_MIN, SEARCHED_AT, SECONDARY_OCCUPATION_CODE, SEEKER_ID, STATE,
-    TERTIARY_OCCUPATION_CODE, TEXT, TITLE, UPDATED_AT, YEARS_OF_EXPERIENCE,
+    CITY,
+    DESCRIPTION,
+    JOB_ID,
+    LATITUDE,
+    LEVEL,
+    LEVELS,
+    LONGITUDE,
+    OCCUPATION_CODE,
+    POSTED_AT,
+    RAW_SCHEMAS,
+    REMOTE,
+    RESUME_ID,
+    SALARY_MAX,
+    SALARY_MIN,
+    SEARCHED_AT,
+    SECONDARY_OCCUPATION_CODE,
+    SEEKER_ID,
+    STATE,
+    TERTIARY_OCCUPATION_CODE,
+    TEXT,
+    TITLE,
+    UPDATED_AT,
+    YEARS_OF_EXPERIENCE,
 )
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.draws import DAY, HOUR, SECOND
 from job_reco.pipelines.data_generation.sampling import (
-    AD_TITLE, COMPANY, KEYWORDS, LEVEL_IN_TITLE, MAJOR_GROUP, MINOR_GROUP, PAY_HIGH, PAY_LOW, PAY_SHOWN, level_index,
+    AD_TITLE,
+    COMPANY,
+    KEYWORDS,
+    LEVEL_IN_TITLE,
+    MAJOR_GROUP,
+    MINOR_GROUP,
+    PAY_HIGH,
+    PAY_LOW,
+    PAY_SHOWN,
+    level_index,
 )
 from job_reco.pipelines.data_generation.search import bm25_top_k
 from job_reco.validation import require_columns

@@ -8,7 +8,14 @@ import logging
 import numpy as np
 import pandas as pd
 
-from job_reco.columns import APPLICATION_ID, CLICK_ID, EXPERIMENT, JOB_ID, RESUME_ID, SEARCH_ID
+from job_reco.columns import (
+    APPLICATION_ID,
+    CLICK_ID,
+    EXPERIMENT,
+    JOB_ID,
+    RESUME_ID,
+    SEARCH_ID,
+)
 from job_reco.pipelines.data_generation import draws
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,14 @@ clicks -> applications, in four stages whose nodes live in one module each."""
 
 from kedro.pipeline import Pipeline, node
 
-from job_reco.pipelines.data_generation import behaviour, documents, faults, places, sampling, search
+from job_reco.pipelines.data_generation import (
+    behaviour,
+    documents,
+    faults,
+    places,
+    sampling,
+    search,
+)
 
 P = "params:data_generation."
 

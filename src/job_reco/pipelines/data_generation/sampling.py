@@ -26,6 +26,7 @@ from job_reco.columns import (
     POSTED_AT,
     QUERY,
     RELOCATES,
+    REMOTE,
     RESUME_ID,
     SEARCH_ID,
     SEARCHED_AT,
@@ -33,7 +34,6 @@ from job_reco.columns import (
     SEEKER_ID,
     STATE,
     TERTIARY_OCCUPATION_CODE,
-    REMOTE,
     YEARS_OF_EXPERIENCE,
 )
 from job_reco.pipelines.data_generation import draws

@@ -13,8 +13,18 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import (
-    EXPERIMENT, EXPERIMENT_SWAP_FIRST, JOB_ID, POSITION, POSTED_AT, QUERY, RAW_SCHEMAS, SEARCH_ID, SEARCHED_AT,
-    SHOWN_AT, DESCRIPTION, TITLE,
+    DESCRIPTION,
+    EXPERIMENT,
+    EXPERIMENT_SWAP_FIRST,
+    JOB_ID,
+    POSITION,
+    POSTED_AT,
+    QUERY,
+    RAW_SCHEMAS,
+    SEARCH_ID,
+    SEARCHED_AT,
+    SHOWN_AT,
+    TITLE,
 )
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation.draws import DAY
