@@ -48,6 +48,7 @@ from job_reco.pipelines.data_generation.sampling import (
 from tests.pipelines.data_generation.conftest import onet_frame, ts
 
 LEVEL_YEARS = [0, 2, 5, 10]
+CITIES = pd.DataFrame({STATE: ["TX"], "state_name": ["Texas"]})
 HEADING = re.compile(r"^(?P<title>[^|\n]+) \| (?P<company>[^|\n]+) \| (?P<city>[^|\n]+) \| (?P<start>\d{4})-(?P<end>\d{4}|Present)$",
                      re.MULTILINE)
 
@@ -197,7 +198,7 @@ def resume_seekers(short: bool = False) -> pd.DataFrame:
 
 def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree():
     searches = pd.DataFrame({SEEKER_ID: ["S1", "S2"], SEARCHED_AT: [ts("2024-02-01"), ts("2024-03-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), searches, "2024-01-01", 5,
+    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES, searches, "2024-01-01", 5,
                                       short_resume_share=0.0, level_years=LEVEL_YEARS, seed=5)
     assert list(resumes.columns) == list(documents.RESUME_COLUMNS)
     first = resumes[TEXT].iloc[0]
@@ -212,6 +213,7 @@ def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree
     assert jobs[0]["title"].startswith("Lead ")  # 12 years: lead
     assert "Practical" in first  # the second occupation has its own section
     assert "Assess patient health problems" not in first  # O*NET ad material never enters a resume
+    assert "of TX" not in first  # schools are named with the state's name
     second = resumes[TEXT].iloc[1]
     assert "under 1 year of experience" in second and "Junior " in second
     assert (resumes["updated_at"] < searches[SEARCHED_AT]).all()
@@ -219,7 +221,7 @@ def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree
 
 def test_short_resumes_keep_one_job_one_line_and_no_summary():
     searches = pd.DataFrame({SEEKER_ID: ["S1"], SEARCHED_AT: [ts("2024-02-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), searches, "2024-01-01", 5,
+    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES, searches, "2024-01-01", 5,
                                       short_resume_share=1.0, level_years=LEVEL_YEARS, seed=5)
     text = resumes[TEXT].iloc[0]
     assert len(HEADING.findall(text)) == 1 and "SUMMARY" not in text

@@ -42,6 +42,7 @@ from job_reco.columns import (
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.draws import DAY, HOUR, SECOND
+from job_reco.pipelines.data_generation.places import STATE_NAME
 from job_reco.pipelines.data_generation.sampling import (
     AD_TITLE,
     COMPANY,
@@ -322,8 +323,8 @@ def _experience(occupations: pd.DataFrame, seekers: pd.DataFrame, short: np.ndar
     return text
 
 
-def _summary_and_education(occupations: pd.DataFrame, seekers: pd.DataFrame, primary: np.ndarray, generator
-                           ) -> tuple[pd.Series, pd.Series]:
+def _summary_and_education(occupations: pd.DataFrame, seekers: pd.DataFrame, state_names: pd.Series,
+                           primary: np.ndarray, generator) -> tuple[pd.Series, pd.Series]:
     """'SUMMARY' (adjective, title, years, one filler) and 'EDUCATION' + 'ADDITIONAL' blocks."""
     n, idx = len(seekers), pd.RangeIndex(len(seekers))
     years = seekers[YEARS_OF_EXPERIENCE].to_numpy("int64")
@@ -336,15 +337,16 @@ def _summary_and_education(occupations: pd.DataFrame, seekers: pd.DataFrame, pri
                                field=pd.Series(fields.to_numpy(dtype=object)[primary], index=idx))
     city = pd.Series(seekers[CITY].to_numpy(dtype=object), index=idx).str.rsplit(", ", n=1).str[0]
     school = draws.fill_choice(voc.SCHOOL_PATTERNS, generator.integers(0, len(voc.SCHOOL_PATTERNS), n), idx,
-                               city=city, state=pd.Series(seekers[STATE].to_numpy(dtype=object), index=idx))
+                               city=city, state=pd.Series(seekers[STATE].to_numpy(dtype=object), index=idx).map(
+                                   state_names).fillna(pd.Series(seekers[STATE].to_numpy(dtype=object), index=idx)))
     education = pd.Series("\n\nEDUCATION\n", index=idx) + (degree + " - " + school + "\n\nADDITIONAL\n"
                  + draws.choose(voc.RESUME_FILLERS, n, generator))
     return summary, education
 
 
 def write_resumes(
-    truth_seekers: pd.DataFrame, occupations: pd.DataFrame, searches: pd.DataFrame, start_date: str, n_months: int,
-    short_resume_share: float, level_years: list[float], seed: int,
+    truth_seekers: pd.DataFrame, occupations: pd.DataFrame, cities: pd.DataFrame, searches: pd.DataFrame,
+    start_date: str, n_months: int, short_resume_share: float, level_years: list[float], seed: int,
 ) -> pd.DataFrame:
     """Write one resume per seeker (raw `resumes`, contract v2): fake contact details, a summary, one
     experience section per past job, education; short resumes keep one job and no summary. Updated
@@ -357,7 +359,8 @@ def write_resumes(
     primary = draws.lookup(seekers[OCCUPATION_CODE], pd.Index(occupations[OCCUPATION_CODE]), "truth_seekers.occupation_code")
     short = generator.random(len(seekers)) < float(short_resume_share)
     contact = _fake_contact_blocks(pd.Series(seekers[CITY].to_numpy(dtype=object)), seed, generator)
-    summary, education = _summary_and_education(occupations, seekers, primary, generator)
+    state_names = cities.drop_duplicates(STATE).set_index(STATE)[STATE_NAME]
+    summary, education = _summary_and_education(occupations, seekers, state_names, primary, generator)
     experience = _experience(occupations, seekers, short, pd.Timestamp(start_date).year, level_years, seed, generator)
     text = contact + "\n\n" + summary.where(~short, "") + experience + education.where(~short, education.str.split(
         "\n\nADDITIONAL").str[0])

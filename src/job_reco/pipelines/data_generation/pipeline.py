@@ -47,7 +47,7 @@ def _market() -> list:
               P + "city_in_query_share", P + "other_occupation_query_share", P + "randomized_share", P + "seed"],
              "raw_searches@pandas", name="draw_searches"),
         node(documents.write_resumes,
-             ["truth_seekers", "occupations", "raw_searches@pandas", *window, P + "seekers.short_resume_share",
+             ["truth_seekers", "occupations", "cities", "raw_searches@pandas", *window, P + "seekers.short_resume_share",
               P + "seekers.level_years", P + "seed"], "raw_resumes@pandas", name="write_resumes"),
     ]
 
