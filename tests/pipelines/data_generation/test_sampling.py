@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from job_reco.columns import (
@@ -141,6 +142,10 @@ def test_draw_searches_marks_the_randomized_share_and_names_wrong_query_kinds(oc
     not_vague = ~named[QUERY].isin(voc.VAGUE_QUERIES).to_numpy()
     own = np.array([query.endswith(city.split(",")[0].lower()) for city, query in zip(named[CITY], named[QUERY])])
     assert own[not_vague].all() and not_vague.sum() > 1000
+    none = sampling.draw_searches(seekers, occupations, cities, {"n_searches": 50}, "2024-01-01", 5, MIX, 0.3, 0.3,
+                                  0.0, seed=2)
+    assert none[EXPERIMENT].isna().all()
+    assert pa.Table.from_pandas(none).schema.field(EXPERIMENT).type == pa.string()  # not parquet's null type
     with pytest.raises(ValueError, match="query_mix"):
         sampling.draw_searches(seekers, occupations, cities, {"n_searches": 5}, "2024-01-01", 5, {"title": 1.0},
                                0.3, 0.3, 0.02, 1)

@@ -283,5 +283,6 @@ def draw_searches(
     return pd.DataFrame({
         SEARCH_ID: draws.ids("Q", n), SEEKER_ID: truth_seekers[SEEKER_ID].to_numpy(dtype=object)[who[order]],
         QUERY: query[order], SEARCHED_AT: draws.timestamps(when[order]),
-        EXPERIMENT: np.where(randomized, EXPERIMENT_SWAP_FIRST, None)[order],
+        # a string column even when no search is randomized (all null would be written as parquet's null type)
+        EXPERIMENT: pd.array(np.where(randomized, EXPERIMENT_SWAP_FIRST, None)[order], dtype="string"),
     })
