@@ -72,7 +72,8 @@ def test_only_generation_and_reporting_read_truth(registered_pipelines, catalog_
 def test_tiny_run_writes_the_contract_outputs(tiny_project_run):
     data = tiny_project_run / "data"
     labeled = pd.read_parquet(data / "03_primary/labeled_impressions.parquet")
-    assert list(labeled.columns) == list(C.LABELED_IMPRESSIONS_COLUMNS)
+    # the generated searches log `experiment` (data contract v2), which data_integration carries
+    assert list(labeled.columns) == [*C.LABELED_IMPRESSIONS_COLUMNS, C.EXPERIMENT]
     assert set(labeled[C.SPLIT]) == {C.TRAIN, C.TEST}
     groups = labeled.groupby([C.SEARCH_ID, C.RESUME_ID])[C.SPLIT].nunique()
     assert (groups == 1).all(), "a query group straddles train and test"

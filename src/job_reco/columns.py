@@ -22,6 +22,26 @@ CLICKED_AT = "clicked_at"
 APPLICATION_ID = "application_id"
 APPLIED_AT = "applied_at"
 
+# Data contract v2: nullable columns a network may log (docs/data-contract.md); absent ones turn features off.
+CITY = "city"
+STATE = "state"
+LATITUDE = "latitude"
+LONGITUDE = "longitude"
+REMOTE = "remote"
+SALARY_MIN = "salary_min"
+SALARY_MAX = "salary_max"
+LEVEL = "level"
+EXPERIMENT = "experiment"
+# Values of jobs.level, most junior first; searches.experiment "swap_1_<k>": the swap-1-with-k policy
+# showed search's first ad at position k and its k-th ad at position 1.
+LEVELS = ("entry", "mid", "senior", "lead")
+EXPERIMENT_SWAP_PREFIX = "swap_1_"
+
+
+def swap_experiment(k) -> str:
+    """The searches.experiment value of a swap of positions 1 and k."""
+    return f"{EXPERIMENT_SWAP_PREFIX}{int(k)}"
+
 # Columns job_reco adds.
 LABEL = "label"
 APPLIED = "applied"
@@ -70,11 +90,20 @@ RAW_SCHEMAS: dict[str, dict[str, str]] = {
 }
 RAW_TABLES = tuple(RAW_SCHEMAS)
 
+# Optional (v2) columns per raw table: checked and carried when present, never required.
+OPTIONAL_SCHEMAS: dict[str, dict[str, str]] = {
+    "resumes": {CITY: "string", STATE: "string", LATITUDE: "double", LONGITUDE: "double"},
+    "jobs": {
+        CITY: "string", STATE: "string", LATITUDE: "double", LONGITUDE: "double", REMOTE: "boolean",
+        SALARY_MIN: "double", SALARY_MAX: "double", LEVEL: "string",
+    },
+    "searches": {EXPERIMENT: "string"},
+}
+
 LABELED_IMPRESSIONS_COLUMNS = (
     SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT,
 )
 # Every impression of every search by a seeker with a resume (data_integration -> modeling v2).
-EXPERIMENT = "experiment"
 SEARCH_IMPRESSIONS_COLUMNS = (
     SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, EXPERIMENT,
 )
@@ -90,13 +119,33 @@ DOC_TYPE_JOB = "job"
 
 # data_generation (truth tables under data/01_raw/_truth/)
 SECONDARY_OCCUPATION_CODE = "secondary_occupation_code"
-CITY = "city"
+TERTIARY_OCCUPATION_CODE = "tertiary_occupation_code"
 ATTRACTIVENESS = "attractiveness"
+RELEVANCE = "relevance"
+OCCUPATION_FACTOR = "occupation_factor"
+DISTANCE_KM = "distance_km"
+DISTANCE_FACTOR = "distance_factor"
+LEVEL_FACTOR = "level_factor"
+PAY_FACTOR = "pay_factor"
+FRESHNESS_FACTOR = "freshness_factor"
+EMPLOYER_QUALITY = "employer_quality"
+NOISE = "noise"
+YEARS_OF_EXPERIENCE = "years_of_experience"
+RELOCATES = "relocates"
+PAY_EXPECTATION = "pay_expectation"
+PAY_MIDPOINT = "pay_midpoint"
+FACTOR_COLUMNS = (OCCUPATION_FACTOR, DISTANCE_FACTOR, LEVEL_FACTOR, PAY_FACTOR, FRESHNESS_FACTOR, EMPLOYER_QUALITY)
 TRUTH_IMPRESSIONS_COLUMNS = (
-    SEARCH_ID, JOB_ID, POSITION, MATCH_GRADE, EXAMINATION, ATTRACTIVENESS, CLICK_PROBABILITY,
+    SEARCH_ID, JOB_ID, POSITION, MATCH_GRADE, DISTANCE_KM, *FACTOR_COLUMNS, NOISE, RELEVANCE, EXAMINATION,
+    ATTRACTIVENESS, CLICK_PROBABILITY,
 )
-TRUTH_SEEKERS_COLUMNS = (SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, CITY)
-TRUTH_JOBS_COLUMNS = (JOB_ID, OCCUPATION_CODE, CITY)
+TRUTH_SEEKERS_COLUMNS = (
+    SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE, TERTIARY_OCCUPATION_CODE, CITY, STATE,
+    LATITUDE, LONGITUDE, RELOCATES, YEARS_OF_EXPERIENCE, LEVEL, PAY_EXPECTATION,
+)
+TRUTH_JOBS_COLUMNS = (
+    JOB_ID, OCCUPATION_CODE, CITY, LATITUDE, LONGITUDE, REMOTE, LEVEL, PAY_MIDPOINT, EMPLOYER_QUALITY,
+)
 
 # modeling
 FEATURES = "features"

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-SWAP_PREFIX = "swap_1_"
+from job_reco.columns import EXPERIMENT_SWAP_PREFIX as SWAP_PREFIX
 
 
 def swap_curve(counts: Mapping[int, tuple[float, float]], baseline: tuple[float, float]) -> dict[str, float]:

@@ -32,8 +32,8 @@ from job_reco.columns import (
     EXAMINATION,
     JOB_ID,
     LABEL,
-    MATCH_GRADE,
     POSITION,
+    RELEVANCE,
     RESUME_ID,
     SEARCH_ID,
     SPLIT,
@@ -84,7 +84,7 @@ def truth_impressions() -> pd.DataFrame:
         {
             SEARCH_ID: ["s1"] * 4 + ["s2"] * 3 + ["s0"],
             JOB_ID: ["j1", "j2", "j3", "j4", "j1", "j5", "j6", "j1"],
-            MATCH_GRADE: [0, 2, 1, 0, 1, 0, 3, 2],
+            RELEVANCE: [0, 0.5, 0.25, 0, 0.25, 0, 0.75, 0.5],
         }
     )
 
@@ -191,7 +191,7 @@ def test_percentile_metrics_of_search_by_hand(test_impressions):
 def test_truth_metrics_by_hand(test_impressions, truth_impressions):
     truth = nodes.compute_truth_metrics(test_impressions, truth_impressions, PROPENSITY, 10, 10)
     assert truth["oracle"] == pytest.approx({"ndcg@10": 1.0, "mrr": 1.0, "ips_mrr": 1.0})
-    # Search shows gains 0, 2, 1, 0 (A) and 1, 0, 3 (B).
+    # Search shows gains 0, 2, 1, 0 (A) and 1, 0, 3 (B), in quarters (nDCG does not change with the scale).
     ndcg_a = (2 / math.log2(3) + 1 / 2) / (2 + 1 / math.log2(3))
     ndcg_b = (1 + 3 / 2) / (3 + 1 / math.log2(3))
     assert truth["search"]["ndcg@10"] == pytest.approx((ndcg_a + ndcg_b) / 2)
@@ -199,10 +199,21 @@ def test_truth_metrics_by_hand(test_impressions, truth_impressions):
 
 
 def test_truth_ndcg_skips_groups_without_a_positive_grade(test_impressions, truth_impressions):
-    no_grade_in_b = truth_impressions.assign(**{MATCH_GRADE: [0, 2, 1, 0, 0, 0, 0, 0]})
+    no_grade_in_b = truth_impressions.assign(**{RELEVANCE: [0, 0.5, 0.25, 0, 0, 0, 0, 0]})
     truth = nodes.compute_truth_metrics(test_impressions, no_grade_in_b, PROPENSITY, 10, 10)
     assert truth["oracle"]["ndcg@10"] == pytest.approx(1.0)
     assert truth["search"]["ndcg@10"] == pytest.approx((2 / math.log2(3) + 1 / 2) / (2 + 1 / math.log2(3)))
+
+
+def test_truth_ips_mrr_with_the_true_curve_by_hand(test_impressions, truth_impressions):
+    # True examination 0.8, 0.4, 0.1 -> propensity 1, 0.5, 0.125 -> click weights 2 (position 2) and 8 (position 3).
+    curve = pd.DataFrame({POSITION: [3, 1, 2], EXAMINATION: [0.1, 0.8, 0.4]})
+    truth = nodes.compute_truth_metrics(test_impressions, truth_impressions, PROPENSITY, 10, 10, curve)
+    # search ranks the clicks 2nd (s1) and 3rd (s2); the ensemble ranks both first.
+    assert truth["search"]["ips_mrr_true_curve"] == pytest.approx((2 / 2 + 8 / 3) / (2 + 8))
+    assert truth["ensemble"]["ips_mrr_true_curve"] == pytest.approx(1.0)
+    assert "ips_mrr_true_curve" not in nodes.compute_truth_metrics(
+        test_impressions, truth_impressions, PROPENSITY, 10, 10)["search"]
 
 
 def test_truth_view_is_empty_without_truth(test_impressions):
@@ -210,13 +221,13 @@ def test_truth_view_is_empty_without_truth(test_impressions):
 
 
 def test_truth_missing_grades_are_an_error(test_impressions, truth_impressions):
-    with pytest.raises(ValueError, match="no match_grade for 1 of 7 test impressions"):
+    with pytest.raises(ValueError, match="no relevance for 1 of 7 test impressions"):
         nodes.compute_truth_metrics(test_impressions, truth_impressions.iloc[1:], PROPENSITY, 10, 10)
 
 
 def test_truth_missing_column_is_named(test_impressions, truth_impressions):
-    with pytest.raises(ValueError, match=r"truth_impressions is missing columns \['match_grade'\]"):
-        nodes.compute_truth_metrics(test_impressions, truth_impressions.drop(columns=[MATCH_GRADE]),
+    with pytest.raises(ValueError, match=r"truth_impressions is missing columns \['relevance'\]"):
+        nodes.compute_truth_metrics(test_impressions, truth_impressions.drop(columns=[RELEVANCE]),
                                     PROPENSITY, 10, 10)
 
 
@@ -393,7 +404,7 @@ def test_report_states_the_views_the_table_and_the_verdicts(group_metrics, test_
     assert "Naive" in text and "Debiased (IPS)" in text and "Truth" in text
     assert "A real network has it" in text
     assert "| ensemble | 1.000 |" in text
-    assert "| oracle (true grade) |" in text
+    assert "| oracle (true relevance) |" in text
     assert "vs **search**: naive MRR +140.0% [+100.0%, +100.0%]" not in text  # interval is [1, 2]
     assert "vs **search**: naive MRR +140.0%" in text
     assert "`impressions.quarantined`: 1" in text  # an unknown shape is listed key by key

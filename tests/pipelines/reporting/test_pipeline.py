@@ -19,6 +19,7 @@ from job_reco.columns import (
     MATCH_GRADE,
     POSITION,
     RANKERS,
+    RELEVANCE,
     RESUME_ID,
     SEARCH_ID,
     SPLIT,
@@ -68,7 +69,9 @@ def simulate_network(n_groups: int = 800, n_jobs: int = 20, eta: float = 0.7, se
             score_column("random"): rng.random(grade.size),
         }
     )
-    truth = frame[[SEARCH_ID, JOB_ID, POSITION]].assign(**{MATCH_GRADE: grade.ravel().astype("int8")})
+    relevance = np.array([0.02, 0.15, 0.35, 0.6])[grade.ravel()]  # the click model's attractiveness
+    truth = frame[[SEARCH_ID, JOB_ID, POSITION]].assign(**{MATCH_GRADE: grade.ravel().astype("int8"),
+                                                            RELEVANCE: relevance})
     examination = pd.DataFrame({POSITION: position, EXAMINATION: 0.9 / position**eta})
     propensity = {str(p): float(1 / p**eta) for p in position}
     return frame, truth, examination, propensity
@@ -133,6 +136,7 @@ def test_pipeline_writes_metrics_json_as_the_contract_says(generated_run):
     assert metrics["ips_clip"] == 10
     assert set(metrics["truth"]) == {"oracle", *RANKERS}
     assert metrics["truth"]["oracle"]["ndcg@10"] == pytest.approx(1.0)
+    assert all("ips_mrr_true_curve" in values for values in metrics["truth"].values())
 
 
 def test_naive_view_misleads_and_ips_and_truth_agree(generated_run):

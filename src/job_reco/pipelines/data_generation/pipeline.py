@@ -1,56 +1,87 @@
-"""The data_generation pipeline: occupations -> jobs, seekers, searches -> impressions -> clicks -> applications."""
+"""The data_generation pipeline: occupations and cities -> jobs, seekers, searches -> impressions ->
+clicks -> applications, in four stages whose nodes live in one module each."""
 
 from kedro.pipeline import Pipeline, node
 
-from job_reco.pipelines.data_generation import nodes
+from job_reco.pipelines.data_generation import (
+    behaviour,
+    documents,
+    faults,
+    places,
+    sampling,
+    search,
+)
 
 P = "params:data_generation."
 
 
-def create_pipeline(**kwargs) -> Pipeline:
-    """Generate the six raw tables (`raw_<table>@pandas`) and the truth tables (`truth_*`)."""
-    seed = P + "seed"
+def _material() -> list:
+    """Occupations with their text material and median pay; the cities."""
+    return [
+        node(documents.prepare_occupations, "onet_occupations", "occupations_base", name="prepare_occupations"),
+        node(documents.attach_esco_skills, ["occupations_base", "esco_skills", P + "skills_per_occupation"],
+             "occupations_with_skills", name="attach_esco_skills"),
+        node(documents.attach_esco_occupations,
+             ["occupations_with_skills", "esco_occupations", P + "esco_occupations_per_occupation"],
+             "occupations_with_text", name="attach_esco_occupations"),
+        node(sampling.attach_median_pay, ["occupations_with_text", P + "job_market.occupation_pay_sigma", P + "seed"],
+             "occupations", name="attach_median_pay"),
+        node(places.load_cities, [P + "cities.min_population", P + "cities.country"], "cities", name="load_cities"),
+        node(sampling.select_preset, [P + "presets", P + "preset"], "generation_sizes", name="select_preset"),
+    ]
+
+
+def _market() -> list:
+    """Who is in the market, and the documents and searches they leave."""
     window = [P + "start_date", P + "n_months"]
-    return Pipeline(
-        [
-            node(nodes.prepare_occupations, "onet_occupations", "occupations_base", name="prepare_occupations"),
-            node(nodes.attach_esco_skills, ["occupations_base", "esco_skills", P + "skills_per_occupation"],
-                 "occupations", name="attach_esco_skills"),
-            node(nodes.select_preset, [P + "presets", P + "preset"], "generation_sizes", name="select_preset"),
-            node(nodes.draw_jobs, ["occupations", "generation_sizes", *window, P + "job_active_days", seed],
-                 "job_postings", name="draw_jobs"),
-            node(nodes.write_job_ads, ["job_postings", "occupations", seed], "raw_jobs@pandas", name="write_job_ads"),
-            node(nodes.select_truth_jobs, "job_postings", "truth_jobs", name="select_truth_jobs"),
-            node(nodes.draw_seekers, ["occupations", "generation_sizes", P + "secondary_occupation_share", seed],
-                 "truth_seekers", name="draw_seekers"),
-            node(nodes.draw_searches,
-                 ["truth_seekers", "occupations", "generation_sizes", *window, P + "query_mix",
-                  P + "city_in_query_share", seed],
-                 "raw_searches@pandas", name="draw_searches"),
-            node(nodes.write_resumes, ["truth_seekers", "occupations", "raw_searches@pandas", *window, seed],
-                 "raw_resumes@pandas", name="write_resumes"),
-            node(nodes.rank_jobs_for_searches,
-                 ["raw_searches@pandas", "raw_jobs@pandas", P + "impressions_per_search", P + "bm25_candidates",
-                  P + "job_active_days", P + "chunk_size", seed],
-                 "generated_impressions", name="rank_jobs_for_searches"),
-            node(nodes.score_impressions,
-                 ["generated_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs", P + "eta",
-                  P + "attractiveness_by_grade", P + "same_city_factor", P + "attractiveness_noise", seed],
-                 "truth_impressions", name="score_impressions"),
-            node(nodes.build_examination_curve, [P + "eta", P + "impressions_per_search"], "truth_examination",
-                 name="build_examination_curve"),
-            node(nodes.simulate_clicks, ["truth_impressions", "raw_searches@pandas", seed], "generated_clicks",
-                 name="simulate_clicks"),
-            node(nodes.simulate_applications,
-                 ["generated_clicks", "truth_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs",
-                  "raw_jobs@pandas", P + "apply_probability_by_grade", P + "external_application_share", *window,
-                  seed],
-                 "generated_applications", name="simulate_applications"),
-            node(nodes.add_dirty_rows,
-                 ["generated_impressions", "generated_clicks", "generated_applications", P + "dirty_share", seed],
-                 ["raw_impressions@pandas", "raw_clicks@pandas", "raw_applications@pandas"], name="add_dirty_rows"),
-            node(nodes.summarise_network,
-                 ["generated_impressions", "generated_clicks", "generated_applications", "raw_searches@pandas"],
-                 "data_generation_summary", name="summarise_network"),
-        ]
-    )
+    return [
+        node(sampling.draw_jobs, ["occupations", "cities", "generation_sizes", *window, P + "job_active_days",
+                                  P + "job_market", P + "seed"], "job_postings", name="draw_jobs"),
+        node(documents.write_job_ads, ["job_postings", "occupations", P + "seed"], "raw_jobs@pandas",
+             name="write_job_ads"),
+        node(behaviour.select_truth_jobs, "job_postings", "truth_jobs", name="select_truth_jobs"),
+        node(sampling.draw_seekers, ["occupations", "cities", "generation_sizes", P + "seekers",
+                                     P + "job_market.pay_by_level", P + "seed"], "truth_seekers", name="draw_seekers"),
+        node(sampling.draw_searches,
+             ["truth_seekers", "occupations", "cities", "generation_sizes", *window, P + "query_mix",
+              P + "city_in_query_share", P + "other_occupation_query_share", P + "randomized_share",
+              P + "impressions_per_search", P + "seed"],
+             "raw_searches@pandas", name="draw_searches"),
+        node(documents.write_resumes,
+             ["truth_seekers", "occupations", "cities", "raw_searches@pandas", *window, P + "seekers.short_resume_share",
+              P + "seekers.level_years", P + "seed"], "raw_resumes@pandas", name="write_resumes"),
+    ]
+
+
+def _logs() -> list:
+    """What search shows, what seekers click and apply to, and the faults real logs have."""
+    return [
+        node(search.rank_jobs_for_searches,
+             ["raw_searches@pandas", "raw_jobs@pandas", P + "impressions_per_search", P + "bm25_candidates",
+              P + "job_active_days", P + "chunk_size", P + "seed"], "ranked_impressions",
+             name="rank_jobs_for_searches"),
+        node(search.apply_logging_policy, ["ranked_impressions", "raw_searches@pandas"],
+             "generated_impressions", name="apply_logging_policy"),
+        node(behaviour.score_impressions,
+             ["generated_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs", "raw_jobs@pandas",
+              P + "behaviour", P + "seed"], "truth_impressions", name="score_impressions"),
+        node(behaviour.build_examination_curve, [P + "behaviour.eta", P + "impressions_per_search"],
+             "truth_examination", name="build_examination_curve"),
+        node(behaviour.simulate_clicks, ["truth_impressions", "raw_searches@pandas", P + "seed"], "generated_clicks",
+             name="simulate_clicks"),
+        node(behaviour.simulate_applications,
+             ["generated_clicks", "truth_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs",
+              "raw_jobs@pandas", P + "apply_probability_by_grade", P + "external_application_share",
+              P + "start_date", P + "n_months", P + "seed"], "generated_applications", name="simulate_applications"),
+        node(faults.add_dirty_rows,
+             ["generated_impressions", "generated_clicks", "generated_applications", P + "dirty_share", P + "seed"],
+             ["raw_impressions@pandas", "raw_clicks@pandas", "raw_applications@pandas"], name="add_dirty_rows"),
+        node(faults.summarise_network,
+             ["generated_impressions", "generated_clicks", "generated_applications", "raw_searches@pandas"],
+             "data_generation_summary", name="summarise_network"),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Generate the six raw tables (`raw_<table>@pandas`, contract v2) and the truth tables (`truth_*`)."""
+    return Pipeline([*_material(), *_market(), *_logs()])

@@ -1,36 +1,13 @@
-"""Fixed vocabularies of the generator: cities, SOC major groups, title variants and ad boilerplate.
+"""Fixed vocabularies of the generator: SOC major groups, level and title variants, ad and resume phrases.
 
-Real: the city names and their rough population ranks, the SOC 2018 major-group names and the rough
-size of their median annual pay (US BLS orders of magnitude). Invented: every other phrase here, kept
-plain so that ads and resumes read like the real thing.
+Real: the SOC 2018 major-group names and the rough size of their median annual pay (US BLS orders of
+magnitude). Invented: every other phrase here, kept plain so that ads and resumes read like the real
+thing. (Cities come from GeoNames, see places.py.)
 """
 
 from __future__ import annotations
 
 import re
-
-# (city, state, population in millions): the ~35 largest US cities; weights for where jobs and seekers are.
-CITIES: tuple[tuple[str, str, float], ...] = (
-    ("New York", "NY", 8.3), ("Los Angeles", "CA", 3.9), ("Chicago", "IL", 2.7), ("Houston", "TX", 2.3),
-    ("Phoenix", "AZ", 1.6), ("Philadelphia", "PA", 1.6), ("San Antonio", "TX", 1.5),
-    ("San Diego", "CA", 1.4), ("Dallas", "TX", 1.3), ("Austin", "TX", 0.96), ("San Jose", "CA", 0.97),
-    ("Jacksonville", "FL", 0.95), ("Fort Worth", "TX", 0.95), ("Columbus", "OH", 0.91),
-    ("Charlotte", "NC", 0.9), ("Indianapolis", "IN", 0.88), ("San Francisco", "CA", 0.81),
-    ("Seattle", "WA", 0.75), ("Denver", "CO", 0.72), ("Nashville", "TN", 0.69),
-    ("Oklahoma City", "OK", 0.69), ("Washington", "DC", 0.68), ("El Paso", "TX", 0.68),
-    ("Las Vegas", "NV", 0.66), ("Boston", "MA", 0.65), ("Portland", "OR", 0.63), ("Detroit", "MI", 0.63),
-    ("Memphis", "TN", 0.62), ("Louisville", "KY", 0.62), ("Baltimore", "MD", 0.57),
-    ("Milwaukee", "WI", 0.56), ("Kansas City", "MO", 0.51), ("Atlanta", "GA", 0.5), ("Miami", "FL", 0.45),
-    ("Minneapolis", "MN", 0.43),
-)
-
-STATE_NAMES: dict[str, str] = {
-    "NY": "New York", "CA": "California", "IL": "Illinois", "TX": "Texas", "AZ": "Arizona",
-    "PA": "Pennsylvania", "FL": "Florida", "OH": "Ohio", "NC": "North Carolina", "IN": "Indiana",
-    "WA": "Washington", "CO": "Colorado", "TN": "Tennessee", "OK": "Oklahoma", "DC": "the District of Columbia",
-    "NV": "Nevada", "MA": "Massachusetts", "OR": "Oregon", "MI": "Michigan", "KY": "Kentucky", "MD": "Maryland",
-    "WI": "Wisconsin", "MO": "Missouri", "GA": "Georgia", "MN": "Minnesota",
-}
 
 # SOC 2018 major group -> (name, field of study on resumes, rough median annual pay in USD, relative
 # share of job ads: hourly, high-turnover groups dominate a volume job-ad network).
@@ -63,11 +40,23 @@ DEFAULT_MAJOR_GROUP = ("Other", "General Studies", 45_000, 0.5)
 HOURLY_PAY_BELOW = 50_000  # ads for lower-paid occupations quote an hourly rate
 HOURS_PER_YEAR = 2080
 
-# Title variants (prefix, suffix); the empty pair keeps the plain occupation title.
-TITLE_PREFIXES = ("Senior ", "Junior ", "Lead ", "Entry-Level ", "Experienced ", "Trainee ")
+# Level words, one tuple per level of columns.LEVELS (entry, mid, senior, lead). Ads that show their
+# level in the title take one of its title prefixes (mid-level ads keep the plain title); the others say
+# it in their text. Resume job titles take the first prefix of the level the seeker had then.
+LEVEL_TITLE_PREFIXES = (("Junior ", "Entry-Level ", "Trainee "), ("",), ("Senior ", "Experienced "), ("Lead ", "Principal "))
+LEVEL_TEXT = (
+    ("No experience required; we train you.", "Experience: 0-1 years.", "Open to new graduates and career starters."),
+    ("Requires 2+ years of experience.", "At least two years of relevant experience.", "Experience: 2-5 years."),
+    ("Requires 5+ years of experience.", "At least five years of relevant experience.", "Experience: 5-10 years."),
+    ("Requires 10+ years of experience, including leading a team.", "Experience: 10+ years, with people management.",
+     "At least ten years of experience and a record of leading others."),
+)
+REMOTE_TITLE_SUFFIX = " (Remote)"
+REMOTE_TEXT = ("This is a fully remote position.", "Work from home anywhere in the US.", "Remote role; occasional travel.")
+# Other title variants, kept by some ads whatever their level.
 TITLE_SUFFIXES = (
     " - Night Shift", " (Part-Time)", " - Full Time", " - Weekends", " - Immediate Start",
-    " II", " - $1,000 Sign-On Bonus", " (Temporary)", " - Day Shift",
+    " - $1,000 Sign-On Bonus", " (Temporary)", " - Day Shift",
 )
 
 AD_OPENINGS = (
@@ -90,7 +79,10 @@ EQUAL_OPPORTUNITY = (
 )
 REQUIREMENTS_HEADERS = ("What you will do:", "Responsibilities:", "Key duties:", "In this role you will:")
 
-# Resume parts.
+# Resume parts. Each past job is one section: a heading line "Title | Company | City, ST | 2019-2023"
+# (the latest ends in "Present") followed by its lines, written in the first person or as bullets.
+RESUME_STYLES = ("first_person", "bullets")
+NO_EXPERIENCE_YET = "under 1 year"
 SUMMARY_ADJECTIVES = ("Dedicated", "Reliable", "Motivated", "Detail-oriented", "Hard-working", "Experienced")
 EDUCATION_LEVELS = (
     "High School Diploma", "Associate of Applied Science in {field}", "Bachelor of Science in {field}",
@@ -188,18 +180,24 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip())
 
 
-def esco_skill_sentence(text: str) -> str | None:
-    """The first sentence of an ESCO skill's definition, or None when it cannot be told apart.
+def esco_definition(text: str) -> str | None:
+    """The definition part of an ESCO row (skills.csv or occupations.csv), or None when it cannot be told apart.
 
-    ESCO's `skills.csv` concatenates the preferred label, the alternative labels (lower case) and the
+    ESCO's files concatenate the preferred label, the alternative labels (lower case) and the
     definition. The definition starts at the first capitalised word that occurs only once (capitalised
     label words such as "Turret lathe" repeat across the alternative labels).
     """
     for match in _CAPITALISED.finditer(text):
         word = match.group(1)
         if len(re.findall(rf"\b{word}\b", text)) == 1:
-            sentence = split_sentences(text[match.start():])[0]
-            if 30 <= len(sentence) <= 220 and sentence.endswith("."):
-                return sentence
-            return None
+            return text[match.start():]
     return None
+
+
+def esco_skill_sentence(text: str) -> str | None:
+    """The first sentence of an ESCO skill's definition (30-220 characters), or None."""
+    definition = esco_definition(text)
+    if definition is None:
+        return None
+    sentence = split_sentences(definition)[0]
+    return sentence if 30 <= len(sentence) <= 220 and sentence.endswith(".") else None

@@ -26,9 +26,13 @@ from job_reco.columns import (
     APPLIED_AT,
     CLICK_ID,
     CLICKED_AT,
+    EXPERIMENT,
     JOB_ID,
     LABEL,
     LABELED_IMPRESSIONS_COLUMNS,
+    LATITUDE,
+    LONGITUDE,
+    OPTIONAL_SCHEMAS,
     POSITION,
     POSTED_AT,
     RAW_SCHEMAS,
@@ -59,6 +63,10 @@ NO_MATCHING_IMPRESSION = "no_matching_impression"
 UNKNOWN_RESUME = "unknown_resume"
 UNKNOWN_CLICK = "unknown_click"
 JOB_DIFFERS_FROM_CLICK = "job_differs_from_click"
+UNPARSEABLE_VALUE = "unparseable_value"
+INVALID_COORDINATE = "invalid_coordinate"
+# Data contract v2: the valid range of each optional coordinate column.
+COORDINATE_RANGES = {LATITUDE: (-90.0, 90.0), LONGITUDE: (-180.0, 180.0)}
 
 # A column of a raw table that had to be cast keeps its value as read under this prefix, so that a
 # quarantined row shows what arrived (e.g. the unparseable timestamp text), not the null it became.
@@ -86,15 +94,19 @@ class TableRules:
 
 
 _ROW_REASONS = (NULL_KEY, UNPARSEABLE_TIMESTAMP)
+# Tables with optional (v2) numeric or boolean columns: a value that does not cast, a coordinate out of range.
+_V2_REASONS = (UNPARSEABLE_VALUE, INVALID_COORDINATE)
 _DUPLICATE_REASONS = (EXACT_DUPLICATE, DUPLICATE_KEY)
 
 # Reference tables (resumes, jobs) keep the latest version of a duplicated key; event tables keep
 # the first event. `reasons` lists every rule a table is checked against, in order.
 TABLE_RULES: dict[str, TableRules] = {
     "resumes": TableRules(
-        (RESUME_ID,), (RESUME_ID, SEEKER_ID), UPDATED_AT, True, (*_ROW_REASONS, *_DUPLICATE_REASONS)
+        (RESUME_ID,), (RESUME_ID, SEEKER_ID), UPDATED_AT, True, (*_ROW_REASONS, *_V2_REASONS, *_DUPLICATE_REASONS)
     ),
-    "jobs": TableRules((JOB_ID,), (JOB_ID,), POSTED_AT, True, (*_ROW_REASONS, *_DUPLICATE_REASONS)),
+    "jobs": TableRules(
+        (JOB_ID,), (JOB_ID,), POSTED_AT, True, (*_ROW_REASONS, *_V2_REASONS, *_DUPLICATE_REASONS)
+    ),
     "searches": TableRules(
         (SEARCH_ID,),
         (SEARCH_ID,),
@@ -133,8 +145,20 @@ _ACCEPTED_TYPES = {
     "string": (*_STRING_LIKE, *_INTEGRAL, T.DecimalType),
     "int": (*_NUMERIC, *_STRING_LIKE),
     "timestamp": (T.TimestampType, T.TimestampNTZType, T.DateType, *_STRING_LIKE),
+    "double": (*_NUMERIC, *_STRING_LIKE),
+    "boolean": (T.BooleanType, *_INTEGRAL, *_STRING_LIKE),
 }
-_TARGET_TYPES = {"string": T.StringType(), "int": T.IntegerType(), "timestamp": T.TimestampType()}
+_TARGET_TYPES = {
+    "string": T.StringType(), "int": T.IntegerType(), "timestamp": T.TimestampType(), "double": T.DoubleType(),
+    "boolean": T.BooleanType(),
+}
+
+
+def _present_schema(df: DataFrame, table: str) -> dict[str, str]:
+    """The contract's columns of a table plus the optional (v2) ones the table has: {column: type}."""
+    lower = {name.lower() for name in df.columns}
+    optional = {c: kind for c, kind in OPTIONAL_SCHEMAS.get(table, {}).items() if c.lower() in lower}
+    return {**RAW_SCHEMAS[table], **optional}
 
 
 class RawSchemaError(ValueError):
@@ -149,7 +173,7 @@ def _schema_problems(df: DataFrame, table: str) -> list[str]:
     problems = []
     if missing:
         problems.append(f"{table} is missing columns {missing}; expected {list(expected)}, got {df.columns}")
-    for column, contract_type in expected.items():
+    for column, contract_type in _present_schema(df, table).items():
         field = by_lower.get(column.lower())
         if field is not None and not isinstance(field.dataType, _ACCEPTED_TYPES[contract_type]):
             problems.append(
@@ -166,7 +190,7 @@ def _schema_problems(df: DataFrame, table: str) -> list[str]:
 def _cast_to_contract(df: DataFrame, table: str, timestamp_format: str | None) -> DataFrame:
     """Rename contract columns to their contract spelling and cast them, keeping what was read."""
     by_lower = {name.lower(): name for name in df.columns}
-    for column, contract_type in RAW_SCHEMAS[table].items():
+    for column, contract_type in _present_schema(df, table).items():
         actual = by_lower[column.lower()]
         if actual != column:
             df = df.withColumnRenamed(actual, column)
@@ -177,6 +201,8 @@ def _cast_to_contract(df: DataFrame, table: str, timestamp_format: str | None) -
         df = df.withColumn(ORIGINAL_PREFIX + column, F.col(column))
         if contract_type == "string":
             typed = original.cast("string")
+        elif contract_type in ("double", "boolean"):
+            typed = original.try_cast(contract_type)
         elif contract_type == "int":
             number = original.try_cast("double")
             whole = (number == F.floor(number)) & (F.abs(number) <= _INT_MAX)
@@ -209,8 +235,31 @@ def validate_raw_tables(
         raise RawSchemaError(
             "The raw logs do not match the data contract (docs/data-contract.md):\n- " + "\n- ".join(problems)
         )
+    _log_optional_columns(tables)
     typed = tuple(_cast_to_contract(df, table, timestamp_format) for table, df in tables.items())
     return typed  # type: ignore[return-value]
+
+
+def _log_optional_columns(tables: dict[str, DataFrame]) -> None:
+    """One log line: which optional (v2) columns are absent, so which features are off downstream."""
+    absent = {
+        table: [c for c in columns if c.lower() not in {name.lower() for name in tables[table].columns}]
+        for table, columns in OPTIONAL_SCHEMAS.items()
+    }
+    absent = {table: columns for table, columns in absent.items() if columns}
+    if absent:
+        logger.info("Optional data-contract v2 columns absent (features that need them are off): %s", absent)
+    else:
+        logger.info("All optional data-contract v2 columns are present.")
+
+
+def _coordinate_out_of_range(df: DataFrame) -> list[Column]:
+    """Conditions: a present latitude/longitude outside its range."""
+    return [
+        F.col(c).isNotNull() & ~F.col(c).between(low, high)
+        for c, (low, high) in COORDINATE_RANGES.items()
+        if c in df.columns
+    ]
 
 
 def _visible_columns(df: DataFrame) -> list[str]:
@@ -238,6 +287,16 @@ def _flag_row_rules(df: DataFrame, table: str) -> DataFrame:
     ]
     if unparseable:
         conditions.append((reduce(lambda a, b: a | b, unparseable), UNPARSEABLE_TIMESTAMP))
+    not_cast = [
+        F.col(ORIGINAL_PREFIX + c).isNotNull() & F.col(c).isNull()
+        for c in OPTIONAL_SCHEMAS.get(table, {})
+        if ORIGINAL_PREFIX + c in df.columns
+    ]
+    if UNPARSEABLE_VALUE in rules.reasons and not_cast:
+        conditions.append((reduce(lambda a, b: a | b, not_cast), UNPARSEABLE_VALUE))
+    out_of_range = _coordinate_out_of_range(df)
+    if INVALID_COORDINATE in rules.reasons and out_of_range:
+        conditions.append((reduce(lambda a, b: a | b, out_of_range), INVALID_COORDINATE))
     if INVALID_POSITION in rules.reasons:
         conditions.append((F.col(POSITION).isNull() | (F.col(POSITION) < 1), INVALID_POSITION))
     if NULL_SEARCHED_AT in rules.reasons:
@@ -400,8 +459,9 @@ def join_clicks_to_applications(checked_applications: DataFrame, checked_clicks:
 
 
 def define_query_groups(application_pairs: DataFrame, checked_searches: DataFrame) -> DataFrame:
-    """One row per query group (search_id, resume_id), with the search's time."""
-    searches = _valid(checked_searches).select(SEARCH_ID, SEARCHED_AT)
+    """One row per query group (search_id, resume_id), with the search's time (and `experiment`, if logged)."""
+    carried = [EXPERIMENT] if EXPERIMENT in checked_searches.columns else []
+    searches = _valid(checked_searches).select(SEARCH_ID, SEARCHED_AT, *carried)
     groups = application_pairs.select(SEARCH_ID, RESUME_ID).distinct()
     return groups.join(searches, on=SEARCH_ID, how="inner")
 
@@ -435,7 +495,8 @@ def restore_impressions(
     application_pairs: DataFrame,
     output_partitions: int | None,
 ) -> DataFrame:
-    """Step 3: every job each group's search showed; label = clicked there, applied = applied.
+    """Step 3: every job each group's search showed; label = clicked there, applied = applied; the
+    search's `experiment` (logging policy, contract v2) follows when the searches log it.
 
     Rows are hash-partitioned by search_id (`output_partitions` files, or Spark's choice when
     null) and sorted by group and position inside each file.
@@ -450,7 +511,7 @@ def restore_impressions(
         .withColumn(LABEL, F.coalesce(F.col(LABEL), F.lit(0)).cast("int"))
         .withColumn(APPLIED, F.coalesce(F.col(APPLIED), F.lit(0)).cast("int"))
         .withColumn(POSITION, F.col(POSITION).cast("int"))
-        .select(*LABELED_IMPRESSIONS_COLUMNS)
+        .select(*LABELED_IMPRESSIONS_COLUMNS, *(c for c in (EXPERIMENT,) if c in split_groups.columns))
     )
     rows = (
         rows.repartition(output_partitions, SEARCH_ID) if output_partitions else rows.repartition(SEARCH_ID)

@@ -2,7 +2,8 @@
 
 1. naive: the original design's metrics, logged clicks as relevance;
 2. debiased: clicks weighted by the inverse of their position's examination propensity (IPS);
-3. truth: on generated data only, against the true match grade of `data/01_raw/_truth/`.
+3. truth: on generated data only, against the true relevance of `data/01_raw/_truth/` (the expected
+   attractiveness of each impression without position and noise), with the true examination curve.
 
 The metric arithmetic lives in `job_reco.metrics` (pure numpy, vectorized over groups); these nodes
 pick the test split, call it once per ranker and shape the results into `metrics.json` as the data
@@ -27,8 +28,8 @@ from job_reco.columns import (
     EXAMINATION,
     JOB_ID,
     LABEL,
-    MATCH_GRADE,
     POSITION,
+    RELEVANCE,
     RESUME_ID,
     SCORED_IMPRESSIONS_COLUMNS,
     V1_SCORED_IMPRESSIONS_COLUMNS,
@@ -193,25 +194,40 @@ def compute_percentile_metrics(
     return by_percentile
 
 
-def _attach_match_grade(test_impressions: pd.DataFrame, truth_impressions: pd.DataFrame) -> pd.DataFrame:
-    """The test impressions with the true match grade of each (search_id, job_id)."""
-    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, MATCH_GRADE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
-    # Exact repeats of an impression share its grade; a key with two different grades is an error.
-    truth = truth_impressions[[SEARCH_ID, JOB_ID, MATCH_GRADE]].drop_duplicates()
+def _attach_relevance(test_impressions: pd.DataFrame, truth_impressions: pd.DataFrame) -> pd.DataFrame:
+    """The test impressions with the true relevance of each (search_id, job_id)."""
+    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, RELEVANCE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
+    # Exact repeats of an impression share its relevance; a key with two different values is an error.
+    truth = truth_impressions[[SEARCH_ID, JOB_ID, RELEVANCE]].drop_duplicates()
     conflicting = int(truth.duplicated([SEARCH_ID, JOB_ID]).sum())
     if conflicting:
         raise ValueError(
             f"truth_impressions gives {conflicting} ({SEARCH_ID}, {JOB_ID}) keys more than one "
-            f"{MATCH_GRADE} ({TRUTH_IMPRESSIONS_PATH})"
+            f"{RELEVANCE} ({TRUTH_IMPRESSIONS_PATH})"
         )
     graded = test_impressions.merge(truth, on=[SEARCH_ID, JOB_ID], how="left", validate="many_to_one")
-    missing = int(graded[MATCH_GRADE].isna().sum())
+    missing = int(graded[RELEVANCE].isna().sum())
     if missing:
         raise ValueError(
-            f"truth_impressions has no {MATCH_GRADE} for {missing} of {len(graded)} test impressions "
+            f"truth_impressions has no {RELEVANCE} for {missing} of {len(graded)} test impressions "
             f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS_PATH})"
         )
     return graded
+
+
+def _true_propensity(truth_examination: pd.DataFrame | None) -> dict[str, float] | None:
+    """The generator's examination curve relative to position 1, as a propensity mapping; None if unknown."""
+    if truth_examination is None:
+        return None
+    require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
+    curve = truth_examination.sort_values(POSITION)
+    first = float(curve[EXAMINATION].iloc[0])
+    return {str(int(p)): float(e) / first for p, e in zip(curve[POSITION], curve[EXAMINATION], strict=True)}
+
+
+def _ips_mrr_value(ranked: metrics.RankedGroups, propensity: Mapping[str, float], ips_clip: float) -> float:
+    numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
+    return float(numerator.sum() / denominator.sum()) if denominator.sum() > 0 else math.nan
 
 
 def compute_truth_metrics(
@@ -220,29 +236,36 @@ def compute_truth_metrics(
     propensity: Mapping[str, float],
     ips_clip: float,
     ndcg_k: int,
+    truth_examination: pd.DataFrame | None = None,
 ) -> dict[str, dict[str, float]]:
-    """nDCG against the true match grade per ranker, and the oracle that sorts by it; {} on real logs.
+    """nDCG against the true relevance per ranker, and the oracle that sorts by it; {} on real logs.
 
-    nDCG is averaged over the groups where some job has a positive true grade (elsewhere every
-    ranking is equally good and nDCG is undefined), so the oracle scores exactly 1.
+    Gain function: gain = `relevance`, linear (the expected attractiveness in [0, 1] of the ad for
+    that seeker at that time, without position and noise); nDCG@k = DCG@k / IDCG@k with
+    DCG@k = sum over the top k of gain / log2(rank + 1) and IDCG@k the DCG of the list sorted by
+    relevance, so the oracle scores exactly 1. Averaged over the groups with a positive gain.
+    With the true examination curve, each ranker also gets `ips_mrr_true_curve` (IPS-MRR with the
+    generator's propensities instead of the learned ones).
     """
     if truth_impressions is None:
         logger.info("No truth tables (real logs): the truth view is skipped.")
         return {}
-    graded = _attach_match_grade(test_impressions, truth_impressions)
+    graded = _attach_relevance(test_impressions, truth_impressions)
+    true_curve = _true_propensity(truth_examination)
     truth: dict[str, dict[str, float]] = {}
     codes = metrics.group_codes(graded)
     for ranker in (ORACLE, *scored_rankers(test_impressions.columns)):
-        ranked = metrics.rank_groups(graded, MATCH_GRADE if ranker == ORACLE else score_column(ranker), codes=codes)
-        grade = ranked.ranked(graded[MATCH_GRADE])
-        relevant = np.bincount(ranked.group, weights=grade, minlength=ranked.n_groups) > 0
-        ndcg = metrics.ndcg_at_k_per_group(ranked, grade, ndcg_k)[relevant]
+        ranked = metrics.rank_groups(graded, RELEVANCE if ranker == ORACLE else score_column(ranker), codes=codes)
+        gain = ranked.ranked(graded[RELEVANCE])
+        relevant = np.bincount(ranked.group, weights=gain, minlength=ranked.n_groups) > 0
+        ndcg = metrics.ndcg_at_k_per_group(ranked, gain, ndcg_k)[relevant]
         truth[ranker] = {f"ndcg@{ndcg_k}": float(ndcg.mean()) if ndcg.size else math.nan}
         if ranker == ORACLE:
-            numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
             truth[ranker]["mrr"] = float(metrics.reciprocal_ranks(ranked).mean())
-            truth[ranker]["ips_mrr"] = float(numerator.sum() / denominator.sum()) if denominator.sum() > 0 else math.nan
-    logger.info("Truth view on %d groups with a positively graded job.", int(relevant.sum()))
+            truth[ranker]["ips_mrr"] = _ips_mrr_value(ranked, propensity, ips_clip)
+        if true_curve is not None:
+            truth[ranker]["ips_mrr_true_curve"] = _ips_mrr_value(ranked, true_curve, ips_clip)
+    logger.info("Truth view on %d groups with a positive true relevance.", int(relevant.sum()))
     return truth
 
 

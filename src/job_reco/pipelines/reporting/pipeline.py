@@ -35,7 +35,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             node(
                 nodes.compute_truth_metrics,
                 ["test_impressions", "truth_impressions", "propensity", "params:ips_clip",
-                 "params:reporting.ndcg_k"],
+                 "params:reporting.ndcg_k", "truth_examination"],
                 "truth_metrics",
                 name="compute_truth_metrics",
             ),

