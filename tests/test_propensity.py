@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from job_reco.propensity import choose_curve, curve_errors, swap_curve, swap_log_likelihood
+from job_reco.propensity import choose_curve, curve_errors, swap_curve, swap_log_likelihood, swap_power_law
 
 
 def test_swap_curve_divides_by_the_first_ads_rate_at_position_one():
@@ -42,3 +42,15 @@ def test_choose_curve_prefers_the_curve_that_predicts_held_out_clicks():
 
 def test_curve_errors():
     assert curve_errors({"1": 1.0, "2": 0.55, "3": 0.3}, {"1": 1.0, "2": 0.5, "4": 0.2}) == pytest.approx({"1": 0.0, "2": 0.1})
+
+
+def test_swap_power_law_recovers_eta_from_few_swaps():
+    rng = np.random.default_rng(1)
+    r, eta = 0.3, 0.9
+    counts = {k: (40.0, float(rng.binomial(40, r * k**-eta))) for k in range(2, 21)}  # ~40 first ads per k
+    curve = swap_power_law(counts, (40000, 12000), max_position=20)
+    fitted = -math.log(curve["10"]) / math.log(10)
+    assert fitted == pytest.approx(eta, abs=0.2)
+    assert list(curve) == [str(k) for k in range(1, 21)] and curve["1"] == 1.0
+    with pytest.raises(ValueError, match="position 1"):
+        swap_power_law({}, (0, 0), 20)

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from job_reco.columns import EXPERIMENT, LABEL, POSITION, SUBSET, TRAIN, VALIDATION
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.propensity import SWAP_PREFIX, choose_curve, swap_curve
+from job_reco.propensity import SWAP_PREFIX, choose_curve, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +54,15 @@ def _counts(entry: Mapping[str, Any]) -> tuple[dict[int, tuple[float, float]], t
     return counts, tuple(float(x) for x in entry.get("baseline", (0, 0)))
 
 
-def select_propensity(click_model: Mapping[str, Any], swap_interventions: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+def select_propensity(
+    click_model: Mapping[str, Any], swap_interventions: Mapping[str, Any], max_position: int
+) -> tuple[dict[str, float], dict[str, Any]]:
     """The examination curve used everywhere (IPS weights, the ranker's targets, reporting), and why it was chosen."""
     candidates = {"click_model": {**{str(p): float(v) for p, v in click_model["curve"].items()}, "1": 1.0}}
     train_counts, train_base = _counts(swap_interventions.get(TRAIN, {}))
     if train_counts and train_base[1] > 0:
         candidates["swap_interventions"] = swap_curve(train_counts, train_base)
+        candidates["swap_power_law"] = swap_power_law(train_counts, train_base, max_position)
     valid_counts, valid_base = _counts(swap_interventions.get(VALIDATION, {}))
     chosen, scores = choose_curve(candidates, valid_counts, valid_base)
     logger.info("Examination curve: %s (held-out log-likelihood of randomized clicks %s).", chosen, scores)
