@@ -119,6 +119,31 @@ def print_figures() -> None:
     metrics = json.loads((ROOT / "data/08_reporting/metrics.json").read_text())
     truth = pd.DataFrame(metrics["truth"]).T
     print("truth view (test split):\n", truth.round(4).to_string())
+    print_room()
+
+
+def print_room() -> None:
+    """True nDCG@10 on the scored test impressions of scores built from the true factor forms: what a
+    model that learned those forms exactly could reach with cosine standing in for the occupation."""
+    from job_reco import metrics as ranking
+
+    scored = pd.read_parquet(ROOT / "data/07_model_output/scored_impressions.parquet")
+    rows = scored.merge(pd.read_parquet(RAW / "_truth" / "impressions.parquet"), on=["search_id", "job_id"],
+                        suffixes=("", "_truth"))
+    observed = rows[["distance_factor", "level_factor", "pay_factor", "freshness_factor"]].prod(axis=1)
+    cosine = (rows["score_cosine"] - rows["score_cosine"].min()) / np.ptp(rows["score_cosine"])
+    scores = {
+        "cosine^3 x distance x level x pay x freshness": cosine**3 * observed,
+        "the same x employer quality": cosine**3 * observed * rows["employer_quality"],
+        "all factors but the occupation": observed * rows["employer_quality"],
+        "all factors but employer quality": observed * rows["occupation_factor"],
+    }
+    codes = ranking.group_codes(rows)
+    for name, score in scores.items():
+        ranked = ranking.rank_groups(rows.assign(score=score.to_numpy()), "score", codes=codes)
+        ndcg = ranking.ndcg_at_k_per_group(ranked, ranked.ranked(rows["relevance"]), 10).mean()
+        print(f"true nDCG@10 of {name}: {ndcg:.4f}")
+    print(f"correlation of cosine and the occupation factor: {np.corrcoef(cosine, rows['occupation_factor'])[0, 1]:.3f}")
 
 
 def main() -> None:
