@@ -38,9 +38,10 @@ $(STAMP): pyproject.toml | java
 viz: $(STAMP)
 	$(BIN)/kedro viz build
 
-# The MLflow UI on http://127.0.0.1:5000 over this project's runs (conf/base/mlflow.yml: mlflow.db + mlruns/).
+# The MLflow UI on http://127.0.0.1:5000 over this project's runs: the store of conf/base/mlflow.yml
+# (mlflow.db, artifacts in mlruns/). Another env's server: `$(BIN)/kedro mlflow ui --env <env>`.
 ui: $(STAMP)
-	$(BIN)/kedro mlflow ui
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
 # A wheel of the project and its configuration archive in dist/ (docs/deploy.md).
 package: $(STAMP)

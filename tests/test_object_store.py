@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from kedro.config import OmegaConfigLoader
 
 from tests.conftest import PROJECT_ROOT, copy_project, run_kedro
@@ -48,14 +49,17 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
-def configure_cluster_env(project: Path, globals_: dict[str, str]) -> None:
-    """Point the copy's cluster env at `globals_`, with the test env's tiny parameters and local[2] Spark."""
+def configure_cluster_env(project: Path, globals_: dict[str, str], spark: dict[str, str] | None = None) -> None:
+    """Point the copy's cluster env at `globals_`, with the test env's tiny parameters and Spark settings.
+
+    The example's YARN master and sizes are replaced by the test env's local[2] settings, updated with `spark`.
+    """
     cluster = project / "conf" / "cluster"
-    (cluster / "globals.yml").write_text("".join(f"{key}: {value}\n" for key, value in globals_.items()))
+    (cluster / "globals.yml").write_text(yaml.safe_dump(globals_))
     for parameters in (PROJECT_ROOT / "conf" / "test").glob("parameters_*.yml"):
         shutil.copy(parameters, cluster / parameters.name)
-    # The example's YARN master and sizes replaced by the tests' local[2] settings.
-    shutil.copy(PROJECT_ROOT / "conf" / "test" / "spark.yml", cluster / "spark.yml")
+    settings = yaml.safe_load((PROJECT_ROOT / "conf" / "test" / "spark.yml").read_text())
+    (cluster / "spark.yml").write_text(yaml.safe_dump({**settings, **(spark or {})}))
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +114,11 @@ def test_nothing_is_written_to_local_data(object_store_run):
 
 def test_spark_tables_go_to_the_spark_root(object_store_run):
     _, spark_root = object_store_run
-    for table in ("logs/impressions.parquet", "job_reco/03_primary/labeled_impressions.parquet",
-                  "job_reco/04_feature/resume_embeddings.parquet", "job_reco/07_model_output/scored_impressions.parquet"):
-        assert any((spark_root / table).glob("*.parquet")), f"no parquet part under {spark_root / table}"
+    # The generator writes each raw table as one pandas file where Spark reads it (transcoding).
+    assert (spark_root / "logs" / "impressions.parquet").is_file()
+    for table in ("03_primary/labeled_impressions.parquet", "04_feature/resume_embeddings.parquet",
+                  "07_model_output/scored_impressions.parquet"):
+        assert any((spark_root / "job_reco" / table).glob("*.parquet")), f"no parquet part under {spark_root / table}"
 
 
 def test_object_store_run_gives_the_same_metrics_as_the_local_tiny_run(object_store_run, s3, tiny_project_run):

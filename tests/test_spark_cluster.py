@@ -95,16 +95,18 @@ def cluster_run(tmp_path_factory, standalone_cluster, tiny_project_run):
     project = copy_project(tmp_path_factory.mktemp("cluster_project"))
     output = tmp_path_factory.mktemp("cluster_output")
     raw = f"file://{tiny_project_run / 'data' / '01_raw'}"
-    configure_cluster_env(project, {
-        "raw_root": raw, "spark_raw_root": raw,
-        "data_root": f"file://{output}", "spark_data_root": f"file://{output}",
-    })
-    with open(project / "conf" / "cluster" / "spark.yml", "a") as spark_yml:
-        spark_yml.write(
-            f"spark.master: {master}\n"
-            f"spark.pyspark.python: {sys.executable}\n"
-            "spark.executor.memory: 1g\nspark.executor.cores: 1\nspark.cores.max: 2\n"
-        )
+    configure_cluster_env(
+        project,
+        {"raw_root": raw, "spark_raw_root": raw, "data_root": f"file://{output}", "spark_data_root": f"file://{output}"},
+        spark={
+            "spark.master": master,
+            # The workers' Python: here the one with the project's packages, named by configuration.
+            "spark.pyspark.python": sys.executable,
+            "spark.executor.memory": "1g",
+            "spark.executor.cores": "1",
+            "spark.cores.max": str(WORKERS),
+        },
+    )
     result = run_kedro(project, "run", "--env", "cluster", "--pipelines", "data_integration,embeddings,clustering",
                        extra_env={"PYSPARK_PYTHON": "/nonexistent/python-from-the-driver"})
     (project / "kedro_run.log").write_text(result.stdout + result.stderr)

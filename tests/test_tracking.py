@@ -91,3 +91,22 @@ def test_tiny_run_logs_its_models_charts_and_reports(tiny_project_run, tiny_mlfl
     assert {"charts/precision_by_percentile.png", "charts/metric_views.png"} <= artifacts
     logged = Path(client.download_artifacts(run.info.run_id, f"models/ncf/{models[0]}"))
     assert logged.read_bytes() == (tiny_project_run / "data" / "06_models" / "ncf" / models[0]).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("env", "tracking_uri", "experiment"),
+    [("local", "sqlite:///mlflow.db", "job_reco"), ("cluster", "sqlite:///mlflow.db", "job_reco"),
+     ("databricks", "databricks", "/Shared/job_reco")],
+)
+def test_each_env_names_its_tracking_server_by_configuration_only(env, tracking_uri, experiment):
+    from kedro.config import OmegaConfigLoader
+    from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
+
+    from job_reco import settings
+    from tests.conftest import PROJECT_ROOT
+
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env=env, **settings.CONFIG_LOADER_ARGS)
+    config = KedroMlflowConfig.model_validate(loader["mlflow"])
+    assert config.server.mlflow_tracking_uri == tracking_uri
+    assert config.tracking.experiment.name == experiment
+    assert set(loader["tracking"]) == {"metrics", "artifacts"}
