@@ -55,7 +55,10 @@ def _wait_for_workers(ui_port: int, processes: list[subprocess.Popen], logs: Pat
 
 @pytest.fixture(scope="module")
 def standalone_cluster(tmp_path_factory):
-    """spark://127.0.0.1:<port> with two one-core workers; master UI port; everything stopped afterwards."""
+    """spark://127.0.0.1:<port> of two one-core workers, the master UI's port, the workers' work folders.
+
+    Everything is stopped afterwards.
+    """
     if shutil.which("java") is None:
         pytest.skip("no `java` on PATH: a Spark standalone cluster needs a JVM (make test installs OpenJDK 17)")
     spark_home = Path(pyspark.__file__).parent
@@ -77,7 +80,7 @@ def standalone_cluster(tmp_path_factory):
             if i == 0:
                 time.sleep(2)
         _wait_for_workers(ui_port, processes, root)
-        yield f"spark://127.0.0.1:{port}", ui_port
+        yield f"spark://127.0.0.1:{port}", ui_port, [root / f"worker_{i}" for i in range(WORKERS)]
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -91,7 +94,7 @@ def standalone_cluster(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cluster_run(tmp_path_factory, standalone_cluster, tiny_project_run):
     """data_integration, embeddings and clustering of the tiny network's raw tables on the cluster."""
-    master, _ = standalone_cluster
+    master, _, _ = standalone_cluster
     project = copy_project(tmp_path_factory.mktemp("cluster_project"))
     output = tmp_path_factory.mktemp("cluster_output")
     raw = f"file://{tiny_project_run / 'data' / '01_raw'}"
@@ -116,13 +119,14 @@ def cluster_run(tmp_path_factory, standalone_cluster, tiny_project_run):
     return project, output
 
 
-def test_the_pipelines_ran_as_an_application_of_the_standalone_master(cluster_run, standalone_cluster):
-    project, _ = cluster_run
-    _, ui_port = standalone_cluster
+def test_the_pipelines_ran_as_one_application_on_both_workers(cluster_run, standalone_cluster):
+    _, ui_port, work_dirs = standalone_cluster
     state = _master_state(ui_port)
     assert state["aliveworkers"] == WORKERS
-    apps = [app for app in state["completedapps"] + state["activeapps"] if app["name"] == project.name]
-    assert apps, f"no application named {project.name} on the master: {state['completedapps']}"
+    (app,) = state["completedapps"]
+    assert (app["name"], app["state"], app["cores"]) == ("job_reco", "FINISHED", WORKERS)
+    # Each worker started an executor for it (its work folder holds the application's folder).
+    assert [sorted(p.name for p in work_dir.iterdir()) for work_dir in work_dirs] == [[app["id"]]] * WORKERS
 
 
 def test_the_cluster_run_writes_embeddings_and_clusters_like_the_local_run(cluster_run, tiny_project_run):
