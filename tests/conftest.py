@@ -47,9 +47,9 @@ def spark():
     session.stop()
 
 
-def run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the project's Kedro CLI in `project` and return the finished process."""
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYSPARK_PYTHON": sys.executable}
+def run_kedro(project: Path, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the project's Kedro CLI in `project` (with `extra_env` added) and return the finished process."""
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYSPARK_PYTHON": sys.executable, **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "kedro", *args],
         cwd=project,
@@ -60,10 +60,8 @@ def run_kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="session")
-def tiny_project_run(tmp_path_factory) -> Path:
-    """A copy of the project in which `kedro run --env test` (the tiny network) has finished."""
-    project = tmp_path_factory.mktemp("tiny_project")
+def copy_project(project: Path) -> Path:
+    """Copy what `kedro run` needs (pyproject, src, conf without local/, notebooks) into `project`."""
     shutil.copy(PROJECT_ROOT / "pyproject.toml", project)
     shutil.copy(PROJECT_ROOT / ".telemetry", project)
     # Kedro insists on the project's source folder being there, even with the package installed.
@@ -73,6 +71,13 @@ def tiny_project_run(tmp_path_factory) -> Path:
     shutil.copytree(PROJECT_ROOT / "notebooks", project / "notebooks")
     for layer in DATA_LAYERS:
         (project / "data" / layer).mkdir(parents=True)
+    return project
+
+
+@pytest.fixture(scope="session")
+def tiny_project_run(tmp_path_factory) -> Path:
+    """A copy of the project in which `kedro run --env test` (the tiny network) has finished."""
+    project = copy_project(tmp_path_factory.mktemp("tiny_project"))
     result = run_kedro(project, "run", "--env", "test")
     (project / "kedro_run.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:

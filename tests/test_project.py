@@ -132,3 +132,16 @@ def test_rerunning_modeling_and_reporting_gives_identical_metrics(tiny_project_r
     result = run_kedro(tiny_project_run, "run", "--env", "test", "--pipelines", "modeling,reporting")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert json.loads(metrics_path.read_text()) == before
+
+
+def test_composite_pipelines_load_when_the_cli_asks_for_them_by_name():
+    """`kedro run --pipelines from_logs` (Kedro 1.7 loads only the pipelines the CLI names)."""
+    configure_project("job_reco")
+    try:
+        pipelines.set_requested(["from_logs"])
+        assert {node.name for node in pipelines["from_logs"].nodes} == {
+            node.name for name in ("data_integration", "embeddings", "clustering", "modeling", "reporting")
+            for node in pipelines[name].nodes
+        }
+    finally:
+        pipelines.set_requested(None)

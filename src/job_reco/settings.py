@@ -4,8 +4,11 @@ from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
 from job_reco.pipelines.data_integration.raw_tables import RawTablesHook
+from job_reco.tracking import RunRecordHook
 
-HOOKS = (SparkHooks(), RawTablesHook())
+# kedro-mlflow's own hook (the plugin registers it) opens and closes the MLflow run and logs parameters;
+# RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml).
+HOOKS = (SparkHooks(), RawTablesHook(), RunRecordHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
@@ -14,7 +17,9 @@ CONFIG_LOADER_ARGS = {
     "config_patterns": {
         "spark": ["spark*", "spark*/**"],
         "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
+        "mlflow": ["mlflow*", "mlflow*/**"],
+        "tracking": ["tracking*", "tracking*/**"],
     },
     # An env (local, test, cluster) overrides single keys of base rather than whole blocks.
-    "merge_strategy": {"parameters": "soft", "spark": "soft"},
+    "merge_strategy": {"parameters": "soft", "spark": "soft", "mlflow": "soft"},
 }

@@ -225,9 +225,8 @@ def build_document_embedder(
     )
 
 
-def _gram_batches(batches, embedder_broadcast):
+def _gram_batches(batches, embedder: text.DocumentEmbedder):
     """mapInArrow: X^T X of each batch's document vectors (before component removal)."""
-    embedder = embedder_broadcast.value
     for batch in batches:
         vectors, _ = text.embed_token_lists(batch.column(TOKENS), embedder, remove_component=False)
         gram = text.gram_matrix(vectors)
@@ -243,10 +242,10 @@ def fit_common_component(
     """Add the first principal component of all document vectors (SIF's common component)."""
     if not remove_first_component:
         return base_document_embedder.with_component(None)
-    broadcast = document_tokens.sparkSession.sparkContext.broadcast(base_document_embedder)
+    # The embedder travels inside the task's closure (no SparkContext broadcast: Spark Connect has none).
     rows = (
         document_tokens.select(TOKENS)
-        .mapInArrow(partial(_gram_batches, embedder_broadcast=broadcast), "gram array<double>, documents long")
+        .mapInArrow(partial(_gram_batches, embedder=base_document_embedder), "gram array<double>, documents long")
         .collect()
     )
     dimension = base_document_embedder.dimension
@@ -259,9 +258,8 @@ def fit_common_component(
     return base_document_embedder.with_component(component)
 
 
-def _embed_batches(batches, embedder_broadcast):
+def _embed_batches(batches, embedder: text.DocumentEmbedder):
     """mapInArrow: doc_id, embedding (float32 list), is_zero_vector for each batch of tokens."""
-    embedder = embedder_broadcast.value
     dimension = embedder.dimension
     for batch in batches:
         vectors, is_zero = text.embed_token_lists(batch.column(TOKENS), embedder)
@@ -279,9 +277,9 @@ def embed_documents(
     """Resume and job vectors (float32 arrays of one dimension), zero vectors flagged, none dropped."""
     require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens",
                     "data/02_intermediate/document_tokens.parquet")
-    broadcast = document_tokens.sparkSession.sparkContext.broadcast(document_embedder)
     schema = f"{DOC_ID} string, {EMBEDDING} array<float>, {IS_ZERO_VECTOR} boolean"
-    embed = partial(_embed_batches, embedder_broadcast=broadcast)
+    # Captured in the closure, as modeling does: works on Spark Connect, which has no SparkContext.
+    embed = partial(_embed_batches, embedder=document_embedder)
 
     def embedded(doc_type: str, id_column: str) -> DataFrame:
         documents = document_tokens.filter(F.col(DOC_TYPE) == doc_type).select(DOC_ID, TOKENS)
