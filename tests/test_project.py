@@ -91,7 +91,7 @@ def test_tiny_run_writes_the_contract_outputs(tiny_project_run):
 
     metrics = json.loads((data / "08_reporting/metrics.json").read_text())
     assert metrics["n_groups"] == scored.groupby([C.SEARCH_ID, C.RESUME_ID]).ngroups
-    assert set(metrics["rankers"]) == set(C.RANKERS)
+    assert set(metrics["rankers"]) == set(C.RANKERS) | set(C.V2_RANKERS)
     for values in metrics["rankers"].values():
         assert {"mrr", "precision@1", "precision@5", "precision@10", "ndcg@10", "auc", "ips_mrr"} <= set(values)
     assert "truth" in metrics and "oracle" in metrics["truth"]
