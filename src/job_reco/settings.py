@@ -3,7 +3,7 @@
 from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
-from job_reco.pipelines.data_integration.raw_tables import RawTablesHook
+from job_reco.raw_tables import RawTablesHook
 
 HOOKS = (SparkHooks(), RawTablesHook())
 
