@@ -138,7 +138,11 @@ _TARGET_TYPES = {"string": T.StringType(), "int": T.IntegerType(), "timestamp": 
 
 
 class RawSchemaError(ValueError):
-    """A raw table lacks a contract column or holds one of a type job_reco cannot cast."""
+    """A raw table lacks a contract column, holds one of a type job_reco cannot cast, or is empty."""
+
+
+class TooFewGroupsError(ValueError):
+    """Too few query groups, or too few distinct search times, for a train and a test set."""
 
 
 def _schema_problems(df: DataFrame, table: str) -> list[str]:
@@ -161,6 +165,15 @@ def _schema_problems(df: DataFrame, table: str) -> list[str]:
     if reserved:
         problems.append(f"{table} has columns {reserved} whose names job_reco reserves; rename them")
     return [f"{problem} ({source_of(df, 'not read from files')})" for problem in problems]
+
+
+def _empty_tables(tables: dict[str, DataFrame]) -> list[str]:
+    """A sentence for each table without a single row (one small Spark job per table)."""
+    return [
+        f"{table} has no rows; expected at least one ({source_of(df, 'not read from files')})"
+        for table, df in tables.items()
+        if df.isEmpty()
+    ]
 
 
 def _cast_to_contract(df: DataFrame, table: str, timestamp_format: str | None) -> DataFrame:
@@ -202,9 +215,11 @@ def validate_raw_tables(
     applications: DataFrame,
     timestamp_format: str | None,
 ) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame, DataFrame, DataFrame]:
-    """Check all six raw schemas at once (no Spark job) and cast them to the contract's types."""
+    """Check all six raw schemas at once, then that none is empty; cast them to the contract's types."""
     tables = dict(zip(RAW_SCHEMAS, (resumes, jobs, searches, impressions, clicks, applications), strict=True))
     problems = [problem for table, df in tables.items() for problem in _schema_problems(df, table)]
+    if not problems:
+        problems = _empty_tables(tables)
     if problems:
         raise RawSchemaError(
             "The raw logs do not match the data contract (docs/data-contract.md):\n- " + "\n- ".join(problems)
@@ -418,14 +433,49 @@ def split_groups_by_time(query_groups: DataFrame, test_fraction: float) -> DataF
             f"data_integration.test_fraction must lie strictly between 0 and 1, got {test_fraction}"
         )
     micros = F.unix_micros(F.col(SEARCHED_AT))
-    cutoff = query_groups.agg(F.percentile_approx(micros, 1 - test_fraction, SPLIT_ACCURACY)).first()[0]
+    stats = query_groups.agg(
+        F.percentile_approx(micros, 1 - test_fraction, SPLIT_ACCURACY).alias("cutoff"),
+        F.max(micros).alias("last"),
+        F.count(F.lit(1)).alias("groups"),
+    ).first()
+    cutoff = stats["cutoff"]
+    if cutoff is not None and cutoff >= stats["last"]:
+        cutoff = _cutoff_before_the_last_search(query_groups, stats["last"], stats["groups"], test_fraction)
+    if cutoff is None:
+        raise TooFewGroupsError(
+            "query_groups is empty: no application joins a click and a valid search, so there is "
+            "nothing to split (see data_quality.json and the quarantine files)"
+        )
     logger.info(
         "Split in time: groups searched after %s are test (test_fraction %s).",
-        None if cutoff is None else datetime.fromtimestamp(cutoff / 1e6, tz=UTC).isoformat(),
+        datetime.fromtimestamp(cutoff / 1e6, tz=UTC).isoformat(),
         test_fraction,
     )
-    is_test = micros > F.lit(cutoff) if cutoff is not None else F.lit(False)
+    is_test = micros > F.lit(cutoff)
     return query_groups.withColumn(SPLIT, F.when(is_test, F.lit(TEST)).otherwise(F.lit(TRAIN)))
+
+
+def _cutoff_before_the_last_search(query_groups: DataFrame, last: int, groups: int, test_fraction: float) -> int:
+    """The latest search time before `last`, so the groups searched last form a non-empty test set.
+
+    Used when the quantile cut-off leaves no group after it (a few groups, or ties at the end).
+    Raises TooFewGroupsError when every group was searched at the same time.
+    """
+    micros = F.unix_micros(F.col(SEARCHED_AT))
+    before = query_groups.filter(micros < F.lit(last)).agg(F.max(micros)).first()[0]
+    if before is None:
+        raise TooFewGroupsError(
+            f"query_groups: all {groups} query groups were searched at the same time "
+            f"({datetime.fromtimestamp(last / 1e6, tz=UTC).isoformat()}); a split in time needs at "
+            "least two distinct searched_at values (expected a train and a test set)"
+        )
+    logger.warning(
+        "test_fraction %s of %d query groups leaves no group after the cut-off; the groups of the "
+        "last search time form the test set instead.",
+        test_fraction,
+        groups,
+    )
+    return before
 
 
 def restore_impressions(
@@ -476,14 +526,20 @@ def _reason_counts(checked: dict[str, DataFrame]) -> list:
 
 
 def _table_quality(counts: dict[str | None, int], table: str) -> dict[str, object]:
-    """Rows in, rows quarantined per rule (every rule listed, zeros included), rows out."""
+    """Rows in = rows used (valid; `rows_out` is the same number) + rows quarantined (per rule, zeros listed)."""
     quarantined = {reason: int(counts.get(reason, 0)) for reason in TABLE_RULES[table].reasons}
     rows_in = int(sum(counts.values()))
-    rows_out = int(counts.get(None, 0))
+    rows_used = int(counts.get(None, 0))
+    rows_quarantined = int(sum(quarantined.values()))
+    if rows_in != rows_used + rows_quarantined:
+        unknown = sorted(str(r) for r in counts if r is not None and r not in quarantined)
+        raise ValueError(f"{table}: {rows_in} rows in but {rows_used} used + {rows_quarantined} quarantined "
+                         f"(reasons outside TABLE_RULES: {unknown})")
     return {
         "rows_in": rows_in,
-        "rows_out": rows_out,
-        "rows_quarantined": rows_in - rows_out,
+        "rows_used": rows_used,
+        "rows_out": rows_used,
+        "rows_quarantined": rows_quarantined,
         "quarantined": quarantined,
         "exact_duplicates_dropped": quarantined[EXACT_DUPLICATE],
     }
