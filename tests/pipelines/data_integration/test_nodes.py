@@ -237,6 +237,13 @@ def test_null_and_blank_keys_are_quarantined(spark):
     }
 
 
+def test_future_timestamps_are_quarantined(spark):
+    searches = spark.createDataFrame(
+        [("s1", "p1", "q", t("2024-01-01 10:00")), ("s2", "p1", "q", t("2999-01-01 10:00"))], ddl("searches")
+    )
+    assert reasons(check_searches(searches), SEARCH_ID) == {"s1": None, "s2": nodes.FUTURE_TIMESTAMP}
+
+
 def test_unparseable_timestamp_is_quarantined_with_its_original_text(spark):
     searches = spark.createDataFrame(
         [("s1", "p1", "q", "2024-01-01 10:00"), ("s2", "p1", "q", "yesterday"), ("s3", "p1", "q", None)],
@@ -536,6 +543,7 @@ def test_summarise_data_quality_counts_by_hand(spark, checked):
         "quarantined": {
             NULL_KEY: 0,
             UNPARSEABLE_TIMESTAMP: 0,
+            nodes.FUTURE_TIMESTAMP: 0,
             NULL_SEARCHED_AT: 1,
             EXACT_DUPLICATE: 1,
             DUPLICATE_KEY: 0,
@@ -553,6 +561,9 @@ def test_summarise_data_quality_counts_by_hand(spark, checked):
         for name, counts in quality["labeled_impressions"].items()
     }
     assert found == expected
+    # s1 (3 shown, 2 clicked) and s2 (2 shown, 1 clicked): no degenerate group.
+    degenerate = ("groups_with_one_impression", "groups_all_clicked", "groups_none_clicked")
+    assert [quality["labeled_impressions"]["all"][k] for k in degenerate] == [0, 0, 0]
     summary = quality["labeled_impressions"]
     assert summary[TRAIN]["last_searched_at"] < summary[TEST]["first_searched_at"]
     assert summary[TEST]["last_searched_at"].endswith("Z")

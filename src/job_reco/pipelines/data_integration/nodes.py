@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 # Quarantine reasons, in the order they are tried: a row gets the first one it breaks.
 NULL_KEY = "null_key"
 UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
+FUTURE_TIMESTAMP = "future_timestamp"
 INVALID_POSITION = "invalid_position"
 NULL_SEARCHED_AT = "null_searched_at"
 EXACT_DUPLICATE = "exact_duplicate"
@@ -85,7 +86,7 @@ class TableRules:
     reasons: tuple[str, ...]
 
 
-_ROW_REASONS = (NULL_KEY, UNPARSEABLE_TIMESTAMP)
+_ROW_REASONS = (NULL_KEY, UNPARSEABLE_TIMESTAMP, FUTURE_TIMESTAMP)
 _DUPLICATE_REASONS = (EXACT_DUPLICATE, DUPLICATE_KEY)
 
 # Reference tables (resumes, jobs) keep the latest version of a duplicated key; event tables keep
@@ -242,7 +243,7 @@ def _first_reason(rules: list[tuple[Column, str]]) -> Column:
 
 
 def _flag_row_rules(df: DataFrame, table: str) -> DataFrame:
-    """Add `reason` for the rules a row breaks on its own: null or blank keys, unparseable values."""
+    """Add `reason` for the rules a row breaks on its own: null or blank keys, unparseable or future times."""
     rules = TABLE_RULES[table]
     blank = (F.col(c).isNull() | (F.trim(F.col(c)) == "") for c in rules.required)
     conditions = [(reduce(lambda a, b: a | b, blank), NULL_KEY)]
@@ -253,6 +254,9 @@ def _flag_row_rules(df: DataFrame, table: str) -> DataFrame:
     ]
     if unparseable:
         conditions.append((reduce(lambda a, b: a | b, unparseable), UNPARSEABLE_TIMESTAMP))
+    # Later than the run itself: a clock or a time-zone error; it would also decide the split.
+    future = [F.col(c) > F.current_timestamp() for c, kind in RAW_SCHEMAS[table].items() if kind == "timestamp"]
+    conditions.append((reduce(lambda a, b: a | b, future), FUTURE_TIMESTAMP))
     if INVALID_POSITION in rules.reasons:
         conditions.append((F.col(POSITION).isNull() | (F.col(POSITION) < 1), INVALID_POSITION))
     if NULL_SEARCHED_AT in rules.reasons:
@@ -551,20 +555,34 @@ def _labeled_quality(labeled_impressions: DataFrame) -> dict[str, dict[str, obje
     One pass: no group or search straddles the splits, so the totals are sums over the splits.
     """
     iso = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
+    groups = labeled_impressions.groupBy(SPLIT, SEARCH_ID, RESUME_ID).agg(
+        F.count(F.lit(1)).alias("_shown"),
+        F.sum(LABEL).alias("_clicked"),
+        F.sum(APPLIED).alias("_applied"),
+        F.min(SEARCHED_AT).alias(SEARCHED_AT),
+    )
     rows = (
-        labeled_impressions.groupBy(SPLIT)
+        groups.groupBy(SPLIT)
         .agg(
-            F.countDistinct(SEARCH_ID, RESUME_ID).alias("groups"),
+            F.count(F.lit(1)).alias("groups"),
             F.countDistinct(SEARCH_ID).alias("searches"),
-            F.count(F.lit(1)).alias("impressions"),
-            F.sum(LABEL).alias("positives"),
-            F.sum(APPLIED).alias("applications"),
+            F.sum("_shown").alias("impressions"),
+            F.sum("_clicked").alias("positives"),
+            F.sum("_applied").alias("applications"),
+            F.sum((F.col("_shown") == 1).cast("long")).alias("groups_with_one_impression"),
+            F.sum((F.col("_clicked") == F.col("_shown")).cast("long")).alias("groups_all_clicked"),
+            F.sum((F.col("_clicked") == 0).cast("long")).alias("groups_none_clicked"),
             F.date_format(F.min(SEARCHED_AT), iso).alias("first_searched_at"),
             F.date_format(F.max(SEARCHED_AT), iso).alias("last_searched_at"),
         )
         .collect()
     )
-    counts = ("groups", "searches", "impressions", "positives", "applications")
+    # Degenerate groups are kept (they are real searches) but counted: one impression, every shown
+    # job clicked (both tell a ranker nothing), none clicked (cannot happen from valid logs).
+    counts = (
+        "groups", "searches", "impressions", "positives", "applications",
+        "groups_with_one_impression", "groups_all_clicked", "groups_none_clicked",
+    )
     summary: dict[str, dict[str, object]] = {
         "all": {key: sum(int(row[key] or 0) for row in rows) for key in counts}
     }
