@@ -47,11 +47,26 @@ DOCUMENT_TOKENS_COLUMNS = (DOC_TYPE, DOC_ID, TOKENS)
 
 def scrub_column(column: Column, *, name_header: bool = True) -> Column:
     """Spark version of `text.scrub_personal_data`: the same patterns, applied in the same order."""
+    own_name = _own_name_pattern(column) if name_header else None
     if name_header:
         column = F.regexp_replace(column, text.NAME_HEADER_PATTERN, text.SCRUB_REPLACEMENT)
     for _, pattern in text.SCRUB_PATTERNS:
         column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
+    if own_name is not None:
+        scrubbed = F.regexp_replace(column, own_name, F.lit(text.SCRUB_REPLACEMENT))
+        column = F.when(own_name.isNotNull(), scrubbed).otherwise(column)
+    if name_header:
+        for _, pattern in text.NAME_PATTERNS:
+            column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
     return column
+
+
+def _own_name_pattern(column: Column) -> Column:
+    """Spark version of `text.own_name_pattern`: the header's words as a pattern, else null."""
+    header = F.regexp_extract(column, text.NAME_HEADER_PATTERN, 0)
+    words = F.filter(F.split(header, text.NAME_WORD_SEPARATOR), lambda word: F.length(word) >= 2)
+    pattern = F.concat(F.lit(text.OWN_NAME_PREFIX), F.array_join(words, "|"), F.lit(text.OWN_NAME_SUFFIX))
+    return F.when(header.rlike(text.OWN_NAME_HEADER_PATTERN) & (F.size(words) > 0), pattern)
 
 
 def normalise_column(column: Column) -> Column:
