@@ -22,6 +22,7 @@ import yaml
 from job_reco import columns as C
 from job_reco.pipelines.data_integration import nodes as di
 from job_reco.raw_tables import MissingRawTableError, UnreadableRawTableError
+from job_reco.written_datasets import IncompleteDatasetError
 from tests.conftest import PROJECT_ROOT
 
 T = pd.Timestamp
@@ -324,3 +325,33 @@ def test_a_word_vector_file_with_a_malformed_line_names_file_and_line(messy_run,
         )
     assert f"word vectors file '{vectors}'" in str(error.value)
     assert "line 2: value 'zero' is not a number" in str(error.value)
+
+
+# --- an interrupted run ---------------------------------------------------------------------
+# Kept last in this module: it rewrites the messy run's outputs (identically).
+
+
+def test_a_half_written_dataset_stops_the_next_run_and_from_nodes_resumes(messy_run):
+    data = messy_run / "data"
+    labeled_before = pd.read_parquet(data / "03_primary/labeled_impressions.parquet")
+    quality_before = json.loads((data / "08_reporting/data_quality.json").read_text())
+    # What an interrupted write of labeled_impressions leaves: some part files, no _SUCCESS.
+    written = data / "03_primary/labeled_impressions.parquet"
+    (written / "_SUCCESS").unlink()
+    for part in sorted(written.glob("part-*"))[1:]:
+        part.unlink()
+    with pytest.raises(IncompleteDatasetError) as error:
+        run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["summarise_data_quality"])
+    message = str(error.value)
+    assert f"labeled_impressions ({written}), written by node restore_impressions" in message
+    # restore_impressions reads in-memory split groups: the resume starts where all inputs are files.
+    assert "kedro run --from-nodes join_clicks_to_applications`" in message
+
+    run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["join_clicks_to_applications"])
+    assert (written / "_SUCCESS").exists()
+    labeled_after = pd.read_parquet(data / "03_primary/labeled_impressions.parquet")
+    key = [C.SEARCH_ID, C.RESUME_ID, C.JOB_ID]
+    pd.testing.assert_frame_equal(
+        labeled_after.sort_values(key, ignore_index=True), labeled_before.sort_values(key, ignore_index=True)
+    )
+    assert json.loads((data / "08_reporting/data_quality.json").read_text()) == quality_before

@@ -4,8 +4,9 @@ from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
 from job_reco.raw_tables import RawTablesHook
+from job_reco.written_datasets import CompleteInputsHook
 
-HOOKS = (SparkHooks(), RawTablesHook())
+HOOKS = (SparkHooks(), RawTablesHook(), CompleteInputsHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
