@@ -312,6 +312,11 @@ def test_a_word_vector_file_with_a_wrong_width_line_names_file_and_line(messy_ru
         )
     assert f"word vectors file '{vectors}'" in str(error.value)
     assert "line 2 holds 2 values, expected 3" in str(error.value)
+    # The failed node's inputs, with the paths the catalog gives them (job_reco.error_notes).
+    tokens = messy_run / "data/02_intermediate/document_tokens.parquet"
+    assert f"node load_word_vectors read: word_vectors -> WordVectorsDataset; document_tokens -> {tokens}" in (
+        error.value.__notes__
+    )
 
 
 def test_a_word_vector_file_with_a_malformed_line_names_file_and_line(messy_run, tmp_path):

@@ -14,6 +14,8 @@ import logging
 
 from kedro.framework.hooks import hook_impl
 
+from job_reco.validation import dataset_location
+
 logger = logging.getLogger(__name__)
 
 RAW_PREFIX = "raw_"
@@ -26,15 +28,6 @@ class MissingRawTableError(FileNotFoundError):
 
 class UnreadableRawTableError(ValueError):
     """One or more raw tables exist but cannot be read as the catalog says (format, corrupt file)."""
-
-
-def dataset_location(catalog, name: str) -> str:
-    """Where the catalog says dataset `name` lives: its filepath (or path), else its description."""
-    dataset = catalog.get(name)
-    describe = getattr(dataset, "_describe", None)
-    details = describe() if callable(describe) else {}
-    location = details.get("filepath") or details.get("path")
-    return str(location) if location else str(dataset)
 
 
 def first_line(error: BaseException) -> str:

@@ -3,10 +3,11 @@
 from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
+from job_reco.error_notes import InputLocationsHook
 from job_reco.raw_tables import RawTablesHook
 from job_reco.written_datasets import CompleteInputsHook
 
-HOOKS = (SparkHooks(), RawTablesHook(), CompleteInputsHook())
+HOOKS = (SparkHooks(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

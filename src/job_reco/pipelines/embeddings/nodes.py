@@ -78,7 +78,7 @@ def normalise_column(column: Column) -> Column:
 
 def scrub_resumes(valid_resumes: DataFrame) -> DataFrame:
     """Remove e-mails, URLs, phone numbers and street addresses from the resume texts."""
-    require_columns(valid_resumes, RESUME_COLUMNS, "valid_resumes", "data/02_intermediate/resumes.parquet")
+    require_columns(valid_resumes, RESUME_COLUMNS, "valid_resumes")
     # Only the contract's columns go on: an extra raw column could hold personal data.
     return valid_resumes.select(
         RESUME_ID, SEEKER_ID, scrub_column(F.col(TEXT)).alias(TEXT), UPDATED_AT
@@ -89,9 +89,8 @@ def tokenize_documents(scrubbed_resumes: DataFrame, valid_jobs: DataFrame) -> Da
     """One row per resume and job: doc_type, doc_id, tokens (the rules of `job_reco.text`)."""
     from pyspark.ml.feature import StopWordsRemover
 
-    require_columns(scrubbed_resumes, (RESUME_ID, TEXT), "scrubbed_resumes",
-                    "data/02_intermediate/resumes_scrubbed.parquet")
-    require_columns(valid_jobs, (JOB_ID, TITLE, DESCRIPTION), "valid_jobs", "data/02_intermediate/jobs.parquet")
+    require_columns(scrubbed_resumes, (RESUME_ID, TEXT), "scrubbed_resumes")
+    require_columns(valid_jobs, (JOB_ID, TITLE, DESCRIPTION), "valid_jobs")
     resumes = scrubbed_resumes.select(
         F.lit(DOC_TYPE_RESUME).alias(DOC_TYPE), F.col(RESUME_ID).alias(DOC_ID), F.col(TEXT).alias("_text")
     )
@@ -114,8 +113,7 @@ def count_corpus_tokens(document_tokens: DataFrame) -> dict[str, Any]:
 
     Only the vocabulary comes to the driver (its size is bounded by the language, not the data).
     """
-    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens",
-                    "data/02_intermediate/document_tokens.parquet")
+    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
     per_document = (
         document_tokens.select(DOC_TYPE, DOC_ID, F.explode(TOKENS).alias(TOKEN))
         .groupBy(DOC_TYPE, DOC_ID, TOKEN)
@@ -292,8 +290,7 @@ def embed_documents(
     document_tokens: DataFrame, document_embedder: text.DocumentEmbedder
 ) -> tuple[DataFrame, DataFrame]:
     """Resume and job vectors (float32 arrays of one dimension), zero vectors flagged, none dropped."""
-    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens",
-                    "data/02_intermediate/document_tokens.parquet")
+    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
     broadcast = document_tokens.sparkSession.sparkContext.broadcast(document_embedder)
     schema = f"{DOC_ID} string, {EMBEDDING} array<float>, {IS_ZERO_VECTOR} boolean"
     embed = partial(_embed_batches, embedder_broadcast=broadcast)
