@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 from importlib.metadata import entry_points
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -153,10 +152,9 @@ def write_project(root: Path, tables: dict[str, pd.DataFrame], formats: dict[str
 
 def run_pipeline(conf: Path, pipelines: list[str], **kwargs) -> None:
     """`kedro run --env test --pipelines ...` in this process, with the project's settings and hooks."""
+    from kedro.framework.project import settings
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
-
-    from kedro.framework.project import settings
 
     bootstrap_project(PROJECT_ROOT)
     # Only the project's own hooks: an installed plugin's (experiment tracking) keeps state between

@@ -9,6 +9,7 @@ import pytest
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline, node
 
+from job_reco.datasets.raw_table import RawSparkDataset, nanosecond_columns
 from job_reco.pipelines.data_integration import create_pipeline
 from job_reco.raw_tables import (
     MissingRawTableError,
@@ -16,7 +17,6 @@ from job_reco.raw_tables import (
     UnreadableRawTableError,
     missing_raw_tables,
 )
-from job_reco.datasets.raw_table import RawSparkDataset, nanosecond_columns
 
 RAW = ("resumes", "jobs", "searches", "impressions", "clicks", "applications")
 

@@ -78,7 +78,7 @@ def plant_personal_data(resumes: pd.DataFrame, seed: int) -> tuple[pd.DataFrame,
         elif i == 1:
             text = text + "\n" + "Cared for patients on a busy surgical ward. " * 23_000
         elif i == 2:
-            text = f"<p><b>R\u00e9sum\u00e9</b>\x00\x07\u200b\u2603 &amp; caf\u00e9 \U0001f600</p>\r\n" + text
+            text = "<p><b>R\u00e9sum\u00e9</b>\x00\x07\u200b\u2603 &amp; caf\u00e9 \U0001f600</p>\r\n" + text
         texts.append(text)
         if i:
             # Name words the resume's own text uses as ordinary words ("Young", "Price") can't be told apart.
@@ -132,7 +132,7 @@ def test_no_planted_name_survives_into_its_resume_tokens(planted_run):
     tokens = pd.read_parquet(project / "data/02_intermediate/document_tokens.parquet")
     tokens = tokens[tokens[C.DOC_TYPE] == "resume"].set_index(C.DOC_ID)[C.TOKENS]
     leaked = {
-        resume["resume_id"]: sorted(set(w.lower() for w in resume["names"]) & set(tokens[resume["resume_id"]]))
+        resume["resume_id"]: sorted({w.lower() for w in resume["names"]} & set(tokens[resume["resume_id"]]))
         for resume in planted
     }
     leaked = {rid: words for rid, words in leaked.items() if words}
@@ -140,7 +140,7 @@ def test_no_planted_name_survives_into_its_resume_tokens(planted_run):
 
 
 def test_edge_case_resumes_are_embedded(planted_run):
-    project, planted, _ = planted_run
+    project, _, _ = planted_run
     resumes = pd.read_parquet(project / "data/01_raw/resumes.parquet")
     embeddings = pd.read_parquet(project / "data/04_feature/resume_embeddings.parquet").set_index(C.RESUME_ID)
     empty, huge, odd = resumes[C.RESUME_ID].iloc[:3]

@@ -73,7 +73,7 @@ def unreadable_raw_tables(pipeline, catalog) -> list[str]:
     for name, table in _raw_inputs(pipeline, catalog):
         try:
             catalog.load(name)
-        except Exception as error:  # noqa: BLE001 - any reader failure is reported, all at once
+        except Exception as error:
             cause = error.__cause__ or error
             logger.debug("Reading raw table %s (%s) failed.", table, name, exc_info=error)
             problems.append(f"{table} ({name} -> {dataset_location(catalog, name)}): {first_line(cause)}")
