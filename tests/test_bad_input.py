@@ -343,12 +343,13 @@ def test_a_half_written_dataset_stops_the_next_run_and_from_nodes_resumes(messy_
     (written / "_SUCCESS").unlink()
     for part in sorted(written.glob("part-*"))[1:]:
         part.unlink()
-    with pytest.raises(IncompleteDatasetError) as error:
-        run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["summarise_data_quality"])
-    message = str(error.value)
-    assert f"labeled_impressions ({written}), written by node restore_impressions" in message
-    # restore_impressions reads in-memory split groups: the resume starts where all inputs are files.
-    assert "kedro run --from-nodes join_clicks_to_applications`" in message
+    for pipelines, options in ((["modeling"], {}), (["data_integration"], {"from_nodes": ["summarise_data_quality"]})):
+        with pytest.raises(IncompleteDatasetError) as error:
+            run_pipeline(messy_run / "conf", pipelines, **options)
+        message = str(error.value)
+        assert f"labeled_impressions ({written}), written by node restore_impressions" in message
+        # restore_impressions reads in-memory split groups: the resume starts where all inputs are files.
+        assert "kedro run --from-nodes join_clicks_to_applications`" in message
 
     run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["join_clicks_to_applications"])
     assert (written / "_SUCCESS").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from kedro.framework.hooks import hook_impl
+from kedro.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +101,10 @@ class CompleteInputsHook:
     @hook_impl
     def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
         """Raise IncompleteDatasetError naming each half-written input and the node to resume from."""
-        from kedro.framework.project import pipelines
+        from job_reco.pipeline_registry import project_pipelines
 
-        everything = pipelines["__default__"]
+        # The whole project's pipeline: `--pipelines modeling` reads what data_integration wrote.
+        everything = sum(project_pipelines().values(), Pipeline([]))
         writers = dataset_writers(everything)
         problems = incomplete_inputs(pipeline, catalog, writers)
         if problems:
