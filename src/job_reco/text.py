@@ -190,11 +190,13 @@ def scrub_personal_data(text: str | None, *, name_header: bool = True) -> str:
         text = _NAME_HEADER.sub(SCRUB_REPLACEMENT, text)
     for regex in _SCRUB_REGEXES:
         text = regex.sub(SCRUB_REPLACEMENT, text)
-    if own_name:
-        text = re.sub(own_name, SCRUB_REPLACEMENT, text)
     if name_header:
         for regex in _NAME_REGEXES:
             text = regex.sub(SCRUB_REPLACEMENT, text)
+    # Last: removing the owner's "Jones" first would leave a reference "Elizabeth Jones" as a
+    # lone given name, which the rule above no longer sees.
+    if own_name:
+        text = re.sub(own_name, SCRUB_REPLACEMENT, text)
     return text
 
 

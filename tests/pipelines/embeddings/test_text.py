@@ -48,6 +48,8 @@ SCRUB_CASES = [
     ("ask Dr. Okafor or Ms Lee", "ask   or  "),
     # the header's words anywhere in the same resume, in any case
     ("Priya Raghunathan\nNurse\nSigned: PRIYA raghunathan.", " \nNurse\nSigned:    ."),
+    # a reference who shares the owner's surname goes as a whole
+    ("Robyn Jones\nNurse\nReferences: Elizabeth Jones.", " \nNurse\nReferences:  ."),
 ]
 
 # Text that must come through unchanged: years, salaries, versions, codes, ordinary words.
@@ -70,7 +72,7 @@ def test_scrub_keeps_ordinary_text(raw):
 
 def test_scrub_names_anywhere_and_only_for_resumes():
     raw = "Jane Q. Doe\nRegistered Nurse at Mercy\nJane Doe wrote this. Doe, J."
-    assert text.scrub_personal_data(raw) == " \nRegistered Nurse at Mercy\n    wrote this.  , J."
+    assert text.scrub_personal_data(raw) == " \nRegistered Nurse at Mercy\n  wrote this.  , J."
     assert text.scrub_personal_data(raw, name_header=False) == raw
     # One line with no line break after it is not a header.
     assert text.scrub_personal_data("Registered Nurse") == "Registered Nurse"

@@ -52,12 +52,12 @@ def scrub_column(column: Column, *, name_header: bool = True) -> Column:
         column = F.regexp_replace(column, text.NAME_HEADER_PATTERN, text.SCRUB_REPLACEMENT)
     for _, pattern in text.SCRUB_PATTERNS:
         column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
-    if own_name is not None:
-        scrubbed = F.regexp_replace(column, own_name, F.lit(text.SCRUB_REPLACEMENT))
-        column = F.when(own_name.isNotNull(), scrubbed).otherwise(column)
     if name_header:
         for _, pattern in text.NAME_PATTERNS:
             column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
+    if own_name is not None:
+        scrubbed = F.regexp_replace(column, own_name, F.lit(text.SCRUB_REPLACEMENT))
+        column = F.when(own_name.isNotNull(), scrubbed).otherwise(column)
     return column
 
 
