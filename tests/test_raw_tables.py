@@ -65,7 +65,7 @@ def test_unreadable_raw_tables_are_named_with_path_and_reason(spark, tmp_path):
     with pytest.raises(UnreadableRawTableError) as error:
         RawTablesHook().before_pipeline_run({}, create_pipeline(), catalog)
     message = str(error.value)
-    assert f"jobs (raw_jobs@spark -> {corrupt})" in message
+    assert f"jobs (raw_jobs@spark -> {corrupt}): " in message and "Could not read footer" in message
     assert "resumes" not in message and "JVM" not in message and "\tat " not in message
 
 

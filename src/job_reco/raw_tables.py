@@ -74,7 +74,9 @@ def unreadable_raw_tables(pipeline, catalog) -> list[str]:
         try:
             catalog.load(name)
         except Exception as error:
-            cause = error.__cause__ or error
+            cause = error
+            while cause.__cause__ is not None:  # Kedro's DatasetError wraps the reader's error
+                cause = cause.__cause__
             logger.debug("Reading raw table %s (%s) failed.", table, name, exc_info=error)
             problems.append(f"{table} ({name} -> {dataset_location(catalog, name)}): {first_line(cause)}")
     return problems
