@@ -24,8 +24,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from job_reco.columns import EXPERIMENT_SWAP_PREFIX as SWAP_PREFIX
-
 
 def swap_curve(counts: Mapping[int, tuple[float, float]], baseline: tuple[float, float]) -> dict[str, float]:
     """theta_k / theta_1 per k from {k: (impressions, clicks) of first ads shown at k} and (impressions, clicks) at 1.

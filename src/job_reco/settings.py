@@ -3,12 +3,14 @@
 from kedro.config import OmegaConfigLoader
 
 from job_reco.hooks import SparkHooks
-from job_reco.pipelines.data_integration.raw_tables import RawTablesHook
+from job_reco.error_notes import InputLocationsHook
+from job_reco.raw_tables import RawTablesHook
 from job_reco.tracking import RunRecordHook
+from job_reco.written_datasets import CompleteInputsHook
 
 # kedro-mlflow's own hook (the plugin registers it) opens and closes the MLflow run and logs parameters;
 # RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml).
-HOOKS = (SparkHooks(), RawTablesHook(), RunRecordHook())
+HOOKS = (SparkHooks(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -6,8 +6,9 @@ later `recommend` step embeds a NEW resume with `embed_texts(texts, embedder)` a
 the pipeline would have given it.
 
 Token rules (version `TOKEN_RULES_VERSION`):
-1. scrub personal data (e-mail addresses, URLs, phone numbers, street addresses, and a resume's
-   first line when it is a name), each match replaced by one space;
+1. scrub personal data (e-mail addresses, URLs, phone numbers, street addresses, and in resumes
+   names: the first line when it is a name and its words anywhere, a known given name followed by
+   capitalised words, a title and a surname), each match replaced by one space;
 2. lower-case; fold common accented Latin letters to ASCII (`é` -> `e`);
 3. drop markup: HTML/XML tags and character entities;
 4. every run of characters other than `a`-`z` (punctuation, digits, symbols) separates tokens;
@@ -23,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-TOKEN_RULES_VERSION = "1"
+TOKEN_RULES_VERSION = "2"
 
 # --- personal-data scrub -------------------------------------------------------------------------
 # Java (Spark regexp_replace) and Python `re` read these patterns the same way: explicit ASCII
@@ -84,9 +85,67 @@ POSTAL_BOX_PATTERN = (
     r"|(?i:p\.?[ ]?o\.?[ ]+box)[ ]+[0-9]+"
 )
 
+# --- names (resumes only) -------------------------------------------------------------------------
 # A resume's first line when it is only two to four capitalised words: the person's name.
-# (Names elsewhere in a text are not recognised.) Applied to resumes, not to job ads.
 NAME_HEADER_PATTERN = r"\A[ \t\r\n]*[A-Z][A-Za-z'.-]+(?:[ ]+[A-Z][A-Za-z'.-]+){1,3}[ \t]*(?=\r?\n)"
+# When its first word is a known given name, the words of that header (two letters or more) are
+# the person's own name: each is removed wherever it appears in the same resume, in any case
+# ("JANE DOE" in a signature).
+NAME_WORD_SEPARATOR = r"[^A-Za-z'-]+"
+OWN_NAME_PREFIX = r"(?<![A-Za-z])(?i:"
+OWN_NAME_SUFFIX = r")(?![A-Za-z])"
+# Given names of Faker's person providers (many locales; ASCII spellings): a capitalised given
+# name followed by one or two capitalised words or initials is a person's name anywhere in a
+# resume ("references: Maria Gonzalez", "John F. Kennedy"). A given name that is also an English
+# word ("Grant Writer") is removed too: privacy before recall.
+GIVEN_NAME_LOCALES = (
+    "en_US", "en_GB", "en_IN", "en_NG", "es_ES", "es_MX", "fr_FR", "de_DE", "it_IT", "pt_BR",
+    "pl_PL", "nl_NL", "tr_TR", "sw", "yo_NG", "zh_CN", "ja_JP", "vi_VN",
+)
+
+
+def given_names(locales: Sequence[str] = GIVEN_NAME_LOCALES) -> tuple[str, ...]:
+    """Sorted distinct given names ("Maria") of Faker's person providers, ASCII spellings only."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in locales:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in ("first_names", "first_names_male", "first_names_female", "first_romanized_names"):
+            names.update(getattr(provider, attribute, ()) or ())
+    return tuple(sorted(n for n in names if re.fullmatch(r"[A-Z][a-z'-]+", n)))
+
+
+def words_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching exactly `words`, as a character trie (fast in Java and Python)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        if len(branches) == 1 and "" not in node:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if "" in node else "")
+
+    return build(trie)
+
+
+GIVEN_NAMES_PATTERN = words_pattern(given_names())
+PERSON_NAME_PATTERN = (
+    rf"(?<![A-Za-z])(?:{GIVEN_NAMES_PATTERN})(?:[ ]+(?:[A-Z]\.|[A-Z][A-Za-z'-]+)){{1,2}}(?![A-Za-z])"
+)
+# A header whose first word is a given name: only then are its words removed everywhere (a first
+# line "Registered Nurse" is removed as a possible name, but "nurse" stays in the rest).
+OWN_NAME_HEADER_PATTERN = rf"\A[ \t\r\n]*(?:{GIVEN_NAMES_PATTERN})[ ]"
+# A title and a surname: "Dr. Okafor", "Ms Lee".
+TITLED_NAME_PATTERN = r"(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ ]+[A-Z][A-Za-z'-]+(?:[ ]+[A-Z][A-Za-z'-]+)?"
+NAME_PATTERNS: tuple[tuple[str, str], ...] = (("person_name", PERSON_NAME_PATTERN), ("titled_name", TITLED_NAME_PATTERN))
 
 # Applied in this order (e-mails before URLs and domains; phones and postal boxes before the
 # street patterns, so an address pattern never starts inside a phone number or a box number).
@@ -103,20 +162,41 @@ SCRUB_PATTERNS: tuple[tuple[str, str], ...] = (
 SCRUB_REPLACEMENT = " "
 _NAME_HEADER = re.compile(NAME_HEADER_PATTERN)
 _SCRUB_REGEXES = tuple(re.compile(pattern) for _, pattern in SCRUB_PATTERNS)
+_NAME_REGEXES = tuple(re.compile(pattern) for _, pattern in NAME_PATTERNS)
+_OWN_NAME_HEADER = re.compile(OWN_NAME_HEADER_PATTERN)
+
+
+def own_name_pattern(text: str) -> str | None:
+    """The pattern of the words of a resume's name header (see NAME_HEADER_PATTERN), else None."""
+    header = _NAME_HEADER.search(text)
+    if header is None or not _OWN_NAME_HEADER.search(header.group(0)):
+        return None
+    words = [w for w in re.split(NAME_WORD_SEPARATOR, header.group(0)) if len(w) >= 2]
+    return OWN_NAME_PREFIX + "|".join(words) + OWN_NAME_SUFFIX if words else None
 
 
 def scrub_personal_data(text: str | None, *, name_header: bool = True) -> str:
     """Replace e-mail addresses, URLs, phone numbers, street addresses and (with `name_header`,
-    for resumes) a first line that is a name by a space.
+    for resumes) names by a space.
 
-    None gives "" (a missing text is an empty document, not an error).
+    Names: a first line that is a name, its words anywhere in the resume, a known given name
+    followed by capitalised words, a title and a surname. None gives "" (a missing text is an
+    empty document, not an error).
     """
     if text is None:
         return ""
+    own_name = own_name_pattern(text) if name_header else None
     if name_header:
         text = _NAME_HEADER.sub(SCRUB_REPLACEMENT, text)
     for regex in _SCRUB_REGEXES:
         text = regex.sub(SCRUB_REPLACEMENT, text)
+    if name_header:
+        for regex in _NAME_REGEXES:
+            text = regex.sub(SCRUB_REPLACEMENT, text)
+    # Last: removing the owner's "Jones" first would leave a reference "Elizabeth Jones" as a
+    # lone given name, which the rule above no longer sees.
+    if own_name:
+        text = re.sub(own_name, SCRUB_REPLACEMENT, text)
     return text
 
 

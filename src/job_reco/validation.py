@@ -24,11 +24,21 @@ def source_of(frame: Any, default: str = "") -> str:
     return os.path.commonprefix(files).rsplit("/", 1)[0] + f"/ ({len(files)} files)"
 
 
+def dataset_location(catalog: Any, name: str) -> str:
+    """Where the catalog says dataset `name` lives: its filepath (or path), else its description."""
+    dataset = catalog.get(name)
+    describe = getattr(dataset, "_describe", None)
+    details = describe() if callable(describe) else {}
+    location = details.get("filepath") or details.get("path") if isinstance(details, dict) else None
+    return str(location) if location else type(dataset).__name__
+
+
 def require_columns(frame: Any, required: Sequence[str], table: str, where: str = "") -> None:
     """Raise a ValueError naming the table, its missing columns, what arrived and where it lives.
 
-    `frame` is a pandas or Spark DataFrame (anything with `.columns`); `where` is the table's default
-    location, replaced by the files a Spark frame was actually read from.
+    `frame` is a pandas or Spark DataFrame (anything with `.columns`). A Spark frame read from files
+    names them; `where` is said otherwise (no `data/...` default: the catalog decides where a table
+    lives, and `job_reco.error_notes` adds the catalog's paths of a failed node's inputs).
     """
     missing = [column for column in required if column not in frame.columns]
     if missing:

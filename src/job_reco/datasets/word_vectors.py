@@ -99,6 +99,25 @@ def _check_text_rows(path: str, *, header: bool) -> None:
                 raise ValueError(f"line {number} holds {fields - 1} values, expected {expected - 1}")
 
 
+def _first_unparseable_line(path: str, *, header: bool) -> str:
+    """'line N: value V is not a number' for the first row whose values do not all parse, else ''.
+
+    Only read after gensim failed, so a good file is parsed once.
+    """
+    from gensim import utils
+
+    with utils.open(str(path), "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if header and number == 1:
+                continue
+            for value in line.split()[1:]:
+                try:
+                    float(value)
+                except ValueError:
+                    return f"line {number}: value {value.decode('utf-8', 'replace')!r} is not a number"
+    return ""
+
+
 def load_vectors_file(path: str, *, binary: bool | None = None):
     """Word vectors from a GloVe text, word2vec text/binary or gensim `.kv` file.
 
@@ -123,9 +142,13 @@ def load_vectors_file(path: str, *, binary: bool | None = None):
             raise ValueError("the file is empty")
         no_header = not _is_word2vec_header(first_line)
         _check_text_rows(str(path), header=not no_header)
-        return KeyedVectors.load_word2vec_format(
-            str(path), binary=False, no_header=no_header, unicode_errors="replace"
-        )
+        try:
+            return KeyedVectors.load_word2vec_format(
+                str(path), binary=False, no_header=no_header, unicode_errors="replace"
+            )
+        except ValueError as error:
+            where = _first_unparseable_line(str(path), header=not no_header)
+            raise ValueError(where or str(error)) from error
     except FileNotFoundError as error:
         raise DatasetError(f"word vectors file {path!r} (parameter {VECTORS_PATH_PARAMETER}) does not exist") from error
     except (ValueError, EOFError, UnicodeDecodeError) as error:

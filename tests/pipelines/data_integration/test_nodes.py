@@ -237,6 +237,13 @@ def test_null_and_blank_keys_are_quarantined(spark):
     }
 
 
+def test_future_timestamps_are_quarantined(spark):
+    searches = spark.createDataFrame(
+        [("s1", "p1", "q", t("2024-01-01 10:00")), ("s2", "p1", "q", t("2999-01-01 10:00"))], ddl("searches")
+    )
+    assert reasons(check_searches(searches), SEARCH_ID) == {"s1": None, "s2": nodes.FUTURE_TIMESTAMP}
+
+
 def test_unparseable_timestamp_is_quarantined_with_its_original_text(spark):
     searches = spark.createDataFrame(
         [("s1", "p1", "q", "2024-01-01 10:00"), ("s2", "p1", "q", "yesterday"), ("s3", "p1", "q", None)],
@@ -467,6 +474,36 @@ def test_split_keeps_every_group_of_a_search_together(spark):
     }
 
 
+def test_split_of_three_groups_keeps_the_latest_in_test(spark):
+    # The 0.8 quantile of [1, 2, 3] is 3, the last time: no group after it, so the cut-off moves
+    # back to 2 and the group searched last (hour 3) is the test set.
+    split = split_groups_by_time(_groups(spark, [2, 3, 1]), 0.2)
+    assert {row[SEARCH_ID]: row[SPLIT] for row in split.collect()} == {"s0": TRAIN, "s1": TEST, "s2": TRAIN}
+
+
+def test_split_keeps_all_groups_tied_at_the_last_time_together_in_test(spark):
+    split = split_groups_by_time(_groups(spark, [1, 4, 4, 4]), 0.2)
+    assert {row[SEARCH_ID]: row[SPLIT] for row in split.collect()} == {
+        "s0": TRAIN, "s1": TEST, "s2": TEST, "s3": TEST,
+    }
+
+
+def test_split_stops_when_all_groups_share_one_search_time(spark):
+    with pytest.raises(nodes.TooFewGroupsError, match=r"all 2 query groups .* at least two distinct searched_at"):
+        split_groups_by_time(_groups(spark, [5, 5]), 0.2)
+
+
+def test_split_stops_on_no_groups(spark):
+    with pytest.raises(nodes.TooFewGroupsError, match="query_groups is empty"):
+        split_groups_by_time(_groups(spark, [5]).limit(0), 0.2)
+
+
+def test_validate_stops_on_an_empty_table_naming_it(spark, network):
+    tables = {**network, "clicks": network["clicks"].limit(0)}
+    with pytest.raises(RawSchemaError, match=r"clicks has no rows; expected at least one \(not read from files\)"):
+        validate_raw_tables(*(tables[name] for name in RAW_TABLES), None)
+
+
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
 def test_split_rejects_a_fraction_outside_0_1(spark, fraction):
     with pytest.raises(ValueError, match="test_fraction"):
@@ -500,11 +537,13 @@ def test_summarise_data_quality_counts_by_hand(spark, checked):
     quality = summarise_data_quality(*(tables[name] for name in RAW_TABLES), labeled, 0.5)
     assert quality["tables"]["searches"] == {
         "rows_in": 4,
+        "rows_used": 2,
         "rows_out": 2,
         "rows_quarantined": 2,
         "quarantined": {
             NULL_KEY: 0,
             UNPARSEABLE_TIMESTAMP: 0,
+            nodes.FUTURE_TIMESTAMP: 0,
             NULL_SEARCHED_AT: 1,
             EXACT_DUPLICATE: 1,
             DUPLICATE_KEY: 0,
@@ -522,6 +561,9 @@ def test_summarise_data_quality_counts_by_hand(spark, checked):
         for name, counts in quality["labeled_impressions"].items()
     }
     assert found == expected
+    # s1 (3 shown, 2 clicked) and s2 (2 shown, 1 clicked): no degenerate group.
+    degenerate = ("groups_with_one_impression", "groups_all_clicked", "groups_none_clicked")
+    assert [quality["labeled_impressions"]["all"][k] for k in degenerate] == [0, 0, 0]
     summary = quality["labeled_impressions"]
     assert summary[TRAIN]["last_searched_at"] < summary[TEST]["first_searched_at"]
     assert summary[TEST]["last_searched_at"].endswith("Z")
@@ -622,7 +664,7 @@ def test_pipeline_runs_on_a_messy_hand_made_network(spark):
     }
     for table in RAW_TABLES:
         counts = quality["tables"][table]
-        assert counts["rows_in"] == len(raw[table]) == counts["rows_out"] + counts["rows_quarantined"]
+        assert counts["rows_in"] == len(raw[table]) == counts["rows_used"] + counts["rows_quarantined"]
         assert catalog.load(f"quarantine_{table}").count() == counts["rows_quarantined"]
     assert catalog.load("quarantine_searches").first()[SEARCHED_AT] == "not a time"
     assert catalog.load("valid_resumes").count() == 2

@@ -42,6 +42,14 @@ SCRUB_CASES = [
     ("PSC 1234, Box 5678\nAPO AE 12345", " \n "),
     ("USNS Smith\nFPO AP 12345", " \n "),
     ("P.O. Box 77, end", " , end"),
+    # names anywhere in a resume: a given name and a surname or initial, a title and a surname
+    ("references: Maria Gonzalez, RN", "references:  , RN"),
+    ("worked with John F. Kennedy daily", "worked with   daily"),
+    ("ask Dr. Okafor or Ms Lee", "ask   or  "),
+    # the header's words anywhere in the same resume, in any case
+    ("Priya Raghunathan\nNurse\nSigned: PRIYA raghunathan.", " \nNurse\nSigned:    ."),
+    # a reference who shares the owner's surname goes as a whole
+    ("Robyn Jones\nNurse\nReferences: Elizabeth Jones.", " \nNurse\nReferences:  ."),
 ]
 
 # Text that must come through unchanged: years, salaries, versions, codes, ordinary words.
@@ -62,12 +70,30 @@ def test_scrub_keeps_ordinary_text(raw):
     assert text.scrub_personal_data(raw) == raw
 
 
-def test_scrub_name_header_only_first_line_and_only_for_resumes():
-    raw = "Jane Q. Doe\nRegistered Nurse at Mercy\nJane Doe wrote this"
-    assert text.scrub_personal_data(raw) == " \nRegistered Nurse at Mercy\nJane Doe wrote this"
+def test_scrub_names_anywhere_and_only_for_resumes():
+    raw = "Jane Q. Doe\nRegistered Nurse at Mercy\nJane Doe wrote this. Doe, J."
+    assert text.scrub_personal_data(raw) == " \nRegistered Nurse at Mercy\n  wrote this.  , J."
     assert text.scrub_personal_data(raw, name_header=False) == raw
     # One line with no line break after it is not a header.
     assert text.scrub_personal_data("Registered Nurse") == "Registered Nurse"
+
+
+def test_a_header_that_is_no_given_name_is_removed_but_its_words_stay_elsewhere():
+    assert text.scrub_personal_data("Registered Nurse\nnurse at Mercy") == " \nnurse at Mercy"
+
+
+def test_words_pattern_matches_exactly_its_words():
+    pattern = re.compile(rf"(?:{text.words_pattern(['Ann', 'Anna', 'Bo', 'Anne-Marie'])})")
+    for word in ("Ann", "Anna", "Bo", "Anne-Marie"):
+        assert pattern.fullmatch(word), word
+    for word in ("An", "Annb", "B", "Anne", "bo"):
+        assert not pattern.fullmatch(word), word
+
+
+def test_given_names_come_from_several_locales():
+    names = set(text.given_names())
+    assert {"Maria", "John", "Priya", "Carlos", "Wei"} <= names
+    assert len(names) > 3000
 
 
 def test_scrub_none_is_empty():

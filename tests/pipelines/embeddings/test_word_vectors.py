@@ -87,3 +87,17 @@ def test_dataset_is_read_only():
 def test_missing_package_named():
     with pytest.raises(DatasetError, match="no_such_glove_package"):
         WordVectorSource(package="no_such_glove_package").load(None)
+
+
+def test_a_value_that_is_no_number_is_named_with_its_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("nurse 0.1 0.2\ncare 0.3 n/a\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"bad.txt.*line 2: value 'n/a' is not a number"):
+        load_vectors_file(str(path))
+
+
+def test_a_short_line_of_a_word2vec_file_is_named_with_its_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("2 3\nnurse 0.1 0.2 0.3\ncare 0.3 0.4\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"line 3 holds 2 values, expected 3"):
+        load_vectors_file(str(path))

@@ -13,7 +13,6 @@ import pytest
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
 from job_reco.pipelines.modeling.ranker_inputs import (
     APPLIED,
-    TRAINING_SOURCE,
     attach_job_ctr,
     build_job_side_table,
     build_resume_side_table,

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 FEATURES = "features"
 PREDICTION = "prediction"
 TOKEN = "token"
-RESUME_EMBEDDINGS_PATH = "data/04_feature/resume_embeddings.parquet"
 
 
 def resume_features(resume_embeddings: DataFrame, normalise: bool) -> DataFrame:
@@ -31,7 +30,7 @@ def resume_features(resume_embeddings: DataFrame, normalise: bool) -> DataFrame:
     from pyspark.ml.feature import Normalizer
     from pyspark.ml.functions import array_to_vector
 
-    require_columns(resume_embeddings, (RESUME_ID, EMBEDDING), "resume_embeddings", RESUME_EMBEDDINGS_PATH)
+    require_columns(resume_embeddings, (RESUME_ID, EMBEDDING), "resume_embeddings")
     zero = F.col(IS_ZERO_VECTOR) if IS_ZERO_VECTOR in resume_embeddings.columns else F.lit(False)
     vectors = resume_embeddings.select(
         RESUME_ID, F.coalesce(zero, F.lit(False)).alias(IS_ZERO_VECTOR), array_to_vector(EMBEDDING).alias("_vector")
@@ -108,8 +107,7 @@ def _silhouettes(predictions: DataFrame) -> dict[str, float]:
 def score_clustering(resume_embeddings: DataFrame, resume_clusters: DataFrame, normalise: bool) -> dict[str, Any]:
     """Cluster sizes, zero-vector resumes, and silhouettes (squared Euclidean in the fitted space,
     and cosine) over the resumes that have a vector."""
-    require_columns(resume_clusters, (RESUME_ID, CLUSTER), "resume_clusters",
-                     "data/04_feature/resume_clusters.parquet")
+    require_columns(resume_clusters, (RESUME_ID, CLUSTER), "resume_clusters")
     joined = resume_features(resume_embeddings, normalise).join(resume_clusters, RESUME_ID)
     sizes = {int(row[CLUSTER]): int(row["count"]) for row in joined.groupBy(CLUSTER).count().collect()}
     n_zero = joined.filter(F.col(IS_ZERO_VECTOR)).count()
@@ -195,8 +193,7 @@ def find_characteristic_words(
     Spark counts, per cluster and word, the resumes holding it; only (cluster, word) pairs seen in at
     least `min_documents` resumes reach the driver (at most k x vocabulary rows).
     """
-    require_columns(document_tokens, (DOC_TYPE, DOC_ID, TOKENS), "document_tokens",
-                     "data/02_intermediate/document_tokens.parquet")
+    require_columns(document_tokens, (DOC_TYPE, DOC_ID, TOKENS), "document_tokens")
     resumes = document_tokens.filter(F.col(DOC_TYPE) == DOC_TYPE_RESUME).select(
         F.col(DOC_ID).alias(RESUME_ID), F.array_distinct(TOKENS).alias(TOKENS)
     )

@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 # Quarantine reasons, in the order they are tried: a row gets the first one it breaks.
 NULL_KEY = "null_key"
 UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
+FUTURE_TIMESTAMP = "future_timestamp"
 INVALID_POSITION = "invalid_position"
 NULL_SEARCHED_AT = "null_searched_at"
 EXACT_DUPLICATE = "exact_duplicate"
@@ -93,7 +94,7 @@ class TableRules:
     reasons: tuple[str, ...]
 
 
-_ROW_REASONS = (NULL_KEY, UNPARSEABLE_TIMESTAMP)
+_ROW_REASONS = (NULL_KEY, UNPARSEABLE_TIMESTAMP, FUTURE_TIMESTAMP)
 # Tables with optional (v2) numeric or boolean columns: a value that does not cast, a coordinate out of range.
 _V2_REASONS = (UNPARSEABLE_VALUE, INVALID_COORDINATE)
 _DUPLICATE_REASONS = (EXACT_DUPLICATE, DUPLICATE_KEY)
@@ -162,7 +163,11 @@ def _present_schema(df: DataFrame, table: str) -> dict[str, str]:
 
 
 class RawSchemaError(ValueError):
-    """A raw table lacks a contract column or holds one of a type job_reco cannot cast."""
+    """A raw table lacks a contract column, holds one of a type job_reco cannot cast, or is empty."""
+
+
+class TooFewGroupsError(ValueError):
+    """Too few query groups, or too few distinct search times, for a train and a test set."""
 
 
 def _schema_problems(df: DataFrame, table: str) -> list[str]:
@@ -185,6 +190,15 @@ def _schema_problems(df: DataFrame, table: str) -> list[str]:
     if reserved:
         problems.append(f"{table} has columns {reserved} whose names job_reco reserves; rename them")
     return [f"{problem} ({source_of(df, 'not read from files')})" for problem in problems]
+
+
+def _empty_tables(tables: dict[str, DataFrame]) -> list[str]:
+    """A sentence for each table without a single row (one small Spark job per table)."""
+    return [
+        f"{table} has no rows; expected at least one ({source_of(df, 'not read from files')})"
+        for table, df in tables.items()
+        if df.isEmpty()
+    ]
 
 
 def _cast_to_contract(df: DataFrame, table: str, timestamp_format: str | None) -> DataFrame:
@@ -228,9 +242,11 @@ def validate_raw_tables(
     applications: DataFrame,
     timestamp_format: str | None,
 ) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame, DataFrame, DataFrame]:
-    """Check all six raw schemas at once (no Spark job) and cast them to the contract's types."""
+    """Check all six raw schemas at once, then that none is empty; cast them to the contract's types."""
     tables = dict(zip(RAW_SCHEMAS, (resumes, jobs, searches, impressions, clicks, applications), strict=True))
     problems = [problem for table, df in tables.items() for problem in _schema_problems(df, table)]
+    if not problems:
+        problems = _empty_tables(tables)
     if problems:
         raise RawSchemaError(
             "The raw logs do not match the data contract (docs/data-contract.md):\n- " + "\n- ".join(problems)
@@ -276,7 +292,7 @@ def _first_reason(rules: list[tuple[Column, str]]) -> Column:
 
 
 def _flag_row_rules(df: DataFrame, table: str) -> DataFrame:
-    """Add `reason` for the rules a row breaks on its own: null or blank keys, unparseable values."""
+    """Add `reason` for the rules a row breaks on its own: null or blank keys, unparseable or future times."""
     rules = TABLE_RULES[table]
     blank = (F.col(c).isNull() | (F.trim(F.col(c)) == "") for c in rules.required)
     conditions = [(reduce(lambda a, b: a | b, blank), NULL_KEY)]
@@ -287,6 +303,9 @@ def _flag_row_rules(df: DataFrame, table: str) -> DataFrame:
     ]
     if unparseable:
         conditions.append((reduce(lambda a, b: a | b, unparseable), UNPARSEABLE_TIMESTAMP))
+    # Later than the run itself: a clock or a time-zone error; it would also decide the split.
+    future = [F.col(c) > F.current_timestamp() for c, kind in RAW_SCHEMAS[table].items() if kind == "timestamp"]
+    conditions.append((reduce(lambda a, b: a | b, future), FUTURE_TIMESTAMP))
     not_cast = [
         F.col(ORIGINAL_PREFIX + c).isNotNull() & F.col(c).isNull()
         for c in OPTIONAL_SCHEMAS.get(table, {})
@@ -478,14 +497,49 @@ def split_groups_by_time(query_groups: DataFrame, test_fraction: float) -> DataF
             f"data_integration.test_fraction must lie strictly between 0 and 1, got {test_fraction}"
         )
     micros = F.unix_micros(F.col(SEARCHED_AT))
-    cutoff = query_groups.agg(F.percentile_approx(micros, 1 - test_fraction, SPLIT_ACCURACY)).first()[0]
+    stats = query_groups.agg(
+        F.percentile_approx(micros, 1 - test_fraction, SPLIT_ACCURACY).alias("cutoff"),
+        F.max(micros).alias("last"),
+        F.count(F.lit(1)).alias("groups"),
+    ).first()
+    cutoff = stats["cutoff"]
+    if cutoff is not None and cutoff >= stats["last"]:
+        cutoff = _cutoff_before_the_last_search(query_groups, stats["last"], stats["groups"], test_fraction)
+    if cutoff is None:
+        raise TooFewGroupsError(
+            "query_groups is empty: no application joins a click and a valid search, so there is "
+            "nothing to split (see data_quality.json and the quarantine files)"
+        )
     logger.info(
         "Split in time: groups searched after %s are test (test_fraction %s).",
-        None if cutoff is None else datetime.fromtimestamp(cutoff / 1e6, tz=UTC).isoformat(),
+        datetime.fromtimestamp(cutoff / 1e6, tz=UTC).isoformat(),
         test_fraction,
     )
-    is_test = micros > F.lit(cutoff) if cutoff is not None else F.lit(False)
+    is_test = micros > F.lit(cutoff)
     return query_groups.withColumn(SPLIT, F.when(is_test, F.lit(TEST)).otherwise(F.lit(TRAIN)))
+
+
+def _cutoff_before_the_last_search(query_groups: DataFrame, last: int, groups: int, test_fraction: float) -> int:
+    """The latest search time before `last`, so the groups searched last form a non-empty test set.
+
+    Used when the quantile cut-off leaves no group after it (a few groups, or ties at the end).
+    Raises TooFewGroupsError when every group was searched at the same time.
+    """
+    micros = F.unix_micros(F.col(SEARCHED_AT))
+    before = query_groups.filter(micros < F.lit(last)).agg(F.max(micros)).first()[0]
+    if before is None:
+        raise TooFewGroupsError(
+            f"query_groups: all {groups} query groups were searched at the same time "
+            f"({datetime.fromtimestamp(last / 1e6, tz=UTC).isoformat()}); a split in time needs at "
+            "least two distinct searched_at values (expected a train and a test set)"
+        )
+    logger.warning(
+        "test_fraction %s of %d query groups leaves no group after the cut-off; the groups of the "
+        "last search time form the test set instead.",
+        test_fraction,
+        groups,
+    )
+    return before
 
 
 def restore_impressions(
@@ -537,14 +591,20 @@ def _reason_counts(checked: dict[str, DataFrame]) -> list:
 
 
 def _table_quality(counts: dict[str | None, int], table: str) -> dict[str, object]:
-    """Rows in, rows quarantined per rule (every rule listed, zeros included), rows out."""
+    """Rows in = rows used (valid; `rows_out` is the same number) + rows quarantined (per rule, zeros listed)."""
     quarantined = {reason: int(counts.get(reason, 0)) for reason in TABLE_RULES[table].reasons}
     rows_in = int(sum(counts.values()))
-    rows_out = int(counts.get(None, 0))
+    rows_used = int(counts.get(None, 0))
+    rows_quarantined = int(sum(quarantined.values()))
+    if rows_in != rows_used + rows_quarantined:
+        unknown = sorted(str(r) for r in counts if r is not None and r not in quarantined)
+        raise ValueError(f"{table}: {rows_in} rows in but {rows_used} used + {rows_quarantined} quarantined "
+                         f"(reasons outside TABLE_RULES: {unknown})")
     return {
         "rows_in": rows_in,
-        "rows_out": rows_out,
-        "rows_quarantined": rows_in - rows_out,
+        "rows_used": rows_used,
+        "rows_out": rows_used,
+        "rows_quarantined": rows_quarantined,
         "quarantined": quarantined,
         "exact_duplicates_dropped": quarantined[EXACT_DUPLICATE],
     }
@@ -556,20 +616,34 @@ def _labeled_quality(labeled_impressions: DataFrame) -> dict[str, dict[str, obje
     One pass: no group or search straddles the splits, so the totals are sums over the splits.
     """
     iso = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
+    groups = labeled_impressions.groupBy(SPLIT, SEARCH_ID, RESUME_ID).agg(
+        F.count(F.lit(1)).alias("_shown"),
+        F.sum(LABEL).alias("_clicked"),
+        F.sum(APPLIED).alias("_applied"),
+        F.min(SEARCHED_AT).alias(SEARCHED_AT),
+    )
     rows = (
-        labeled_impressions.groupBy(SPLIT)
+        groups.groupBy(SPLIT)
         .agg(
-            F.countDistinct(SEARCH_ID, RESUME_ID).alias("groups"),
+            F.count(F.lit(1)).alias("groups"),
             F.countDistinct(SEARCH_ID).alias("searches"),
-            F.count(F.lit(1)).alias("impressions"),
-            F.sum(LABEL).alias("positives"),
-            F.sum(APPLIED).alias("applications"),
+            F.sum("_shown").alias("impressions"),
+            F.sum("_clicked").alias("positives"),
+            F.sum("_applied").alias("applications"),
+            F.sum((F.col("_shown") == 1).cast("long")).alias("groups_with_one_impression"),
+            F.sum((F.col("_clicked") == F.col("_shown")).cast("long")).alias("groups_all_clicked"),
+            F.sum((F.col("_clicked") == 0).cast("long")).alias("groups_none_clicked"),
             F.date_format(F.min(SEARCHED_AT), iso).alias("first_searched_at"),
             F.date_format(F.max(SEARCHED_AT), iso).alias("last_searched_at"),
         )
         .collect()
     )
-    counts = ("groups", "searches", "impressions", "positives", "applications")
+    # Degenerate groups are kept (they are real searches) but counted: one impression, every shown
+    # job clicked (both tell a ranker nothing), none clicked (cannot happen from valid logs).
+    counts = (
+        "groups", "searches", "impressions", "positives", "applications",
+        "groups_with_one_impression", "groups_all_clicked", "groups_none_clicked",
+    )
     summary: dict[str, dict[str, object]] = {
         "all": {key: sum(int(row[key] or 0) for row in rows) for key in counts}
     }

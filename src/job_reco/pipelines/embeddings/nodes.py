@@ -47,11 +47,26 @@ DOCUMENT_TOKENS_COLUMNS = (DOC_TYPE, DOC_ID, TOKENS)
 
 def scrub_column(column: Column, *, name_header: bool = True) -> Column:
     """Spark version of `text.scrub_personal_data`: the same patterns, applied in the same order."""
+    own_name = _own_name_pattern(column) if name_header else None
     if name_header:
         column = F.regexp_replace(column, text.NAME_HEADER_PATTERN, text.SCRUB_REPLACEMENT)
     for _, pattern in text.SCRUB_PATTERNS:
         column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
+    if name_header:
+        for _, pattern in text.NAME_PATTERNS:
+            column = F.regexp_replace(column, pattern, text.SCRUB_REPLACEMENT)
+    if own_name is not None:
+        scrubbed = F.regexp_replace(column, own_name, F.lit(text.SCRUB_REPLACEMENT))
+        column = F.when(own_name.isNotNull(), scrubbed).otherwise(column)
     return column
+
+
+def _own_name_pattern(column: Column) -> Column:
+    """Spark version of `text.own_name_pattern`: the header's words as a pattern, else null."""
+    header = F.regexp_extract(column, text.NAME_HEADER_PATTERN, 0)
+    words = F.filter(F.split(header, text.NAME_WORD_SEPARATOR), lambda word: F.length(word) >= 2)
+    pattern = F.concat(F.lit(text.OWN_NAME_PREFIX), F.array_join(words, "|"), F.lit(text.OWN_NAME_SUFFIX))
+    return F.when(header.rlike(text.OWN_NAME_HEADER_PATTERN) & (F.size(words) > 0), pattern)
 
 
 def normalise_column(column: Column) -> Column:
@@ -63,7 +78,7 @@ def normalise_column(column: Column) -> Column:
 
 def scrub_resumes(valid_resumes: DataFrame) -> DataFrame:
     """Remove e-mails, URLs, phone numbers and street addresses from the resume texts."""
-    require_columns(valid_resumes, RESUME_COLUMNS, "valid_resumes", "data/02_intermediate/resumes.parquet")
+    require_columns(valid_resumes, RESUME_COLUMNS, "valid_resumes")
     # Only the contract's columns go on: an extra raw column could hold personal data.
     return valid_resumes.select(
         RESUME_ID, SEEKER_ID, scrub_column(F.col(TEXT)).alias(TEXT), UPDATED_AT
@@ -74,9 +89,8 @@ def tokenize_documents(scrubbed_resumes: DataFrame, valid_jobs: DataFrame) -> Da
     """One row per resume and job: doc_type, doc_id, tokens (the rules of `job_reco.text`)."""
     from pyspark.ml.feature import StopWordsRemover
 
-    require_columns(scrubbed_resumes, (RESUME_ID, TEXT), "scrubbed_resumes",
-                    "data/02_intermediate/resumes_scrubbed.parquet")
-    require_columns(valid_jobs, (JOB_ID, TITLE, DESCRIPTION), "valid_jobs", "data/02_intermediate/jobs.parquet")
+    require_columns(scrubbed_resumes, (RESUME_ID, TEXT), "scrubbed_resumes")
+    require_columns(valid_jobs, (JOB_ID, TITLE, DESCRIPTION), "valid_jobs")
     resumes = scrubbed_resumes.select(
         F.lit(DOC_TYPE_RESUME).alias(DOC_TYPE), F.col(RESUME_ID).alias(DOC_ID), F.col(TEXT).alias("_text")
     )
@@ -99,8 +113,7 @@ def count_corpus_tokens(document_tokens: DataFrame) -> dict[str, Any]:
 
     Only the vocabulary comes to the driver (its size is bounded by the language, not the data).
     """
-    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens",
-                    "data/02_intermediate/document_tokens.parquet")
+    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
     per_document = (
         document_tokens.select(DOC_TYPE, DOC_ID, F.explode(TOKENS).alias(TOKEN))
         .groupBy(DOC_TYPE, DOC_ID, TOKEN)
@@ -275,8 +288,7 @@ def embed_documents(
     document_tokens: DataFrame, document_embedder: text.DocumentEmbedder
 ) -> tuple[DataFrame, DataFrame]:
     """Resume and job vectors (float32 arrays of one dimension), zero vectors flagged, none dropped."""
-    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens",
-                    "data/02_intermediate/document_tokens.parquet")
+    require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
     schema = f"{DOC_ID} string, {EMBEDDING} array<float>, {IS_ZERO_VECTOR} boolean"
     # Captured in the closure, as modeling does: works on Spark Connect, which has no SparkContext.
     embed = partial(_embed_batches, embedder=document_embedder)

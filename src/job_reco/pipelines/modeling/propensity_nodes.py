@@ -12,9 +12,9 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from job_reco.columns import EXPERIMENT, LABEL, POSITION, SUBSET, TRAIN, VALIDATION
+from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SUBSET, TRAIN, VALIDATION
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.propensity import SWAP_PREFIX, choose_curve, swap_curve, swap_power_law
+from job_reco.propensity import choose_curve, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def count_swap_interventions(ranker_base_inputs: DataFrame) -> dict[str, Any]:
     rows = ranker_base_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
     if EXPERIMENT not in rows.columns:
         return {}
-    k = F.regexp_extract(F.col(EXPERIMENT), f"^{SWAP_PREFIX}([0-9]+)$", 1)
+    k = F.regexp_extract(F.col(EXPERIMENT), f"^{EXPERIMENT_SWAP_PREFIX}([0-9]+)$", 1)
     marked = rows.withColumn(_K, F.when(k != "", k.cast("int")))
     first_ad = (F.col(_K).isNotNull() & (F.col(POSITION) == F.col(_K))) | (F.col(EXPERIMENT).isNull() & (F.col(POSITION) == 1))
     shown_at = F.when(F.col(_K).isNotNull(), F.col(_K)).otherwise(F.lit(1))

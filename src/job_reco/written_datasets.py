@@ -1,0 +1,118 @@
+"""A hook that refuses to read a Spark dataset an interrupted run left half-written.
+
+Spark writes a folder of part files and, once every task has committed, an empty `_SUCCESS`
+file. A run stopped mid-write (Ctrl-C, a lost executor, a killed job) leaves the folder without
+`_SUCCESS`, sometimes with some part files in it, and Spark would read those as a valid, smaller
+table. Before any node runs, this hook checks every Spark dataset the run reads but does not
+write itself, among those the project's pipelines write, and stops naming each one that lacks
+`_SUCCESS`, its path and the node to resume from (`kedro run --from-nodes <node>`). Files written
+by pandas, json and pickle datasets are written in one piece: a truncated one fails to load
+rather than load short. Raw tables are the users' files and are not checked here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kedro.framework.hooks import hook_impl
+from kedro.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+SUCCESS_MARKER = "_SUCCESS"
+# fsspec's names for Hadoop's filesystem schemes.
+_FSSPEC_PROTOCOLS = {"s3a": "s3", "s3n": "s3", "abfss": "abfs", "wasbs": "abfs"}
+
+
+class IncompleteDatasetError(RuntimeError):
+    """A Spark dataset the run reads was not completely written by the run that wrote it."""
+
+
+def is_complete(path: str) -> bool:
+    """Whether the Spark output folder `path` holds the `_SUCCESS` marker of a finished write."""
+    import fsspec
+
+    protocol, _, rest = str(path).partition("://")
+    url = f"{_FSSPEC_PROTOCOLS.get(protocol, protocol)}://{rest}" if rest else str(path)
+    filesystem, folder = fsspec.core.url_to_fs(url)
+    return filesystem.exists(f"{folder.rstrip('/')}/{SUCCESS_MARKER}")
+
+
+def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
+    """'dataset (path), written by node N' for each Spark input of `pipeline` without `_SUCCESS`.
+
+    `writers` maps each dataset the project's pipelines write to the node that writes it; only
+    those are checked (a raw table or an outside input has no writer here).
+    """
+    from kedro_datasets.spark import SparkDataset
+
+    problems = []
+    for name in sorted(pipeline.inputs()):
+        if name not in writers or name not in catalog:
+            continue
+        dataset = catalog.get(name)
+        if not isinstance(dataset, SparkDataset):
+            continue
+        path = dataset._describe()["filepath"]
+        if catalog.exists(name) and not is_complete(path):
+            problems.append(f"{name} ({path}), written by node {writers[name]}")
+    return problems
+
+
+def dataset_writers(pipeline) -> dict[str, str]:
+    """{dataset: name of the node that writes it} over a pipeline."""
+    return {output: node.name for node in pipeline.nodes for output in node.outputs}
+
+
+def _is_persisted(catalog, name: str) -> bool:
+    """Whether a node input outlives a run: a parameter or a catalog entry other than memory."""
+    from kedro.io import MemoryDataset
+
+    if name == "parameters" or name.startswith("params:"):
+        return True
+    return name in catalog and not isinstance(catalog.get(name), MemoryDataset)
+
+
+def resume_nodes(pipeline, catalog, node_name: str) -> list[str]:
+    """The nodes `kedro run --from-nodes` must name to rerun `node_name`.
+
+    A node whose inputs are all persisted can start a run; one that reads an in-memory dataset
+    needs the node that makes it to run first, and so on upstream.
+    """
+    nodes = {node.name: node for node in pipeline.nodes}
+    writers = dataset_writers(pipeline)
+    found, pending, seen = set(), [node_name], set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        in_memory = [i for i in nodes[name].inputs if not _is_persisted(catalog, i) and i in writers]
+        if in_memory:
+            pending += [writers[i] for i in in_memory]
+        else:
+            found.add(name)
+    return sorted(found)
+
+
+class CompleteInputsHook:
+    """Stop before the first node when a Spark input was left half-written by an interrupted run."""
+
+    @hook_impl
+    def before_pipeline_run(self, run_params, pipeline, catalog) -> None:
+        """Raise IncompleteDatasetError naming each half-written input and the node to resume from."""
+        from job_reco.pipeline_registry import project_pipelines
+
+        # The whole project's pipeline: `--pipelines modeling` reads what data_integration wrote.
+        everything = sum(project_pipelines().values(), Pipeline([]))
+        writers = dataset_writers(everything)
+        problems = incomplete_inputs(pipeline, catalog, writers)
+        if problems:
+            broken = [problem.rsplit("written by node ", 1)[1] for problem in problems]
+            start = sorted({n for node in broken for n in resume_nodes(everything, catalog, node)})
+            raise IncompleteDatasetError(
+                "Inputs left half-written by an interrupted run (no _SUCCESS marker): "
+                + "; ".join(problems)
+                + f". Rewrite them and what follows: `kedro run --from-nodes {','.join(start)}` "
+                "(docs/data-contract.md, 'Interrupted runs')."
+            )
