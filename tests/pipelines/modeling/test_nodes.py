@@ -606,6 +606,7 @@ def _v2_inputs(spark, network) -> dict:
 
 V2_PARAMS = {
     "architecture": "auto",
+    "blend_weights": [0.5],
     "side_features": None,
     "max_training_rows": 100_000,
     "min_ads_per_title": 2,
@@ -628,9 +629,15 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     scored = catalog.load("scored_impressions@spark").toPandas()
     assert tuple(scored.columns) == SCORED_IMPRESSIONS_COLUMNS
     assert scored[[score_column(r) for r in ("ranker", "gbdt", "ncf_original")]].notna().all().all()
-    chosen = catalog.load("architecture_selection")["selected"]
-    same = score_column("ranker") if chosen == "ranker" else score_column("ncf_original")
-    assert (scored[score_column("ensemble")] == scored[same]).all()
+    chosen = catalog.load("architecture_selection")
+    if chosen["selected"] == "blend":  # the same standardised mix of the two scores
+        stats = chosen["standardisation"]
+        mix = 0.5 * (scored[score_column("ranker")] - stats["ranker_mean"]) / stats["ranker_std"] + 0.5 * (
+            scored[score_column("gbdt")] - stats["gbdt_mean"]) / stats["gbdt_std"]
+        assert np.allclose(scored[score_column("ensemble")], mix)
+    else:
+        same = score_column("ranker") if chosen["selected"] == "ranker" else score_column("ncf_original")
+        assert (scored[score_column("ensemble")] == scored[same]).all()
     # The documents log no v2 columns: the ranker runs on vectors, ad age and years alone.
     assert catalog.load("ranker_layout")["side_features"] == ["log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio"]
     assert sorted(catalog.load("cluster_models")) == ["cluster_0", "cluster_1"]

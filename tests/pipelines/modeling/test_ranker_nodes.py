@@ -171,9 +171,17 @@ def test_check_ranker_artifacts_refuses_what_does_not_fit():
 
 def test_select_architecture_on_validation():
     selection = {"selected": "soft", "scores": {"soft": {"ips_mrr": 0.30}}}
-    assert select_architecture(selection, {"ips_mrr": 0.31}, "auto")["selected"] == "ranker"
-    assert select_architecture(selection, {"ips_mrr": 0.30}, "auto")["selected"] == "per_cluster"  # ties: the original
-    assert select_architecture(selection, {"ips_mrr": 0.9}, "per_cluster")["selected"] == "per_cluster"
+
+    def candidates(**scores):
+        return {"ips_mrr": scores, "standardisation": {"ranker_mean": 0.0}}
+
+    chosen = select_architecture(selection, candidates(ranker=0.31, **{"blend:0.5": 0.33}), "auto")
+    assert (chosen["selected"], chosen["blend_weight"]) == ("blend", 0.5)
+    assert chosen["standardisation"] == {"ranker_mean": 0.0}
+    assert select_architecture(selection, candidates(ranker=0.30), "auto")["selected"] == "per_cluster"  # ties: the original
+    assert select_architecture(selection, candidates(ranker=0.9), "per_cluster")["selected"] == "per_cluster"
+    forced = select_architecture(selection, candidates(ranker=0.9, **{"blend:0.25": 0.2, "blend:0.75": 0.25}), "blend")
+    assert (forced["selected"], forced["blend_weight"]) == ("blend", 0.75)
     with pytest.raises(ValueError, match="modeling.architecture"):
-        select_architecture(selection, {"ips_mrr": 0.3}, "deep")
-    assert math.isclose(select_architecture(selection, {"ips_mrr": None}, "auto")["validation_ips_mrr"]["per_cluster"], 0.30)
+        select_architecture(selection, candidates(ranker=0.3), "deep")
+    assert math.isclose(select_architecture(selection, candidates(ranker=None), "auto")["validation_ips_mrr"]["per_cluster"], 0.30)

@@ -82,13 +82,17 @@ def train_gbdt(
     return model, summary
 
 
+def predict_gbdt(rows: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any], keys: tuple[str, ...]) -> DataFrame:
+    """`rows[keys]` with score_gbdt, the fitted xgboost ranker's margin."""
+    prediction = F.col(gbdt_model.getOrDefault(gbdt_model.getParam("predictionCol")))
+    return gbdt_model.transform(gbdt_rows(rows, ranker_layout, keys)).select(*keys, prediction.cast("double").alias(score_column(GBDT)))
+
+
 def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any]) -> DataFrame:
     """`scored` (the test split) with score_gbdt, the xgboost ranker's margin; -1e9 where a row has no vectors."""
     keys = (SEARCH_ID, RESUME_ID, JOB_ID)
     test = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit("test")))
-    predicted = gbdt_model.transform(gbdt_rows(test, ranker_layout, keys)).select(
-        *keys, F.col(gbdt_model.getOrDefault(gbdt_model.getParam("predictionCol"))).cast("double").alias(score_column(GBDT))
-    )
+    predicted = predict_gbdt(test, gbdt_model, ranker_layout, keys)
     joined = scored.join(predicted, on=list(keys), how="left")
     return joined.withColumn(score_column(GBDT), F.coalesce(F.col(score_column(GBDT)), F.lit(-1e9)))
 

@@ -16,7 +16,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
 from job_reco.pipelines.modeling.ranker_scoring import (
     add_ranker_scores,
     build_ranker_artifacts,
-    score_ranker_validation,
+    score_validation_candidates,
     select_architecture,
 )
 from job_reco.pipelines.modeling.propensity_nodes import count_swap_interventions, select_propensity
@@ -174,9 +174,14 @@ def _ranker_nodes() -> list:
             name="train_ranker_model",
         ),
         node(build_ranker_artifacts, "ranker_state", ["ranker_model", "ranker_layout"], name="build_ranker_artifacts"),
-        node(score_ranker_validation, ["ranker_inputs", "ranker_model", "ranker_layout", "propensity", "params:ips_clip"],
-             "ranker_validation", name="score_ranker_validation"),
-        node(select_architecture, ["ensemble_selection", "ranker_validation", "params:modeling.architecture"],
+        node(
+            score_validation_candidates,
+            ["ranker_inputs", "ranker_model", "ranker_layout", "gbdt_model", "propensity", "params:ips_clip",
+             "params:modeling.blend_weights"],
+            "validation_candidates",
+            name="score_validation_candidates",
+        ),
+        node(select_architecture, ["ensemble_selection", "validation_candidates", "params:modeling.architecture"],
              "architecture_selection", name="select_architecture"),
         node(
             train_gbdt,

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 RANKER = "ranker"
 PER_CLUSTER = "per_cluster"
-ARCHITECTURES = (PER_CLUSTER, RANKER)
+ARCHITECTURES = (PER_CLUSTER, RANKER, "blend")
 
 
 def build_ranker_artifacts(ranker_state: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -83,46 +83,93 @@ def score_ranker_rows(rows: DataFrame, model: Any, layout: Mapping[str, Any], ke
     return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
 
 
-def _ips_sums(frame: pd.DataFrame, *, propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
-    ranked = metrics.rank_groups(frame, score_column(RANKER))
-    numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, clip)
-    return pd.DataFrame([{"numerator": float(numerator.sum()), "denominator": float(denominator.sum())}])
+BLEND = "blend"
 
 
-def score_ranker_validation(
-    ranker_inputs: DataFrame, ranker_model: Any, ranker_layout: Mapping[str, Any], propensity: Mapping[str, float], ips_clip: float
+def _ips_sums(frame: pd.DataFrame, *, columns: tuple[str, ...], propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
+    """applyInPandas body: per score column, the IPS-MRR numerator and denominator of one bucket of groups."""
+    rows = []
+    for column in columns:
+        numerator, denominator = metrics.ips_reciprocal_rank_sums(metrics.rank_groups(frame, column), propensity, clip)
+        rows.append({"candidate": column, "numerator": float(numerator.sum()), "denominator": float(denominator.sum())})
+    return pd.DataFrame(rows)
+
+
+def blend_column(weight: float, stats: Mapping[str, float]) -> F.Column:
+    """weight x standardised score_ranker + (1 - weight) x standardised score_gbdt (statistics of the validation rows)."""
+    ranker = (F.col(score_column(RANKER)) - F.lit(stats["ranker_mean"])) / F.lit(stats["ranker_std"])
+    gbdt = (F.col(score_column("gbdt")) - F.lit(stats["gbdt_mean"])) / F.lit(stats["gbdt_std"])
+    return F.lit(float(weight)) * ranker + F.lit(1.0 - float(weight)) * gbdt
+
+
+def score_validation_candidates(
+    ranker_inputs: DataFrame,
+    ranker_model: Any,
+    ranker_layout: Mapping[str, Any],
+    gbdt_model: Any,
+    propensity: Mapping[str, float],
+    ips_clip: float,
+    blend_weights: list[float],
 ) -> dict[str, Any]:
-    """The ranker's IPS-weighted MRR on the evaluation groups of the validation slice (what the per-cluster ensemble is chosen on)."""
+    """IPS-weighted MRR on the validation slice's evaluation groups of the ranker and of its blends with LambdaMART.
+
+    A blend is w x ranker + (1 - w) x gbdt, each standardised by its mean and deviation over these
+    rows (saved, so the test split is scored with the same numbers); w = 0 would be the baseline
+    alone and is not a candidate.
+    """
+    from job_reco.pipelines.modeling.gbdt import predict_gbdt  # noqa: PLC0415
+
     rows = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit(VALIDATION)))
-    scored = score_ranker_rows(rows, ranker_model, ranker_layout, (SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL))
-    bucket = F.pmod(F.xxhash64(SEARCH_ID, RESUME_ID), F.lit(64))
+    keys = (SEARCH_ID, RESUME_ID, JOB_ID)
+    scored = score_ranker_rows(rows, ranker_model, ranker_layout, (*keys, POSITION, LABEL)).drop(score_column("cosine"))
+    scored = scored.join(predict_gbdt(rows, gbdt_model, ranker_layout, keys), on=list(keys)).cache()
+    moments = scored.agg(*(F.mean(score_column(n)).alias(f"{n}_mean") for n in (RANKER, "gbdt")),
+                         *(F.stddev_pop(score_column(n)).alias(f"{n}_std") for n in (RANKER, "gbdt"))).first()
+    stats = {key: float(moments[key] or 0.0) for key in ("ranker_mean", "gbdt_mean", "ranker_std", "gbdt_std")}
+    stats = {key: (value if not key.endswith("_std") or value > 0 else 1.0) for key, value in stats.items()}
+    weights = [float(w) for w in blend_weights if 0 < float(w) < 1]
+    candidates = {score_column(RANKER): RANKER, **{f"_blend_{i}": f"{BLEND}:{w}" for i, w in enumerate(weights)}}
+    for i, w in enumerate(weights):
+        scored = scored.withColumn(f"_blend_{i}", blend_column(w, stats))
+    body = bind(_ips_sums, columns=tuple(candidates), propensity=dict(propensity), clip=float(ips_clip))
     sums = (
-        scored.withColumn("_bucket", bucket)
+        scored.withColumn("_bucket", F.pmod(F.xxhash64(SEARCH_ID, RESUME_ID), F.lit(64)))
         .groupBy("_bucket")
-        .applyInPandas(bind(_ips_sums, propensity=dict(propensity), clip=float(ips_clip)), "numerator double, denominator double")
-        .agg(F.sum("numerator"), F.sum("denominator"))
-        .first()
+        .applyInPandas(body, "candidate string, numerator double, denominator double")
+        .groupBy("candidate").agg(F.sum("numerator").alias("n"), F.sum("denominator").alias("d"))
+        .collect()
     )
-    value = float(sums[0] / sums[1]) if sums[1] else None
-    return {"ips_mrr": value, "ips_clip": float(ips_clip)}
+    scored.unpersist()
+    values = {candidates[r["candidate"]]: (float(r["n"] / r["d"]) if r["d"] else None) for r in sums}
+    return {"ips_mrr": values, "standardisation": stats, "ips_clip": float(ips_clip)}
 
 
 def select_architecture(
-    ensemble_selection: Mapping[str, Any], ranker_validation: Mapping[str, Any], architecture: str
+    ensemble_selection: Mapping[str, Any], validation_candidates: Mapping[str, Any], architecture: str
 ) -> dict[str, Any]:
-    """Which model's score becomes score_ensemble: "auto" = the higher validation IPS-MRR (per_cluster wins ties)."""
+    """Which model's score becomes score_ensemble: "auto" = the highest validation IPS-MRR (earlier candidates win ties).
+
+    Candidates: per_cluster (the original design's ensemble, its best mode), ranker, and
+    blend:<w> (ranker with LambdaMART); `architecture` forces per_cluster, ranker or blend (its best w).
+    """
     per_cluster = ensemble_selection["scores"][ensemble_selection["selected"]]["ips_mrr"]
-    scores = {PER_CLUSTER: per_cluster, RANKER: ranker_validation["ips_mrr"]}
+    scores = {PER_CLUSTER: per_cluster, **validation_candidates["ips_mrr"]}
     if architecture != "auto" and architecture not in ARCHITECTURES:
         raise ValueError(f"modeling.architecture must be 'auto' or one of {ARCHITECTURES}, got {architecture!r}")
+    allowed = [c for c in scores if scores[c] is not None and (architecture == "auto" or c.split(":")[0] == architecture)]
+    selected = max(allowed, key=lambda c: (scores[c], -list(scores).index(c))) if allowed else PER_CLUSTER
+    reason = "highest IPS-weighted MRR on the validation slice's evaluation groups"
     if architecture != "auto":
-        selected, reason = architecture, "forced by modeling.architecture"
-    else:
-        ranked = [a for a in ARCHITECTURES if scores[a] is not None]
-        selected = max(ranked, key=lambda a: (scores[a], -ARCHITECTURES.index(a))) if ranked else PER_CLUSTER
-        reason = "highest IPS-weighted MRR on the validation slice's evaluation groups"
+        reason = f"forced by modeling.architecture ({architecture}); {reason} among its variants"
     logger.info("Architectures on validation (IPS-MRR): %s; selected %s.", scores, selected)
-    return {"selected": selected, "requested": architecture, "reason": reason, "validation_ips_mrr": scores}
+    return {
+        "selected": selected.split(":")[0],
+        "blend_weight": float(selected.split(":")[1]) if selected.startswith(BLEND) else None,
+        "standardisation": validation_candidates["standardisation"],
+        "requested": architecture,
+        "reason": reason,
+        "validation_ips_mrr": scores,
+    }
 
 
 def add_ranker_scores(
@@ -132,7 +179,10 @@ def add_ranker_scores(
     ranker_layout: Mapping[str, Any],
     architecture_selection: Mapping[str, Any],
 ) -> DataFrame:
-    """The test split's scores plus score_ranker; score_ncf_original keeps the per-cluster ensemble, score_ensemble the chosen model."""
+    """The test split's scores plus score_ranker; score_ncf_original keeps the per-cluster ensemble, score_ensemble the chosen model.
+
+    `scored_original` already has score_gbdt (a blend needs it).
+    """
     test = ranker_inputs.filter((F.col(TRAINING_SOURCE) == "evaluation") & (F.col(SUBSET) == F.lit("test")))
     keys = (SEARCH_ID, RESUME_ID, JOB_ID)
     ranked = score_ranker_rows(test, ranker_model, ranker_layout, keys).drop(score_column("cosine"))
@@ -143,4 +193,7 @@ def add_ranker_scores(
     joined = joined.withColumn(score_column(RANKER), F.coalesce(F.col(score_column(RANKER)), F.lit(-1e9)))
     if architecture_selection["selected"] == RANKER:
         joined = joined.withColumn(score_column("ensemble"), F.col(score_column(RANKER)))
+    elif architecture_selection["selected"] == BLEND:
+        blend = blend_column(architecture_selection["blend_weight"], architecture_selection["standardisation"])
+        joined = joined.withColumn(score_column("ensemble"), blend.cast("double"))
     return joined.select(*SCORED_IMPRESSIONS_COLUMNS)
