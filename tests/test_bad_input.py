@@ -124,7 +124,8 @@ def write_project(root: Path, tables: dict[str, pd.DataFrame], formats: dict[str
     (conf / "local").mkdir(exist_ok=True)
     raw = root / "data" / "01_raw"
     raw.mkdir(parents=True, exist_ok=True)
-    globals_ = {"raw_root": str(raw), "data_root": str(root / "data")}
+    globals_ = {"raw_root": str(raw), "data_root": str(root / "data"), "spark_raw_root": str(raw),
+                "spark_data_root": str(root / "data")}
     (conf / "test" / "globals.yml").write_text(yaml.safe_dump(globals_))
     catalog = {}
     for table, df in tables.items():
