@@ -67,7 +67,8 @@ def train_gbdt(
         .withColumn(_GAIN, gain)
         .withColumn(_IS_VALIDATION, F.col(SUBSET) == F.lit(VALIDATION))
     )
-    featured = gbdt_rows(prepared, ranker_layout, (_QID, _GAIN, _IS_VALIDATION)).repartition(1).sortWithinPartitions(_QID)
+    # One order whatever the partitioning (subsampling picks rows by position): by group, then job.
+    featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION)).repartition(1).sortWithinPartitions(_QID, JOB_ID)
     settings = {k: v for k, v in gbdt.items() if k != "num_workers"}
     estimator = SparkXGBRanker(
         features_col=_FEATURES, label_col=_GAIN, qid_col=_QID, validation_indicator_col=_IS_VALIDATION,

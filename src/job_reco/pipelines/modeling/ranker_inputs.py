@@ -82,7 +82,7 @@ def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataF
     pay = valid_jobs.select(JOB_ID, TITLE, "salary_min", "salary_max").mapInPandas(
         _job_side_batches, f"{JOB_ID} string, {_KEY} string, salary_mid double"
     )
-    median = F.percentile_approx("salary_mid", 0.5, 1000)
+    median = F.median("salary_mid")  # exact: an approximate quantile may depend on the order rows arrive in
     by_title = pay.groupBy(_KEY).agg(median.alias("title_median"), F.count("salary_mid").alias("title_ads"))
     overall = pay.agg(median.alias("overall_median"))
     reference = F.when(F.col("title_ads") >= F.lit(int(min_ads_per_title)), F.col("title_median")).otherwise(
@@ -164,13 +164,21 @@ def _is_own_training_row() -> Column:
     return (F.col(TRAINING_SOURCE) == F.lit("training")) & (F.col(SUBSET) == F.lit(TRAIN))
 
 
+# Examinations are summed in fixed point (units of 1e-9): a sum of doubles depends on the order
+# Spark adds them in, which depends on the partitioning; the same logs must give the same features.
+_FIXED_POINT = 1e9
+
+
 def compute_job_examination_ctr(ranker_inputs: DataFrame, propensity: Mapping[str, float], max_position: int) -> DataFrame:
     """Per job, over the training rows of subset train: clicks and examinations (sum of propensity(position))."""
-    examined = examination_column(propensity, max_position)
+    examined = F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")
     return (
         ranker_inputs.filter(_is_own_training_row())
         .groupBy(JOB_ID)
-        .agg(F.sum(F.col(LABEL).cast("double")).alias("job_clicks"), F.sum(examined).alias("job_examinations"))
+        .agg(
+            F.sum(F.col(LABEL).cast("long")).cast("double").alias("job_clicks"),
+            (F.sum(examined) / F.lit(_FIXED_POINT)).alias("job_examinations"),
+        )
     )
 
 
@@ -186,7 +194,8 @@ def attach_job_ctr(
     clicks_total, exams_total = job_ctr.agg(F.sum("job_clicks"), F.sum("job_examinations")).first()
     prior = float(clicks_total or 0.0) / float(exams_total) if exams_total else 0.0
     own = _is_own_training_row()
-    own_exam = F.when(own, examination_column(propensity, max_position)).otherwise(F.lit(0.0))
+    own_exam = F.when(own, F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT))
+    own_exam = own_exam.otherwise(F.lit(0.0))
     own_click = F.when(own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
     clicks = F.coalesce(F.col("job_clicks"), F.lit(0.0)) - own_click
     exams = F.coalesce(F.col("job_examinations"), F.lit(0.0)) - own_exam

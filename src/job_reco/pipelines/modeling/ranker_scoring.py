@@ -125,7 +125,8 @@ def score_validation_candidates(
     scored = scored.join(predict_gbdt(rows, gbdt_model, ranker_layout, keys), on=list(keys)).cache()
     moments = scored.agg(*(F.mean(score_column(n)).alias(f"{n}_mean") for n in (RANKER, "gbdt")),
                          *(F.stddev_pop(score_column(n)).alias(f"{n}_std") for n in (RANKER, "gbdt"))).first()
-    stats = {key: float(moments[key] or 0.0) for key in ("ranker_mean", "gbdt_mean", "ranker_std", "gbdt_std")}
+    # Rounded: the last bits of a Spark sum depend on the partitioning; the blend must not.
+    stats = {key: float(f"{float(moments[key] or 0.0):.9g}") for key in ("ranker_mean", "gbdt_mean", "ranker_std", "gbdt_std")}
     stats = {key: (value if not key.endswith("_std") or value > 0 else 1.0) for key, value in stats.items()}
     weights = [float(w) for w in blend_weights if 0 < float(w) < 1]
     candidates = {score_column(RANKER): RANKER, **{f"_blend_{i}": f"{BLEND}:{w}" for i, w in enumerate(weights)}}
