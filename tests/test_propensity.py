@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from job_reco.propensity import choose_curve, curve_errors, swap_curve, swap_log_likelihood, swap_power_law
+from job_reco.propensity import (
+    choose_curve,
+    cross_fitted_log_likelihood,
+    curve_errors,
+    pool,
+    swap_curve,
+    swap_log_likelihood,
+    swap_power_law,
+)
 
 
 def test_swap_curve_divides_by_the_first_ads_rate_at_position_one():
@@ -28,16 +36,23 @@ def test_swap_log_likelihood_by_hand():
     assert math.isnan(swap_log_likelihood({"1": 1.0}, {}, (10, 5)))
 
 
-def test_choose_curve_prefers_the_curve_that_predicts_held_out_clicks():
+def test_cross_fitting_prefers_the_curve_that_predicts_held_out_clicks():
     rng = np.random.default_rng(0)
-    true = {str(k): 1 / k for k in range(1, 11)}
-    r, n = 0.3, 400
-    held_out = {k: (n, float(rng.binomial(n, r / k))) for k in range(2, 11)}
-    candidates = {"click_model": true, "swap_interventions": {str(k): 1 / k**2 for k in range(1, 11)}}
-    chosen, scores = choose_curve(candidates, held_out, (4000, 1200))
-    assert chosen == "click_model" and scores["click_model"] > scores["swap_interventions"]
-    # no held-out randomized data: the click model stays
-    assert choose_curve(candidates, {}, (0, 0))[0] == "click_model"
+    r, n = 0.3, 60
+    folds = [({k: (n, float(rng.binomial(n, r / k))) for k in range(2, 11)}, (4000.0, 1200.0)) for _ in range(5)]
+    estimators = {
+        "click_model": lambda counts, baseline: {str(k): 1 / k**2 for k in range(1, 11)},  # too steep
+        "swap_power_law": lambda counts, baseline: swap_power_law(counts, baseline, 10),
+    }
+    scores = cross_fitted_log_likelihood(estimators, folds)
+    assert choose_curve(scores) == "swap_power_law" and scores["swap_power_law"] > scores["click_model"]
+    # no randomized slice: nothing to score, the click model stays
+    assert choose_curve(cross_fitted_log_likelihood(estimators, [])) == "click_model"
+
+
+def test_pool_adds_folds_up():
+    counts, baseline = pool([({2: (10.0, 1.0)}, (100.0, 30.0)), ({2: (5.0, 2.0), 3: (4.0, 0.0)}, (50.0, 10.0))])
+    assert counts == {2: (15.0, 3.0), 3: (4.0, 0.0)} and baseline == (150.0, 40.0)
 
 
 def test_curve_errors():

@@ -12,15 +12,17 @@ Two estimators are identified although search's order correlates with relevance:
   theta_k / theta_1 = CTR(first ads shown at k) / CTR(first ads shown at 1). Unbiased; its variance
   grows as the slice shrinks.
 
-`choose_curve` keeps the one whose curve best predicts held-out randomized clicks: the binomial
-log-likelihood of the validation period's swapped first ads, clicks_k ~ Bin(n_k, r * theta_k),
-r the validation CTR of first ads at position 1. Without a randomized slice the click model stays.
+`choose_curve` keeps the one whose curve best predicts held-out randomized clicks, cross-fitted: the
+randomized searches are split into folds, each fold's swapped first ads are scored under the curve
+estimated from the other folds (binomial log-likelihood, clicks_k ~ Bin(n_k, r * theta_k), r the
+CTR of first ads at position 1 in that fold's ordinary searches), and the sums compared. Every
+randomized click is held out once, which a small slice needs. Without one the click model stays.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -78,13 +80,40 @@ def swap_log_likelihood(curve: Mapping[str, float], counts: Mapping[int, tuple[f
     return float(np.sum(c * np.log(p) + (n - c) * np.log1p(-p)))
 
 
-def choose_curve(candidates: Mapping[str, Mapping[str, float]], validation_counts, validation_baseline) -> tuple[str, dict]:
-    """(name of the candidate with the highest held-out log-likelihood, the scores); "click_model" without held-out data."""
-    scores = {name: swap_log_likelihood(curve, validation_counts, validation_baseline) for name, curve in candidates.items()}
+def pool(folds: Sequence[tuple[Mapping[int, tuple[float, float]], tuple[float, float]]]) -> tuple[dict, tuple[float, float]]:
+    """Counts and baseline of several folds added up."""
+    counts: dict[int, tuple[float, float]] = {}
+    shown = clicked = 0.0
+    for fold_counts, (n, c) in folds:
+        shown, clicked = shown + n, clicked + c
+        for k, (fn, fc) in fold_counts.items():
+            counts[k] = (counts.get(k, (0.0, 0.0))[0] + fn, counts.get(k, (0.0, 0.0))[1] + fc)
+    return counts, (shown, clicked)
+
+
+def cross_fitted_log_likelihood(estimators: Mapping[str, Callable], folds: Sequence[tuple]) -> dict[str, float]:
+    """Per estimator, the sum over folds of the log-likelihood of that fold's randomized clicks under the
+    curve it estimates from the other folds (`estimator(counts, baseline) -> curve`; a curve that does
+    not use the randomized slice, the click model's, is the same on every fold). NaN if it cannot be
+    fitted on some fold's complement or there is no fold."""
+    scores = {}
+    for name, estimate in estimators.items():
+        total = 0.0
+        for index, (counts, baseline) in enumerate(folds):
+            rest = pool([fold for other, fold in enumerate(folds) if other != index])
+            try:
+                total += swap_log_likelihood(estimate(*rest), counts, baseline)
+            except ValueError:
+                total = float("nan")
+                break
+        scores[name] = total if folds else float("nan")
+    return scores
+
+
+def choose_curve(scores: Mapping[str, float], default: str = "click_model") -> str:
+    """The estimator with the highest (cross-fitted) log-likelihood; `default` when none could be scored."""
     usable = {name: s for name, s in scores.items() if not math.isnan(s)}
-    if not usable:
-        return "click_model", scores
-    return max(sorted(usable), key=lambda name: usable[name]), scores
+    return max(sorted(usable), key=lambda name: usable[name]) if usable else default
 
 
 def curve_errors(learned: Mapping[str, float], true: Mapping[str, float]) -> dict[str, float]:

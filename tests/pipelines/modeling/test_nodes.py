@@ -607,6 +607,7 @@ def _v2_inputs(spark, network) -> dict:
 V2_PARAMS = {
     "architecture": "auto",
     "blend_weights": [0.5],
+    "propensity_folds": 2,
     "side_features": None,
     "max_training_rows": 100_000,
     "min_ads_per_title": 2,

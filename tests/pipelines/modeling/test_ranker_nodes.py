@@ -185,3 +185,32 @@ def test_select_architecture_on_validation():
     with pytest.raises(ValueError, match="modeling.architecture"):
         select_architecture(selection, candidates(ranker=0.3), "deep")
     assert math.isclose(select_architecture(selection, candidates(ranker=None), "auto")["validation_ips_mrr"]["per_cluster"], 0.30)
+
+
+def test_count_swap_interventions_by_hand(spark):
+    from job_reco.pipelines.modeling.propensity_nodes import count_swap_interventions
+
+    rows = spark.createDataFrame(
+        [("s1", 1, 1, None, "training"), ("s1", 2, 0, None, "training"), ("s2", 1, 0, None, "training"),
+         ("s3", 1, 0, "swap_1_3", "training"), ("s3", 3, 1, "swap_1_3", "training"), ("s4", 3, 0, "swap_1_3", "training"),
+         ("s5", 1, 1, None, "evaluation")],
+        "search_id string, position int, label int, experiment string, source string",
+    )
+    # one fold: ordinary first ads 2 shown, 1 clicked; first ads shown at 3: 2 shown, 1 clicked
+    assert count_swap_interventions(rows, n_folds=1) == {"folds": {"0": {"counts": {"3": [2, 1]}, "baseline": [2, 1]}}}
+    assert count_swap_interventions(rows.drop("experiment"), n_folds=1) == {}
+
+
+def test_select_propensity_keeps_the_estimator_that_predicts_held_out_swaps():
+    from job_reco.pipelines.modeling.propensity_nodes import select_propensity
+
+    rng = np.random.default_rng(2)
+    folds = {str(f): {"counts": {str(k): [80, int(rng.binomial(80, 0.3 * k**-0.9))] for k in range(2, 11)}, "baseline": [5000, 1500]}
+             for f in range(5)}
+    steep = {"curve": {str(k): k**-2.0 for k in range(1, 11)}}
+    curve, report = select_propensity(steep, {"folds": folds}, max_position=10)
+    assert report["selected"] == "swap_power_law" and report["randomized_first_ads"] == 5 * 9 * 80
+    assert curve["10"] == pytest.approx(10**-0.9, rel=0.25)
+    # without a randomized slice the click model's curve is kept
+    curve, report = select_propensity(steep, {}, max_position=10)
+    assert report["selected"] == "click_model" and curve["2"] == 0.25

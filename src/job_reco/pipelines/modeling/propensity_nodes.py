@@ -12,19 +12,20 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SUBSET, TRAIN, VALIDATION
+from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SEARCH_ID
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.propensity import choose_curve, swap_curve, swap_power_law
+from job_reco.propensity import choose_curve, cross_fitted_log_likelihood, pool, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 
 _K = "_swap_k"
 
 
-def count_swap_interventions(ranker_base_inputs: DataFrame) -> dict[str, Any]:
-    """Per subset: impressions and clicks of search's first ad shown at k (searches marked swap_1_<k>), and at 1 elsewhere.
+def count_swap_interventions(ranker_base_inputs: DataFrame, n_folds: int) -> dict[str, Any]:
+    """Per fold of searches (a hash of search_id): impressions and clicks of search's first ad shown at k
+    (searches marked swap_1_<k>) and at position 1 in the ordinary searches, over the training period.
 
-    A few numbers per position; {} when the logs have no `experiment` column or no marked search.
+    A few numbers per fold and position; {} when the logs have no `experiment` column.
     """
     rows = ranker_base_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
     if EXPERIMENT not in rows.columns:
@@ -33,20 +34,21 @@ def count_swap_interventions(ranker_base_inputs: DataFrame) -> dict[str, Any]:
     marked = rows.withColumn(_K, F.when(k != "", k.cast("int")))
     first_ad = (F.col(_K).isNotNull() & (F.col(POSITION) == F.col(_K))) | (F.col(EXPERIMENT).isNull() & (F.col(POSITION) == 1))
     shown_at = F.when(F.col(_K).isNotNull(), F.col(_K)).otherwise(F.lit(1))
+    fold = F.pmod(F.xxhash64(SEARCH_ID), F.lit(int(n_folds)))
     found = (
         marked.filter(first_ad)
-        .groupBy(SUBSET, shown_at.alias(POSITION))
+        .groupBy(fold.alias("fold"), shown_at.alias(POSITION))
         .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col(LABEL).cast("long")).alias("clicks"))
         .collect()
     )
-    out: dict[str, Any] = {}
+    folds: dict[str, Any] = {str(f): {"counts": {}, "baseline": [0, 0]} for f in range(int(n_folds))}
     for row in found:
-        entry = out.setdefault(row[SUBSET], {"counts": {}, "baseline": [0, 0]})
+        entry = folds[str(row["fold"])]
         if row[POSITION] == 1:
             entry["baseline"] = [int(row["n"]), int(row["clicks"])]
         else:
             entry["counts"][str(row[POSITION])] = [int(row["n"]), int(row["clicks"])]
-    return out
+    return {"folds": folds}
 
 
 def _counts(entry: Mapping[str, Any]) -> tuple[dict[int, tuple[float, float]], tuple[float, float]]:
@@ -58,20 +60,27 @@ def select_propensity(
     click_model: Mapping[str, Any], swap_interventions: Mapping[str, Any], max_position: int
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """The examination curve used everywhere (IPS weights, the ranker's targets, reporting), and why it was chosen."""
-    candidates = {"click_model": {**{str(p): float(v) for p, v in click_model["curve"].items()}, "1": 1.0}}
-    train_counts, train_base = _counts(swap_interventions.get(TRAIN, {}))
-    if train_counts and train_base[1] > 0:
-        candidates["swap_interventions"] = swap_curve(train_counts, train_base)
-        candidates["swap_power_law"] = swap_power_law(train_counts, train_base, max_position)
-    valid_counts, valid_base = _counts(swap_interventions.get(VALIDATION, {}))
-    chosen, scores = choose_curve(candidates, valid_counts, valid_base)
-    logger.info("Examination curve: %s (held-out log-likelihood of randomized clicks %s).", chosen, scores)
-    curve = dict(sorted(candidates[chosen].items(), key=lambda item: int(item[0])))
+    click_curve = {**{str(p): float(v) for p, v in click_model["curve"].items()}, "1": 1.0}
+    estimators = {
+        "click_model": lambda counts, baseline: click_curve,
+        "swap_interventions": swap_curve,
+        "swap_power_law": lambda counts, baseline: swap_power_law(counts, baseline, max_position),
+    }
+    folds = [_counts(entry) for entry in swap_interventions.get("folds", {}).values()]
+    folds = [fold for fold in folds if fold[0]]
+    everything = pool(folds)
+    candidates = {"click_model": click_curve}
+    if everything[0] and everything[1][1] > 0:
+        candidates |= {name: estimators[name](*everything) for name in ("swap_interventions", "swap_power_law")}
+    scores = cross_fitted_log_likelihood({name: estimators[name] for name in candidates}, folds)
+    chosen = choose_curve(scores)
+    logger.info("Examination curve: %s (cross-fitted log-likelihood of randomized clicks %s).", chosen, scores)
     report = {
         "selected": chosen,
-        "criterion": "binomial log-likelihood of the validation period's swapped first ads",
+        "criterion": "cross-fitted binomial log-likelihood of the randomized slice's swapped first ads",
         "log_likelihood": scores,
-        "randomized_first_ads": {s: sum(n for n, _ in _counts(swap_interventions.get(s, {}))[0].values()) for s in (TRAIN, VALIDATION)},
+        "randomized_first_ads": int(sum(n for n, _ in everything[0].values())),
+        "folds": len(folds),
         "candidates": candidates,
     }
-    return curve, report
+    return dict(sorted(candidates[chosen].items(), key=lambda item: int(item[0]))), report
