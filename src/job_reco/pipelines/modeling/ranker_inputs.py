@@ -191,8 +191,11 @@ def attach_job_ctr(
     the logs reveal an employer's appeal that no text shows. A training row of subset train leaves
     its own click and examination out of its job's counts, so the feature never sees the label.
     """
-    clicks_total, exams_total = job_ctr.agg(F.sum("job_clicks"), F.sum("job_examinations")).first()
-    prior = float(clicks_total or 0.0) / float(exams_total) if exams_total else 0.0
+    # Totals in integers too (clicks, examinations in fixed point), so the prior has no order-dependent bits.
+    fixed = F.round(F.col("job_examinations") * F.lit(_FIXED_POINT)).cast("long")
+    clicks_total, exams_fixed = job_ctr.agg(F.sum(F.col("job_clicks").cast("long")), F.sum(fixed)).first()
+    exams_total = float(exams_fixed or 0) / _FIXED_POINT
+    prior = float(clicks_total or 0) / exams_total if exams_total else 0.0
     own = _is_own_training_row()
     own_exam = F.when(own, F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT))
     own_exam = own_exam.otherwise(F.lit(0.0))
