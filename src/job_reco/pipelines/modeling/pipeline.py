@@ -148,7 +148,8 @@ def _ranker_nodes() -> list:
         node(
             fit_click_model,
             ["ranker_base_inputs", "params:modeling.network", "params:modeling.training", "params:modeling.max_position",
-             "params:modeling.side_features", "params:modeling.max_training_rows", "params:modeling.seed"],
+             "params:modeling.side_features", "params:modeling.max_training_rows", "params:modeling.tf_threads_per_task",
+             "params:modeling.seed"],
             "click_model",
             name="fit_click_model",
         ),
@@ -170,7 +171,7 @@ def _ranker_nodes() -> list:
             train_ranker_model,
             ["ranker_inputs", "propensity", "cluster_centres", "params:modeling.ranker", "params:ips_clip",
              "params:modeling.side_features", "params:modeling.max_position", "params:modeling.max_training_rows",
-             "params:modeling.seed"],
+             "params:modeling.tf_threads_per_task", "params:modeling.seed"],
             ["ranker_state", "ranker_history"],
             name="train_ranker_model",
         ),

@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
 from job_reco.features import FEATURE_COLUMNS, available_features, side_feature_matrix
-from job_reco.ncf import NCFConfig, model_features, train_ncf
+from job_reco.ncf import NCFConfig, configure_tensorflow, model_features, train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind
@@ -131,8 +131,11 @@ def training_rows(ranker_inputs: DataFrame) -> DataFrame:
     return ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
 
 
-def _click_model_task(frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int) -> pd.DataFrame:
+def _click_model_task(
+    frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None
+) -> pd.DataFrame:
     """One task: PAL click model on every training row; returns its examination curve."""
+    configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     frame = _sorted_rows(frame, max_rows, seed)
     train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
     mean, std = _side_statistics(train, side)
@@ -163,6 +166,7 @@ def fit_click_model(
     max_position: int,
     side_features: Sequence[str] | None,
     max_rows: int,
+    tf_threads_per_task: int | None,
     seed: int,
 ) -> dict[str, Any]:
     """PAL on every training row (P(click) = P(seen | position) x NCF(features)): the examination curve and its run."""
@@ -172,7 +176,9 @@ def fit_click_model(
     side, columns = ranker_columns(rows, wanted)
     config = NCFConfig.from_params(network, training, position_bias="pal", max_position=max_position).to_dict()
     config["hidden_units"] = tuple(config["hidden_units"])
-    body = bind(_click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed))
+    body = bind(
+        _click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed), threads=tf_threads_per_task
+    )
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
     logger.info("Click model (PAL) on %d training rows: curve %s.", summary["rows_train"], summary["curve"])
@@ -196,9 +202,11 @@ def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str
 
 
 def _ranker_task(
-    frame: pd.DataFrame, *, side: list[str], config: dict, propensity: dict, n_clusters: int, max_rows: int, max_position: int, seed: int
+    frame: pd.DataFrame, *, side: list[str], config: dict, propensity: dict, n_clusters: int, max_rows: int, max_position: int,
+    seed: int, threads: int | None = None,
 ) -> pd.DataFrame:
     """One task: the listwise ranker on every training row, early-stopped on validation IPS-MRR."""
+    configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     ranker_config = RankerConfig(**config)
     frame = _sorted_rows(frame, max_rows, seed)
     train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION].reset_index(drop=True)
@@ -230,6 +238,7 @@ def train_ranker_model(
     side_features: Sequence[str] | None,
     max_position: int,
     max_rows: int,
+    tf_threads_per_task: int | None,
     seed: int,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train the shared ranker in one Spark task: (ranker_model {"weights", "layout"}, ranker_history)."""
@@ -238,7 +247,7 @@ def train_ranker_model(
     config = RankerConfig.from_params(ranker, ips_clip=ips_clip).to_dict()
     body = bind(
         _ranker_task, side=side, config=config, propensity=dict(propensity), n_clusters=int(cluster_centres["k"]),
-        max_rows=int(max_rows), max_position=int(max_position), seed=int(seed),
+        max_rows=int(max_rows), max_position=int(max_position), seed=int(seed), threads=tf_threads_per_task,
     )
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
