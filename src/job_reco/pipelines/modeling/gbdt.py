@@ -1,4 +1,4 @@
-"""The gradient-boosted baseline: LambdaMART (xgboost `rank:ndcg`) with its PySpark estimator, same features and splits.
+"""The gradient-boosted baseline: LambdaMART (xgboost `rank:ndcg`), same features and splits, trained in one Spark task.
 
 What a practitioner would try first on tabular ranking data. It gets exactly the ranker's inputs
 (the document vectors, their product and cosine, the side features, built by the ranker's saved
@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyspark.ml.functions import array_to_vector
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -39,20 +38,41 @@ def _feature_batches(batches: Iterator[pd.DataFrame], *, layout, keep) -> Iterat
 
 
 def gbdt_rows(rows: DataFrame, layout: Mapping[str, Any], keep: tuple[str, ...]) -> DataFrame:
-    """`rows[keep]` with `_features`, a vector of the ranker's inputs (by its layout) plus cosine."""
+    """`rows[keep]` with `_features`, an array of the ranker's inputs (by its layout) plus cosine."""
     _, columns = ranker_columns(rows, layout["side_features"])
     schema = ", ".join(f"{c} {dict(rows.dtypes)[c]}" for c in keep) + f", {_FEATURES} array<float>"
     body = bind(_feature_batches, layout=dict(layout), keep=tuple(keep))
-    featured = rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
-    return featured.withColumn(_FEATURES, array_to_vector(F.col(_FEATURES)))
+    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
+
+
+def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame:
+    """One Spark task: XGBRanker on the rows in one fixed order (group, then job); its booster as raw JSON."""
+    import xgboost  # noqa: PLC0415
+
+    frame = frame.sort_values([_QID, JOB_ID], kind="mergesort", ignore_index=True)
+    train, valid = frame[~frame[_IS_VALIDATION]], frame[frame[_IS_VALIDATION]]
+
+    def matrix(rows: pd.DataFrame) -> np.ndarray:
+        return np.stack(rows[_FEATURES].to_numpy()).astype(np.float32) if len(rows) else np.zeros((0, 0), np.float32)
+
+    model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), n_jobs=1, **settings)
+    evaluation = {"eval_set": [(matrix(valid), valid[_GAIN])], "eval_qid": [valid[_QID]]} if len(valid) else {}
+    model.fit(matrix(train), train[_GAIN], qid=train[_QID], verbose=False, **evaluation)
+    booster = model.get_booster()
+    best = getattr(model, "best_iteration", None)
+    return pd.DataFrame([{"booster": bytes(booster.save_raw("json")), "trees": int(booster.num_boosted_rounds()),
+                          "best_iteration": -1 if best is None else int(best)}])
 
 
 def train_gbdt(
     ranker_inputs: DataFrame, ranker_layout: Mapping[str, Any], gbdt: Mapping[str, Any], max_rows: int, seed: int
-) -> tuple[Any, dict[str, Any]]:
-    """Fit SparkXGBRanker on the training rows (early stopping on the validation subset); the model and its summary."""
-    from xgboost.spark import SparkXGBRanker  # noqa: PLC0415
+) -> tuple[bytes, dict[str, Any]]:
+    """Fit xgboost's LambdaMART on the training rows in one Spark task (early stopping on the validation subset).
 
+    One task and one fixed row order: xgboost's PySpark estimator (SparkXGBRanker) gave different
+    trees on two runs of the same data (its input order depends on Spark's partitioning), and the
+    same parameters must give the same metrics. Returns the booster (xgboost JSON bytes) and a summary.
+    """
     rows = ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
     total = rows.count()
     if total > max_rows:  # whole searches, seeded
@@ -67,26 +87,34 @@ def train_gbdt(
         .withColumn(_GAIN, gain)
         .withColumn(_IS_VALIDATION, F.col(SUBSET) == F.lit(VALIDATION))
     )
-    # One order whatever the partitioning (subsampling picks rows by position): by group, then job.
-    featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION)).repartition(1).sortWithinPartitions(_QID, JOB_ID)
+    featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION))
     settings = {k: v for k, v in gbdt.items() if k != "num_workers"}
-    estimator = SparkXGBRanker(
-        features_col=_FEATURES, label_col=_GAIN, qid_col=_QID, validation_indicator_col=_IS_VALIDATION,
-        num_workers=int(gbdt.get("num_workers", 1)), random_state=int(seed), objective="rank:ndcg", **settings,
-    )
-    model = estimator.fit(featured)
-    booster = model.get_booster()
-    summary = {"rows_available": int(total), "trees": int(booster.num_boosted_rounds()), "params": dict(settings)}
-    best = getattr(booster, "best_iteration", None)
-    summary["best_iteration"] = None if best is None else int(best)
+    body = bind(_fit_task, settings=settings, seed=int(seed))
+    result = featured.withColumn("_one", F.lit(1)).groupBy("_one").applyInPandas(
+        body, "booster binary, trees int, best_iteration int"
+    ).first()
+    best = None if result["best_iteration"] < 0 else int(result["best_iteration"])
+    summary = {"rows_available": int(total), "trees": int(result["trees"]), "best_iteration": best, "params": dict(settings)}
     logger.info("GBDT (xgboost rank:ndcg): %d trees (best %s), %d training rows available.", summary["trees"], best, total)
-    return model, summary
+    return bytes(result["booster"]), summary
 
 
-def predict_gbdt(rows: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any], keys: tuple[str, ...]) -> DataFrame:
-    """`rows[keys]` with score_gbdt, the fitted xgboost ranker's margin."""
-    prediction = F.col(gbdt_model.getOrDefault(gbdt_model.getParam("predictionCol")))
-    return gbdt_model.transform(gbdt_rows(rows, ranker_layout, keys)).select(*keys, prediction.cast("double").alias(score_column(GBDT)))
+def _predict_batches(batches, *, booster: bytes, keys: tuple[str, ...]):
+    import xgboost  # noqa: PLC0415
+
+    model = xgboost.Booster(model_file=bytearray(booster))
+    for frame in batches:
+        out = frame[list(keys)].copy()
+        features = np.stack(frame[_FEATURES].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 1), np.float32)
+        out[score_column(GBDT)] = model.predict(xgboost.DMatrix(features), output_margin=True).astype(np.float64) if len(frame) else []
+        yield out
+
+
+def predict_gbdt(rows: DataFrame, gbdt_model: bytes, ranker_layout: Mapping[str, Any], keys: tuple[str, ...]) -> DataFrame:
+    """`rows[keys]` with score_gbdt, the booster's margin (numpy in mapInPandas; the booster travels with the task)."""
+    featured = gbdt_rows(rows, ranker_layout, keys)
+    schema = ", ".join(f"{c} {dict(featured.dtypes)[c]}" for c in keys) + f", {score_column(GBDT)} double"
+    return featured.mapInPandas(bind(_predict_batches, booster=bytes(gbdt_model), keys=tuple(keys)), schema)
 
 
 def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any]) -> DataFrame:
@@ -98,7 +126,7 @@ def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ran
     return joined.withColumn(score_column(GBDT), F.coalesce(F.col(score_column(GBDT)), F.lit(-1e9)))
 
 
-def export_gbdt_booster(gbdt_model: Any) -> str:
+def export_gbdt_booster(gbdt_model: bytes) -> str:
     """The trained booster as xgboost's JSON model (loadable with xgboost.Booster().load_model)."""
-    return bytes(gbdt_model.get_booster().save_raw("json")).decode("utf-8")
+    return bytes(gbdt_model).decode("utf-8")
 
