@@ -66,7 +66,9 @@ def _score_batches(batches: Iterator[pd.DataFrame], *, weights, layout, keep) ->
     for frame in batches:
         features, cosine, cluster = row_inputs(frame, layout)
         out = frame[list(keep)].copy()
-        out[score_column(RANKER)] = ranker_scores(weights, features, cosine, cluster, len(layout["hidden_units"]))
+        # Rounded to 1e-6: a float32 network whose last bits differ between two TensorFlow processes
+        # (observed: 7e-9) must still give the same scores, and so the same blend, run after run.
+        out[score_column(RANKER)] = np.round(ranker_scores(weights, features, cosine, cluster, len(layout["hidden_units"])), 6)
         out[score_column("cosine")] = cosine.astype(np.float64)
         yield out
 
