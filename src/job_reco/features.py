@@ -123,15 +123,24 @@ def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, curren
 
     `current`: the first title (the job held now); else the best of the other titles. 0 without a title.
     """
-    job_words = [set(key.split()) for key in title_key(job_titles)]
+    job_words = _title_words(job_titles)
+    held = [[] if titles is None else list(titles) for titles in resume_titles]
+    chosen = [titles[:1] if current else titles[1:] for titles in held]
+    # One vectorized title_key over every title of every row, then back to rows by their counts.
+    keys = iter(_title_words(pd.Series([t for titles in chosen for t in titles], dtype=object)))
     out = np.zeros(len(job_words), dtype=np.float64)
-    for index, titles in enumerate(resume_titles):
-        held = [] if titles is None else list(titles)
-        chosen = held[:1] if current else held[1:]
-        for words in (set(key.split()) for key in title_key(pd.Series(chosen, dtype=object))):
+    for index, titles in enumerate(chosen):
+        for words in (next(keys) for _ in titles):
             if words:
                 out[index] = max(out[index], len(words & job_words[index]) / len(words))
     return out
+
+
+def _title_words(titles: pd.Series) -> list[frozenset[str]]:
+    """The words of each title's key, computed once per distinct title."""
+    codes, distinct = pd.factorize(titles.fillna("").astype(str))
+    words = [frozenset(key.split()) for key in title_key(pd.Series(distinct, dtype=object))]
+    return [words[code] for code in codes]
 
 
 def city_name(cities: pd.Series) -> pd.Series:
