@@ -138,3 +138,10 @@ def test_current_section_cosine_uses_the_first_section_only():
     frame = pd.DataFrame({"resume_sections": [[[1.0, 0.0], [0.0, 1.0]], []], "job_vector": [[0.0, 1.0], [1.0, 0.0]]})
     # best section matches the job exactly (1.0); the current (first) one is orthogonal (0.0)
     assert side_feature_matrix(frame, ["best_section_cosine", "current_section_cosine"]).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_precomputed_feature_column_is_read_as_it_is():
+    frame = pd.DataFrame({"current_title_match": [0.25], "remote": [None], "resume_titles": [["Cook"]], "job_title": ["Cook"]})
+    assert available_features(["current_title_match"], ["current_title_match"]) == ["current_title_match"]
+    # the precomputed 0.25 wins over the titles (which would give 1.0); remote is always computed from itself
+    assert side_feature_matrix(frame, ["current_title_match", "remote"]).tolist() == [[0.25, 0.0]]

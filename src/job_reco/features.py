@@ -65,13 +65,25 @@ _HEADING_SEPARATOR = re.compile(r"\s+[|•–—-]\s+|\s*\|\s*|\s+at\s+|\s*,\s*"
 
 
 def available_features(columns: Sequence[str], wanted: Sequence[str] | None = None) -> list[str]:
-    """The side features (of `wanted`, default all) whose input columns are all in `columns`, in model order."""
+    """The side features (of `wanted`, default all) that `columns` hold precomputed or can be computed from, in model order."""
     have = set(columns)
     names = list(FEATURE_COLUMNS) if wanted is None else [n for n in FEATURE_COLUMNS if n in set(wanted)]
     unknown = sorted(set(wanted or ()) - set(FEATURE_COLUMNS))
     if unknown:
         raise ValueError(f"unknown side features {unknown}; expected some of {list(FEATURE_COLUMNS)}")
-    return [name for name in names if set(FEATURE_COLUMNS[name]) <= have]
+    return [name for name in names if set(feature_inputs(name, have)) <= have]
+
+
+def feature_inputs(name: str, columns: Collection[str]) -> tuple[str, ...]:
+    """The columns a side feature reads from a frame with `columns`: itself when precomputed there, else its inputs.
+
+    A feature named like its own input (remote, named_other_city) is always computed from it.
+    """
+    return (name,) if _precomputed(name, columns) else FEATURE_COLUMNS[name]
+
+
+def _precomputed(name: str, columns: Collection[str]) -> bool:
+    return name in set(columns) and name not in FEATURE_COLUMNS[name]
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -209,15 +221,15 @@ def _zero_if_nan(values: np.ndarray) -> np.ndarray:
 
 
 def side_feature_matrix(frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
-    """The (n, len(names)) float32 matrix of the named side features for the rows of `frame`."""
-    missing = sorted({c for n in names for c in FEATURE_COLUMNS[n]} - set(frame.columns))
+    """The (n, len(names)) float32 matrix of the named side features for the rows of `frame` (precomputed columns as they are)."""
+    missing = sorted({c for n in names for c in feature_inputs(n, frame.columns)} - set(frame.columns))
     if missing:
         raise ValueError(f"side features {list(names)} need columns {missing} that the rows lack")
     cache: dict[str, np.ndarray] = {}
 
     def column(name: str) -> np.ndarray:
         if name not in cache:
-            cache[name] = _compute(frame, name)
+            cache[name] = frame[name].to_numpy(dtype=np.float64) if _precomputed(name, frame.columns) else _compute(frame, name)
         return cache[name]
 
     return np.column_stack([column(n) for n in names] or [np.zeros((len(frame), 0))]).astype(np.float32)
@@ -230,7 +242,7 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         km = haversine_km(number("resume_latitude"), number("resume_longitude"), number("job_latitude"), number("job_longitude"))
         return np.isnan(km).astype(np.float64) if name == "distance_missing" else _zero_if_nan(np.log1p(km))
     if name == "remote":
-        return frame["remote"].fillna(False).astype(bool).to_numpy(dtype=np.float64)
+        return frame["remote"].astype("boolean").fillna(False).to_numpy(dtype=np.float64)
     if name == "log_years":
         return np.log1p(_zero_if_nan(number("years_experience")))
     if name in ("level", "level_gap"):

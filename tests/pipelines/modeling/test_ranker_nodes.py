@@ -19,6 +19,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     build_search_side_table,
     compute_job_examination_ctr,
     mark_training_subsets,
+    precompute_side_features,
 )
 from job_reco.pipelines.modeling.ranker_scoring import (
     build_ranker_artifacts,
@@ -241,3 +242,19 @@ def test_select_propensity_keeps_the_estimator_that_predicts_held_out_swaps():
     # without a randomized slice the click model's curve is kept
     curve, report = select_propensity(steep, {}, max_position=10)
     assert report["selected"] == "click_model" and curve["2"] == 0.25
+
+
+def test_precompute_side_features_replaces_bulky_inputs_by_feature_columns(spark):
+    rows = spark.createDataFrame(
+        [("s1", "j1", ["Senior Nurse", "Cook"], "Nurse (Remote)", True, 1.0),
+         ("s2", "j2", [], "Welder", None, None)],
+        "search_id string, job_id string, resume_titles array<string>, job_title string, remote boolean, named_other_city double",
+    )
+    out = precompute_side_features(rows)
+    assert "resume_titles" not in out.columns and "job_title" not in out.columns
+    got = {r[SEARCH_ID]: r for r in out.collect()}
+    # s1: "nurse" is the current title's one word and the ad has it; "cook" is not in the ad; remote ad
+    assert (got["s1"]["current_title_match"], got["s1"]["past_title_match"], got["s1"]["remote"]) == (1.0, 0.0, 1.0)
+    assert got["s2"]["remote"] == 0.0  # an unknown remote flag counts as on-site
+    assert got["s1"]["named_other_city"] == 1.0 and got["s2"]["named_other_city"] == 0.0  # unknown -> 0
+    assert got["s2"]["current_title_match"] == 0.0

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from job_reco.columns import (
     CITY,
@@ -38,9 +39,11 @@ from job_reco.columns import (
     VALIDATION,
 )
 from job_reco.features import (
+    available_features,
     city_name,
     query_city,
     salary_midpoint,
+    side_feature_matrix,
     section_titles,
     title_key,
     years_of_experience,
@@ -55,6 +58,8 @@ TRAINING_SOURCE = "source"
 JOB_SIDE = {"latitude": "job_latitude", "longitude": "job_longitude", "remote": "remote", "level": "level"}
 RESUME_SIDE = {"latitude": "resume_latitude", "longitude": "resume_longitude"}
 _KEY = "_title_key"
+# Nested and text columns that only side features read: replaced by the features once computed.
+BULKY_FEATURE_INPUTS = ("resume_sections", "resume_titles", "job_title")
 
 
 def mark_training_subsets(search_impressions: DataFrame, modeling_impressions: DataFrame) -> DataFrame:
@@ -177,7 +182,8 @@ def assemble_ranker_inputs(
 
     `source` is "training" for rows of `training_impressions` (subset train/validation) and
     "evaluation" for the contract's query groups (subset train/validation/test); the ranker trains
-    on the first, selection and reporting use the second.
+    on the first, selection and reporting use the second. Side features are computed here
+    (`precompute_side_features`), all but the job CTR, which needs the examination curve.
     """
     keep = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, SUBSET]
 
@@ -202,7 +208,29 @@ def assemble_ranker_inputs(
         .join(resume_section_embeddings.select(RESUME_ID, "resume_sections"), on=RESUME_ID, how="left")
         .join(search_side_table, on=SEARCH_ID, how="left")
         .withColumn(POSITION, F.col(POSITION).cast("int"))
+        .transform(precompute_side_features)
     )
+
+
+def _side_feature_batches(batches: Iterator[pd.DataFrame], *, names: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        features = side_feature_matrix(frame, names).astype(np.float64)
+        out = frame.assign(**{name: features[:, index] for index, name in enumerate(names)})
+        yield out[columns]
+
+
+def precompute_side_features(rows: DataFrame) -> DataFrame:
+    """Every side feature the rows' columns allow, as a column of its own name; the bulky inputs only they read dropped.
+
+    Computed where the rows are (`mapInPandas`), so the single training and scoring tasks read a few
+    numbers per row instead of resume sections and titles; `job_reco.features` reads a precomputed
+    column as it is. The job CTR feature needs the examination curve: it is computed later.
+    """
+    names = [n for n in available_features(rows.columns) if n != "log_job_ctr_ratio"]
+    kept = [f for f in rows.schema.fields if f.name not in BULKY_FEATURE_INPUTS and f.name not in names]
+    fields = kept + [T.StructField(n, T.DoubleType()) for n in names]  # remote, named_other_city: replaced as doubles
+    body = _bind(_side_feature_batches, names=names, columns=[f.name for f in fields])
+    return rows.mapInPandas(body, T.StructType(fields))
 
 
 def examination_column(propensity: Mapping[str, float], max_position: int) -> Column:

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
-from job_reco.features import FEATURE_COLUMNS, available_features, side_feature_matrix
+from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features, train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, pack_groups, ranker_scores, train_ranker
@@ -122,7 +122,7 @@ def ranker_columns(inputs: DataFrame, wanted_side: Sequence[str] | None) -> tupl
     if off:
         logger.info("Side features off for lack of columns: %s.", off)
     base = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SUBSET, CLUSTER, "resume_vector", "job_vector"]
-    needed = {c for name in side for c in FEATURE_COLUMNS[name]}
+    needed = {c for name in side for c in feature_inputs(name, inputs.columns)}
     return side, base + sorted(needed - set(base))
 
 
