@@ -69,3 +69,16 @@ def test_swap_power_law_recovers_eta_from_few_swaps():
     assert list(curve) == [str(k) for k in range(1, 21)] and curve["1"] == 1.0
     with pytest.raises(ValueError, match="position 1"):
         swap_power_law({}, (0, 0), 20)
+
+
+def test_one_standard_error_rule_prefers_the_simpler_curve_unless_the_folds_confirm_the_gain():
+    simplest_first = ("swap_power_law", "click_model")
+    noisy = {"click_model": [-18.0] * 5, "swap_power_law": [-19.0, -18.0, -19.0, -17.0, -18.0]}
+    # the click model wins by 1 in all (-90 vs -91), fold by fold 1, 0, 1, -1, 0: the standard error of
+    # the total difference is sd 0.837 x sqrt(5) = 1.87 > 1, so the simpler power law is kept
+    totals = {name: sum(v) for name, v in noisy.items()}
+    assert choose_curve(totals, folds=noisy, simplest_first=simplest_first) == "swap_power_law"
+    # a gain of 0.5 on every fold (2.5 in all, no spread) stands: the click model
+    steady = {"click_model": [-18.0] * 5, "swap_power_law": [-18.5] * 5}
+    assert choose_curve({n: sum(v) for n, v in steady.items()}, folds=steady, simplest_first=simplest_first) == "click_model"
+    assert choose_curve(totals) == "click_model"  # without folds: the highest total

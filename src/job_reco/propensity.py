@@ -92,28 +92,49 @@ def pool(folds: Sequence[tuple[Mapping[int, tuple[float, float]], tuple[float, f
 
 
 def cross_fitted_log_likelihood(estimators: Mapping[str, Callable], folds: Sequence[tuple]) -> dict[str, float]:
-    """Per estimator, the sum over folds of the log-likelihood of that fold's randomized clicks under the
-    curve it estimates from the other folds (`estimator(counts, baseline) -> curve`; a curve that does
-    not use the randomized slice, the click model's, is the same on every fold). NaN if it cannot be
+    """Per estimator, the sum over folds of `fold_log_likelihoods`; NaN if it cannot be scored."""
+    return {name: float(sum(values)) if values else float("nan")
+            for name, values in fold_log_likelihoods(estimators, folds).items()}
+
+
+def fold_log_likelihoods(estimators: Mapping[str, Callable], folds: Sequence[tuple]) -> dict[str, list[float]]:
+    """Per estimator and fold, the log-likelihood of that fold's randomized clicks under the curve it
+    estimates from the other folds (`estimator(counts, baseline) -> curve`; a curve that does not use
+    the randomized slice, the click model's, is the same on every fold). Empty if it cannot be
     fitted on some fold's complement or there is no fold."""
     scores = {}
     for name, estimate in estimators.items():
-        total = 0.0
+        values = []
         for index, (counts, baseline) in enumerate(folds):
             rest = pool([fold for other, fold in enumerate(folds) if other != index])
             try:
-                total += swap_log_likelihood(estimate(*rest), counts, baseline)
+                values.append(swap_log_likelihood(estimate(*rest), counts, baseline))
             except ValueError:
-                total = float("nan")
+                values = []
                 break
-        scores[name] = total if folds else float("nan")
+        scores[name] = values
     return scores
 
 
-def choose_curve(scores: Mapping[str, float], default: str = "click_model") -> str:
-    """The estimator with the highest (cross-fitted) log-likelihood; `default` when none could be scored."""
+def choose_curve(
+    scores: Mapping[str, float], default: str = "click_model", *, folds: Mapping[str, Sequence[float]] | None = None,
+    simplest_first: Sequence[str] = (),
+) -> str:
+    """The estimator with the highest cross-fitted log-likelihood; `default` when none could be scored.
+
+    With per-fold scores and an order from the simplest estimator, the one-standard-error rule: the
+    simplest whose total is within one standard error of the best's (the error of the difference,
+    from its spread over the folds), so a gain that the folds do not confirm does not buy complexity.
+    """
     usable = {name: s for name, s in scores.items() if not math.isnan(s)}
-    return max(sorted(usable), key=lambda name: usable[name]) if usable else default
+    if not usable:
+        return default
+    best = max(sorted(usable), key=lambda name: usable[name])
+    for name in (n for n in simplest_first if n in usable and folds and len(folds.get(n, ())) > 1):
+        difference = np.asarray(folds[best], float) - np.asarray(folds[name], float)
+        if usable[best] - usable[name] <= float(np.std(difference, ddof=1) * math.sqrt(len(difference))):
+            return name
+    return best
 
 
 def curve_errors(learned: Mapping[str, float], true: Mapping[str, float]) -> dict[str, float]:

@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SEARCH_ID
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.propensity import choose_curve, cross_fitted_log_likelihood, pool, swap_curve, swap_power_law
+from job_reco.propensity import choose_curve, fold_log_likelihoods, pool, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ def _counts(entry: Mapping[str, Any]) -> tuple[dict[int, tuple[float, float]], t
     return counts, tuple(float(x) for x in entry.get("baseline", (0, 0)))
 
 
+# Estimators from the fewest fitted parameters: one exponent; one ratio per position; a click model.
+SIMPLEST_FIRST = ("swap_power_law", "swap_interventions", "click_model")
+
+
 def select_propensity(
     click_model: Mapping[str, Any], swap_interventions: Mapping[str, Any], max_position: int
 ) -> tuple[dict[str, float], dict[str, Any]]:
@@ -72,13 +76,17 @@ def select_propensity(
     candidates = {"click_model": click_curve}
     if everything[0] and everything[1][1] > 0:
         candidates |= {name: estimators[name](*everything) for name in ("swap_interventions", "swap_power_law")}
-    scores = cross_fitted_log_likelihood({name: estimators[name] for name in candidates}, folds)
-    chosen = choose_curve(scores)
+    per_fold = fold_log_likelihoods({name: estimators[name] for name in candidates}, folds)
+    scores = {name: float(sum(values)) if values else float("nan") for name, values in per_fold.items()}
+    chosen = choose_curve(scores, folds=per_fold, simplest_first=SIMPLEST_FIRST)
     logger.info("Examination curve: %s (cross-fitted log-likelihood of randomized clicks %s).", chosen, scores)
     report = {
         "selected": chosen,
-        "criterion": "cross-fitted binomial log-likelihood of the randomized slice's swapped first ads",
+        "criterion": "cross-fitted binomial log-likelihood of the randomized slice's swapped first ads; "
+                     "the simplest estimator within one standard error of the best (one-standard-error rule)",
         "log_likelihood": scores,
+        "log_likelihood_by_fold": per_fold,
+        "simplest_first": list(SIMPLEST_FIRST),
         "randomized_first_ads": int(sum(n for n, _ in everything[0].values())),
         "folds": len(folds),
         "candidates": candidates,
