@@ -527,6 +527,13 @@ def test_report_states_the_views_the_table_and_the_verdicts(spark, group_metrics
     assert "nan" not in text.lower().replace("nan)", "")
 
 
+def test_report_on_real_logs_says_the_truth_is_absent(totals, replicates):
+    text = "\n".join(report._headline_lines(_metrics(totals, replicates, {})) + report._three_views(False))
+    assert "No truth tables in this run (real logs)" in text
+    assert "| ranker | learned-curve IPS-MRR | naive MRR |" in text
+    assert "Absent in this run" in text
+
+
 def test_report_tabulates_data_quality_and_cluster_words():
     data_quality = {
         "tables": {"impressions": {"rows_in": 12, "rows_out": 10, "rows_quarantined": 2,
