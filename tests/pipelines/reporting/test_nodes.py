@@ -510,7 +510,9 @@ def test_report_states_the_views_the_table_and_the_verdicts(spark, group_metrics
         {},
     )
     assert text.index("## Headline") < text.index("## In short") < text.index("## Three views")
-    assert "| ranker | true ndcg@10 | true-curve IPS-MRR | learned-curve IPS-MRR | naive MRR |" in text
+    assert "| ranker | true ndcg@10 | true-curve IPS-MRR | learned-curve IPS-MRR |" in text  # the gap closed
+    assert "| ranker | true ndcg@10 | true-curve IPS-MRR | learned-curve IPS-MRR | naive MRR |" in text  # values
+    assert "the oracle beats search by only 0.5833" in text  # naive MRR: oracle 1, search 5/12
     assert "| ensemble | " in text and "100.0% [100.0%, 100.0%]" in text  # true-curve IPS-MRR: the whole gap
     assert "### The chosen model (`ensemble`) minus each baseline" in text
     assert "Naive" in text and "Debiased (IPS)" in text and "Truth" in text
