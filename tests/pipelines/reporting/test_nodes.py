@@ -300,7 +300,7 @@ def test_truth_missing_grades_are_an_error(spark, test_impressions):
 
 def test_truth_conflicting_grades_are_an_error(spark, test_impressions):
     conflicting = spark.createDataFrame(pd.concat([_truth(), _truth().iloc[[1]].assign(**{RELEVANCE: 0.9})]))
-    with pytest.raises(ValueError, match=r"gives 1 \(search_id, job_id\) keys more than one relevance"):
+    with pytest.raises(ValueError, match=r"gives 1 of 7 test impressions more than one relevance for their \(search_id"):
         nodes.attach_relevance(test_impressions, conflicting)
 
 

@@ -44,6 +44,7 @@ from job_reco.pipelines.reporting.group_metrics import (
     IPS_RR_TRUE,
     IPS_WEIGHT,
     IPS_WEIGHT_TRUE,
+    N_CLICKS,
     N_JOBS,
     group_column,
     group_metric_columns,
@@ -79,44 +80,46 @@ def select_test_impressions(scored_impressions: DataFrame) -> DataFrame:
     require_columns(scored_impressions, V1_SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS)
     present = [c for c in SCORED_IMPRESSIONS_COLUMNS if c in scored_impressions.columns]
     test = scored_impressions.filter(F.col(SPLIT) == F.lit(TEST)).select(*present)
-    counts = (
-        test.groupBy(SEARCH_ID, RESUME_ID).agg(F.count(F.lit(1)).alias("rows"), F.max(LABEL).alias("clicked"))
-        .agg(F.sum("rows").alias("rows"), F.count(F.lit(1)).alias("groups"),
-             F.sum(F.when(F.col("clicked") <= 0, 1).otherwise(0)).alias("unclicked"))
-        .first()
-    )
-    if not counts["groups"]:
+    if test.isEmpty():
         splits = sorted(r[SPLIT] for r in scored_impressions.select(SPLIT).distinct().dropna().collect())
         raise ValueError(
             f"scored_impressions has no row with {SPLIT} == {TEST!r} ({SCORED_IMPRESSIONS}); splits present: {splits}"
         )
-    if counts["unclicked"]:
-        logger.warning("%d of %d test query groups have no click: they score 0 for MRR, precision and nDCG.",
-                       counts["unclicked"], counts["groups"])
-    logger.info("Evaluating %d test impressions in %d query groups.", counts["rows"], counts["groups"])
     return test
 
 
+_MAX_RELEVANCE = "_max_relevance"
+
+
 def attach_relevance(test_impressions: DataFrame, truth_impressions: DataFrame | None) -> DataFrame:
-    """The test impressions with the true relevance of each (search_id, job_id), joined on Spark; unchanged on real logs."""
+    """The test impressions with the true relevance of each (search_id, job_id), joined on Spark; unchanged on real logs.
+
+    Exact repeats of an impression share its relevance; a key with two different values, or a test
+    impression without one, is an error (one Spark pass counts both).
+    """
     if truth_impressions is None:
         logger.info("No truth tables (real logs): the truth view is skipped.")
         return test_impressions
     require_columns(truth_impressions, [SEARCH_ID, JOB_ID, RELEVANCE], "truth_impressions", TRUTH_IMPRESSIONS)
     keys = [SEARCH_ID, JOB_ID]
-    # Exact repeats of an impression share its relevance; a key with two different values is an error.
-    truth = truth_impressions.select(*keys, F.col(RELEVANCE).cast("double")).join(
-        test_impressions.select(*keys).distinct(), on=keys, how="left_semi").distinct()
-    conflicting = truth.groupBy(*keys).count().filter(F.col("count") > 1).count()
-    if conflicting:
-        raise ValueError(f"truth_impressions gives {conflicting} ({SEARCH_ID}, {JOB_ID}) keys more than one "
-                         f"{RELEVANCE} ({TRUTH_IMPRESSIONS})")
+    truth = (
+        truth_impressions.select(*keys, F.col(RELEVANCE).cast("double").alias(RELEVANCE))
+        .join(test_impressions.select(*keys), on=keys, how="left_semi")
+        .groupBy(*keys).agg(F.min(RELEVANCE).alias(RELEVANCE), F.max(RELEVANCE).alias(_MAX_RELEVANCE))
+    )
     graded = test_impressions.join(truth, on=keys, how="left")
-    missing, total = graded.agg(F.sum(F.col(RELEVANCE).isNull().cast("long")), F.count(F.lit(1))).first()
+    missing, conflicting, total = graded.agg(
+        F.sum(F.col(RELEVANCE).isNull().cast("long")),
+        F.sum((F.col(RELEVANCE) != F.col(_MAX_RELEVANCE)).cast("long")),
+        F.count(F.lit(1)),
+    ).first()
+    if conflicting:
+        raise ValueError(f"truth_impressions gives {conflicting} of {total} test impressions more than one {RELEVANCE} "
+                         f"for their ({SEARCH_ID}, {JOB_ID}) ({TRUTH_IMPRESSIONS})")
     if missing:
         raise ValueError(f"truth_impressions has no {RELEVANCE} for {missing} of {total} test impressions "
                          f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS})")
-    return graded
+    return graded.drop(_MAX_RELEVANCE)
 
 
 def true_propensity(truth_examination: pd.DataFrame | None) -> dict[str, float] | None:
@@ -165,7 +168,12 @@ def _value_columns(group_metrics: DataFrame) -> list[str]:
 def sum_group_metrics(group_metrics: DataFrame) -> pd.DataFrame:
     """One row: every per-group column summed over the groups (NaN skipped), with `<column>#n` its defined count."""
     totals = spark_metrics.sum_group_metrics(group_metrics, _value_columns(group_metrics))
-    logger.info("Summed the metrics of %d query groups.", int(totals[N_JOBS + spark_metrics.COUNT_SUFFIX].iloc[0]))
+    groups = int(totals[N_JOBS + spark_metrics.COUNT_SUFFIX].iloc[0])
+    logger.info("Evaluated %d test impressions in %d query groups.", int(totals[N_JOBS].iloc[0]), groups)
+    unclicked = group_metrics.filter(F.col(N_CLICKS) <= 0).count()
+    if unclicked:
+        logger.warning("%d of %d test query groups have no click: they score 0 for MRR, precision and nDCG.",
+                       unclicked, groups)
     return totals
 
 
