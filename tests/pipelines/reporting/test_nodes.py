@@ -295,13 +295,19 @@ def test_truth_view_is_empty_without_truth(totals):
 def test_truth_missing_grades_are_an_error(spark, test_impressions):
     partial = spark.createDataFrame(_truth().iloc[1:])
     with pytest.raises(ValueError, match="no relevance for 1 of 7 test impressions"):
-        nodes.attach_relevance(test_impressions, partial)
+        nodes.sum_group_metrics(_group_metrics(test_impressions, partial))
 
 
 def test_truth_conflicting_grades_are_an_error(spark, test_impressions):
     conflicting = spark.createDataFrame(pd.concat([_truth(), _truth().iloc[[1]].assign(**{RELEVANCE: 0.9})]))
     with pytest.raises(ValueError, match=r"gives 1 of 7 test impressions more than one relevance for their \(search_id"):
-        nodes.attach_relevance(test_impressions, conflicting)
+        nodes.sum_group_metrics(_group_metrics(test_impressions, conflicting))
+
+
+def test_truth_repeated_identical_grades_are_fine(spark, test_impressions):
+    repeated = spark.createDataFrame(pd.concat([_truth(), _truth().iloc[[1]]]))
+    truth = summaries.compute_truth_metrics(nodes.sum_group_metrics(_group_metrics(test_impressions, repeated)), 10)
+    assert truth["search"]["ndcg@10"] == pytest.approx(SEARCH_NDCG)
 
 
 def test_truth_missing_column_is_named(truth_impressions, test_impressions):

@@ -26,6 +26,11 @@ IPS_WEIGHT_TRUE = "ips_weight_true_curve"
 IPS_RR = "ips_rr"
 IPS_RR_TRUE = "ips_rr_true_curve"
 COUNT_COLUMNS = (GROUP_HASH, N_JOBS, N_CLICKS)
+# Set by the truth join (reporting.nodes.attach_relevance): the largest relevance given for the key.
+MAX_RELEVANCE = "_max_relevance"
+# Per group: impressions without a true relevance, and those whose key has more than one (errors, checked on the sums).
+TRUTH_MISSING = "truth_missing"
+TRUTH_CONFLICTING = "truth_conflicting"
 
 
 def group_column(ranker: str, metric: str) -> str:
@@ -54,6 +59,7 @@ def group_metric_columns(
 ) -> list[str]:
     """The value columns of `group_metrics`, in order (after search_id, resume_id and the counts)."""
     names = [IPS_WEIGHT, *([IPS_WEIGHT_TRUE] if has_truth and has_curve else [])]
+    names += [TRUTH_MISSING, TRUTH_CONFLICTING] if has_truth else []
     for ranker in rankers:
         names += [group_column(ranker, m) for m in (*naive_metrics(ks, ndcg_k, lift_precision_k), *percentile_metrics(percentiles))]
     if has_truth:
@@ -85,6 +91,15 @@ def _truth_values(ranked: metrics.RankedGroups, frame: pd.DataFrame, ndcg_k: int
     return values
 
 
+def _checked_relevance(frame: pd.DataFrame, ranked: metrics.RankedGroups) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The frame with a missing relevance as 0, and per group the impressions without one and with two different ones."""
+    relevance = frame[RELEVANCE].to_numpy(dtype=float)
+    missing = np.isnan(relevance)
+    conflicting = ~missing & (frame[MAX_RELEVANCE].to_numpy(dtype=float) != relevance)
+    per_group = [np.bincount(ranked.group, weights=ranked.ranked(flags), minlength=ranked.n_groups) for flags in (missing, conflicting)]
+    return frame.assign(**{RELEVANCE: np.where(missing, 0.0, relevance)}), per_group[0], per_group[1]
+
+
 def group_metric_rows(
     frame: pd.DataFrame,
     *,
@@ -102,6 +117,8 @@ def group_metric_rows(
     codes = metrics.group_codes(frame)
     columns: dict[str, np.ndarray] = {}
     first = metrics.rank_groups(frame, score_column(rankers[0]), codes=codes)
+    if has_truth:
+        frame, columns[TRUTH_MISSING], columns[TRUTH_CONFLICTING] = _checked_relevance(frame, first)
     columns[GROUP_HASH] = first.ranked(frame[GROUP_HASH])[first.start]
     columns |= {N_JOBS: first.size, N_CLICKS: metrics.click_counts(first)}
     columns[IPS_WEIGHT] = metrics.ips_reciprocal_rank_sums(first, propensity, clip)[1]

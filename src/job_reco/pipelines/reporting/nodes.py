@@ -44,8 +44,11 @@ from job_reco.pipelines.reporting.group_metrics import (
     IPS_RR_TRUE,
     IPS_WEIGHT,
     IPS_WEIGHT_TRUE,
+    MAX_RELEVANCE,
     N_CLICKS,
     N_JOBS,
+    TRUTH_CONFLICTING,
+    TRUTH_MISSING,
     group_column,
     group_metric_columns,
     group_metric_rows,
@@ -88,14 +91,12 @@ def select_test_impressions(scored_impressions: DataFrame) -> DataFrame:
     return test
 
 
-_MAX_RELEVANCE = "_max_relevance"
-
-
 def attach_relevance(test_impressions: DataFrame, truth_impressions: DataFrame | None) -> DataFrame:
     """The test impressions with the true relevance of each (search_id, job_id), joined on Spark; unchanged on real logs.
 
-    Exact repeats of an impression share its relevance; a key with two different values, or a test
-    impression without one, is an error (one Spark pass counts both).
+    Exact repeats of an impression share its relevance. A test impression without one, or whose key
+    has two different ones, is an error: counted per group in the same Spark pass as the metrics
+    and raised by `sum_group_metrics`, so the impressions are read once.
     """
     if truth_impressions is None:
         logger.info("No truth tables (real logs): the truth view is skipped.")
@@ -105,21 +106,23 @@ def attach_relevance(test_impressions: DataFrame, truth_impressions: DataFrame |
     truth = (
         truth_impressions.select(*keys, F.col(RELEVANCE).cast("double").alias(RELEVANCE))
         .join(test_impressions.select(*keys), on=keys, how="left_semi")
-        .groupBy(*keys).agg(F.min(RELEVANCE).alias(RELEVANCE), F.max(RELEVANCE).alias(_MAX_RELEVANCE))
+        .groupBy(*keys).agg(F.min(RELEVANCE).alias(RELEVANCE), F.max(RELEVANCE).alias(MAX_RELEVANCE))
     )
-    graded = test_impressions.join(truth, on=keys, how="left")
-    missing, conflicting, total = graded.agg(
-        F.sum(F.col(RELEVANCE).isNull().cast("long")),
-        F.sum((F.col(RELEVANCE) != F.col(_MAX_RELEVANCE)).cast("long")),
-        F.count(F.lit(1)),
-    ).first()
+    return test_impressions.join(truth, on=keys, how="left")
+
+
+def check_truth_join(totals: pd.DataFrame) -> None:
+    """Raise if some test impression had no true relevance, or two different ones (counted by the per-group pass)."""
+    if TRUTH_MISSING not in totals.columns:
+        return
+    missing, conflicting = int(totals[TRUTH_MISSING].iloc[0]), int(totals[TRUTH_CONFLICTING].iloc[0])
+    total = int(totals[N_JOBS].iloc[0])
     if conflicting:
         raise ValueError(f"truth_impressions gives {conflicting} of {total} test impressions more than one {RELEVANCE} "
                          f"for their ({SEARCH_ID}, {JOB_ID}) ({TRUTH_IMPRESSIONS})")
     if missing:
         raise ValueError(f"truth_impressions has no {RELEVANCE} for {missing} of {total} test impressions "
                          f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS})")
-    return graded.drop(_MAX_RELEVANCE)
 
 
 def true_propensity(truth_examination: pd.DataFrame | None) -> dict[str, float] | None:
@@ -156,7 +159,8 @@ def compute_group_metrics(
     )
     body = bind(group_metric_rows, rankers=rankers, propensity=dict(propensity), true_curve=curve, clip=float(ips_clip),
                 ks=ks, ndcg_k=ndcg_k, lift_precision_k=lift_k, percentiles=percentiles)
-    needed = [SEARCH_ID, RESUME_ID, POSITION, LABEL, *(score_column(r) for r in rankers), *([RELEVANCE] if has_truth else [])]
+    truth = [RELEVANCE, MAX_RELEVANCE] if has_truth else []
+    needed = [SEARCH_ID, RESUME_ID, POSITION, LABEL, *(score_column(r) for r in rankers), *truth]
     rows = graded_impressions.select(*needed).withColumn(spark_metrics.GROUP_HASH, spark_metrics.group_hash())
     return spark_metrics.apply_per_bucket(rows, body, schema).drop(spark_metrics.BUCKET)
 
@@ -166,8 +170,13 @@ def _value_columns(group_metrics: DataFrame) -> list[str]:
 
 
 def sum_group_metrics(group_metrics: DataFrame) -> pd.DataFrame:
-    """One row: every per-group column summed over the groups (NaN skipped), with `<column>#n` its defined count."""
+    """One row: every per-group column summed over the groups (NaN skipped), with `<column>#n` its defined count.
+
+    Raises:
+        ValueError: the truth join left a test impression without a relevance, or with two.
+    """
     totals = spark_metrics.sum_group_metrics(group_metrics, _value_columns(group_metrics))
+    check_truth_join(totals)
     groups = int(totals[N_JOBS + spark_metrics.COUNT_SUFFIX].iloc[0])
     logger.info("Evaluated %d test impressions in %d query groups.", int(totals[N_JOBS].iloc[0]), groups)
     unclicked = group_metrics.filter(F.col(N_CLICKS) <= 0).count()
