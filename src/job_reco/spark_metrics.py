@@ -147,7 +147,8 @@ def sum_group_metrics(
     """
     prefix = [group_metrics.schema[c] for c in by]
     body = bind(_column_sums, columns=tuple(columns), by=tuple(by))
-    per_bucket = apply_per_bucket(group_metrics, body, _sums_schema(columns, prefix), buckets=buckets)
+    needed = group_metrics.select(SEARCH_ID, RESUME_ID, *by, *columns)  # only these columns cross the shuffle
+    per_bucket = apply_per_bucket(needed, body, _sums_schema(columns, prefix), buckets=buckets)
     return sum_in_bucket_order(per_bucket, by=by)
 
 
@@ -179,4 +180,5 @@ def bootstrap_group_metrics(
         raise ValueError(f"need bootstrap reps >= 1, got {reps}")
     schema = _sums_schema(columns, [T.StructField(REPLICATE, T.LongType())])
     body = bind(_replicate_sums, columns=tuple(columns), reps=int(reps), seed=int(seed))
-    return sum_in_bucket_order(apply_per_bucket(group_metrics, body, schema, buckets=buckets), by=[REPLICATE])
+    needed = group_metrics.select(SEARCH_ID, RESUME_ID, GROUP_HASH, *columns)
+    return sum_in_bucket_order(apply_per_bucket(needed, body, schema, buckets=buckets), by=[REPLICATE])
