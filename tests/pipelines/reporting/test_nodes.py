@@ -28,6 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from job_reco import metrics as M
 from job_reco.columns import (
     CLUSTER,
     EXAMINATION,
@@ -40,9 +41,8 @@ from job_reco.columns import (
     SPLIT,
     score_column,
 )
-from job_reco import metrics as M
 from job_reco.pipelines.reporting import charts, nodes, report, summaries
-from job_reco.pipelines.reporting.group_metrics import IPS_WEIGHT, N_JOBS, group_column
+from job_reco.pipelines.reporting.group_metrics import IPS_WEIGHT, N_JOBS
 from job_reco.spark_metrics import GROUP_HASH
 
 PROPENSITY = {"1": 1.0, "2": 0.5, "3": 0.25}
