@@ -34,6 +34,7 @@ Efron & Tibshirani (1993), "An Introduction to the Bootstrap" (percentile interv
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -373,6 +374,36 @@ def bootstrap_sums(values: np.ndarray, *, reps: int, seed: int) -> np.ndarray:
         counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups).astype(float)
         sums[rep] = counts @ values
     return sums
+
+
+# Cumulative distribution of Poisson(1) at 0, 1, ..., 19 (the rest has probability below 1e-18).
+_POISSON_1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(20)])
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of each uint64."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def poisson_bootstrap_weights(group_ids: np.ndarray, replicates: np.ndarray, seed: int) -> np.ndarray:
+    """Poisson(1) weight of each group (rows) in each replicate (columns), an int array.
+
+    The weight is a function of (seed, group id, replicate number) only: a counter-based draw
+    (SplitMix64 hash -> uniform in [0, 1) -> inverse Poisson CDF), so a group weighs the same
+    whichever task, bucket or order it is drawn in. Weighting each group by Poisson(1) instead of
+    drawing n groups with replacement is the Poisson bootstrap (Hanley & MacGibbon 2006), which
+    needs no global list of groups: the Spark-scale bootstrap.
+    """
+    with np.errstate(over="ignore"):
+        ids = np.asarray(group_ids).astype(np.int64).view(np.uint64)
+        streams = _splitmix64(np.asarray(replicates, dtype=np.uint64) * _GOLDEN ^ _splitmix64(np.uint64(seed) + np.zeros(1, np.uint64)))
+        bits = _splitmix64(_splitmix64(ids)[:, None] ^ streams[None, :])
+    uniform = (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return np.searchsorted(_POISSON_1_CDF, uniform, side="right")
 
 
 def lift_interval(ranker_sums: np.ndarray, baseline_sums: np.ndarray, level: float = 0.95) -> tuple[float, float]:

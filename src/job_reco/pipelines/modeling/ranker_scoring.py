@@ -18,11 +18,11 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from job_reco import metrics
 from job_reco.columns import SCORED_IMPRESSIONS_COLUMNS, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
 from job_reco.pipelines.modeling.ranker_training import LAYOUT_VERSION, ranker_columns, row_inputs
 from job_reco.ranker import RankerConfig, build_ranker, ranker_scores, ranker_weights
+from job_reco.spark_metrics import ips_mrr_sums
 from job_reco.spark_udf import bind
 
 logger = logging.getLogger(__name__)
@@ -88,15 +88,6 @@ def score_ranker_rows(rows: DataFrame, model: Any, layout: Mapping[str, Any], ke
 BLEND = "blend"
 
 
-def _ips_sums(frame: pd.DataFrame, *, columns: tuple[str, ...], propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
-    """applyInPandas body: per score column, the IPS-MRR numerator and denominator of one bucket of groups."""
-    rows = []
-    for column in columns:
-        numerator, denominator = metrics.ips_reciprocal_rank_sums(metrics.rank_groups(frame, column), propensity, clip)
-        rows.append({"candidate": column, "numerator": float(numerator.sum()), "denominator": float(denominator.sum())})
-    return pd.DataFrame(rows)
-
-
 def blend_column(weight: float, stats: Mapping[str, float]) -> F.Column:
     """weight x standardised score_ranker + (1 - weight) x standardised score_gbdt (statistics of the validation rows)."""
     ranker = (F.col(score_column(RANKER)) - F.lit(stats["ranker_mean"])) / F.lit(stats["ranker_std"])
@@ -134,16 +125,10 @@ def score_validation_candidates(
     candidates = {score_column(RANKER): RANKER, **{f"_blend_{i}": f"{BLEND}:{w}" for i, w in enumerate(weights)}}
     for i, w in enumerate(weights):
         scored = scored.withColumn(f"_blend_{i}", blend_column(w, stats))
-    body = bind(_ips_sums, columns=tuple(candidates), propensity=dict(propensity), clip=float(ips_clip))
-    sums = (
-        scored.withColumn("_bucket", F.pmod(F.xxhash64(SEARCH_ID, RESUME_ID), F.lit(64)))
-        .groupBy("_bucket")
-        .applyInPandas(body, "candidate string, numerator double, denominator double")
-        .groupBy("candidate").agg(F.sum("numerator").alias("n"), F.sum("denominator").alias("d"))
-        .collect()
-    )
+    sums = ips_mrr_sums(scored, list(candidates), propensity, ips_clip)
     scored.unpersist()
-    values = {candidates[r["candidate"]]: (float(r["n"] / r["d"]) if r["d"] else None) for r in sums}
+    values = {candidates[c]: (float(v["ips_numerator"] / v["ips_denominator"]) if v["ips_denominator"] else None)
+              for c, v in sums.items()}
     return {"ips_mrr": values, "standardisation": stats, "ips_clip": float(ips_clip)}
 
 

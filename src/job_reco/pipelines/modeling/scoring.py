@@ -12,7 +12,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from job_reco import metrics
 from job_reco.columns import (
     CLUSTER,
     CTR_SMOOTHED,
@@ -43,15 +42,13 @@ from job_reco.pipelines.modeling.ensemble import ENSEMBLE_MODES, ensemble_scores
 from job_reco.json_values import json_number
 from job_reco.pipelines.modeling.inputs import _unit_hash
 from job_reco.pipelines.modeling.training import MODEL_PREFIX, _stack
+from job_reco.spark_metrics import ips_mrr_sums
 from job_reco.spark_udf import bind as _bind
 from job_reco.vectors import centre_distances, cosine_similarity, parse_centres
 
 logger = logging.getLogger(__name__)
 
 AUTO = "auto"
-# Groups of the validation slice are spread over this many buckets to sum IPS-MRR in parallel.
-SELECTION_BUCKETS = 64
-_BUCKET = "_bucket"
 
 def _model_weights(cluster_models: Mapping[str, Any]) -> list[tuple[int, list[np.ndarray], bool]]:
     """(cluster, weights, final_relu) per model, sorted by cluster; loads lazily saved partitions."""
@@ -157,26 +154,6 @@ def score_validation_ensembles(
     )
 
 
-def _ips_sums(frame: pd.DataFrame, *, propensity: Mapping[str, float], clip: float) -> pd.DataFrame:
-    """applyInPandas body: per mode, the IPS-MRR numerator and denominator and the MRR sum of one bucket of groups."""
-    rows = []
-    for mode in ENSEMBLE_MODES:
-        ranked = metrics.rank_groups(frame, score_column(mode))
-        numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, clip)
-        rows.append(
-            {
-                "mode": mode,
-                "ips_numerator": float(numerator.sum()),
-                "ips_denominator": float(denominator.sum()),
-                "reciprocal_rank_sum": float(metrics.reciprocal_ranks(ranked).sum()),
-                "groups": int(ranked.n_groups),
-                "clicks": int((frame[LABEL] > 0).sum()),
-                "rows": len(frame),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def select_ensemble_mode(
     validation_ensemble_scores: DataFrame,
     propensity: Mapping[str, float],
@@ -186,20 +163,13 @@ def select_ensemble_mode(
     """Score each ensemble mode's IPS-weighted MRR on the validation slice; pick the best ("auto") or the forced one.
 
     IPS-MRR = sum of w_c / rank_c over sums of w_c (job_reco.metrics), summed per bucket of groups
-    in Spark, so the slice never comes to the driver. Ties go to the earlier of routed, soft, average.
+    in Spark (`job_reco.spark_metrics.ips_mrr_sums`), so the slice never comes to the driver. Ties go to the earlier of routed, soft, average.
     """
     if ensemble_mode != AUTO and ensemble_mode not in ENSEMBLE_MODES:
         raise ValueError(f"modeling.ensemble_mode must be 'auto' or one of {ENSEMBLE_MODES}, got {ensemble_mode!r}")
-    schema = "mode string, ips_numerator double, ips_denominator double, reciprocal_rank_sum double, groups long, clicks long, rows long"
-    bucket = F.pmod(F.xxhash64(F.col(SEARCH_ID), F.col(RESUME_ID)), F.lit(SELECTION_BUCKETS))
-    totals = (
-        validation_ensemble_scores.withColumn(_BUCKET, bucket)
-        .groupBy(_BUCKET)
-        .applyInPandas(_bind(_ips_sums, propensity=dict(propensity), clip=float(ips_clip)), schema)
-        .groupBy("mode")
-        .agg(*(F.sum(c).alias(c) for c in ("ips_numerator", "ips_denominator", "reciprocal_rank_sum", "groups", "clicks", "rows")))
-        .collect()
-    )
+    columns = {score_column(mode): mode for mode in ENSEMBLE_MODES}
+    sums = ips_mrr_sums(validation_ensemble_scores, list(columns), propensity, ips_clip)
+    totals = [{"mode": columns[column], **values} for column, values in sums.items()]
     scores = {
         row["mode"]: {
             "ips_mrr": json_number(row["ips_numerator"] / row["ips_denominator"]) if row["ips_denominator"] else None,

@@ -1,28 +1,28 @@
-"""Reporting nodes: ranking metrics of every ranker on the test split, in three views.
+"""Reporting nodes on Spark: the test split, its true relevance, per-group metrics, their sums and bootstrap.
 
 1. naive: the original design's metrics, logged clicks as relevance;
 2. debiased: clicks weighted by the inverse of their position's examination propensity (IPS);
 3. truth: on generated data only, against the true relevance of `data/01_raw/_truth/` (the expected
    attractiveness of each impression without position and noise), with the true examination curve.
 
-The metric arithmetic lives in `job_reco.metrics` (pure numpy, vectorized over groups); these nodes
-pick the test split, call it once per ranker and shape the results into `metrics.json` as the data
-contract defines it.
+Nothing the size of the impressions reaches the driver: the per-group metrics are computed in
+Spark tasks, one hashed bucket of whole query groups at a time (`job_reco.spark_metrics`, the
+numpy arithmetic of `job_reco.metrics`), and written as one row per group (`group_metrics`).
+The driver receives only sums over groups: the totals, the bootstrap replicates' totals and the
+per-cluster totals. `summaries.py` shapes those into metrics.json.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
-from typing import Any
 
-import numpy as np
 import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
-from job_reco.json_values import json_safe
-from job_reco.validation import require_columns
-from job_reco import metrics
+from job_reco import spark_metrics
 from job_reco.columns import (
     CLUSTER,
     EXAMINATION,
@@ -32,12 +32,30 @@ from job_reco.columns import (
     RELEVANCE,
     RESUME_ID,
     SCORED_IMPRESSIONS_COLUMNS,
-    V1_SCORED_IMPRESSIONS_COLUMNS,
     SEARCH_ID,
     SPLIT,
     TEST,
+    V1_SCORED_IMPRESSIONS_COLUMNS,
     score_column,
 )
+from job_reco.pipelines.reporting.group_metrics import (
+    COUNT_COLUMNS,
+    IPS_RR,
+    IPS_RR_TRUE,
+    IPS_WEIGHT,
+    IPS_WEIGHT_TRUE,
+    MAX_RELEVANCE,
+    N_CLICKS,
+    N_JOBS,
+    TRUTH_CONFLICTING,
+    TRUTH_MISSING,
+    group_column,
+    group_metric_columns,
+    group_metric_rows,
+    true_ndcg,
+)
+from job_reco.spark_udf import bind
+from job_reco.validation import require_columns
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +64,8 @@ BASELINE = "search"
 REPORT_RANKERS = ("search", "ensemble", "cosine", "popularity", "random")
 # Rankers of modeling v2, reported when scored_impressions has their columns (it does from v2 on).
 OPTIONAL_RANKERS = ("ranker", "ncf_original", "gbdt")
+SCORED_IMPRESSIONS = "scored_impressions (07_model_output/scored_impressions.parquet)"
+TRUTH_IMPRESSIONS = "truth_relevance (01_raw/_truth/impressions.parquet)"
 
 
 def scored_rankers(columns) -> tuple[str, ...]:
@@ -53,220 +73,156 @@ def scored_rankers(columns) -> tuple[str, ...]:
     return (*REPORT_RANKERS, *(r for r in OPTIONAL_RANKERS if score_column(r) in set(columns)))
 
 
-def grouped_rankers(group_metrics: pd.DataFrame) -> tuple[str, ...]:
-    """The rankers that `group_metrics` has columns for."""
-    return tuple(r for r in (*REPORT_RANKERS, *OPTIONAL_RANKERS) if group_column(r, "mrr") in group_metrics.columns)
-ORACLE = "oracle"
-SCORED_IMPRESSIONS_PATH = "data/07_model_output/scored_impressions.parquet"
-TRUTH_IMPRESSIONS_PATH = "data/01_raw/_truth/"
-N_JOBS = "n_jobs"
-N_CLICKS = "n_clicks"
-IPS_WEIGHT = "ips_weight"
-IPS_RR = "ips_rr"
+def grouped_rankers(columns) -> tuple[str, ...]:
+    """The rankers that a table of per-group metrics (or of their sums) has columns for."""
+    return tuple(r for r in (*REPORT_RANKERS, *OPTIONAL_RANKERS) if group_column(r, "mrr") in set(columns))
 
 
-def group_column(ranker: str, metric: str) -> str:
-    """Column of `group_metrics` holding one ranker's per-group metric, e.g. `ensemble/mrr`."""
-    return f"{ranker}/{metric}"
-
-
-def select_test_impressions(scored_impressions: pd.DataFrame) -> pd.DataFrame:
-    """Keep the test split of the scored impressions, checking the data contract's columns."""
-    require_columns(scored_impressions, V1_SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS_PATH)
+def select_test_impressions(scored_impressions: DataFrame) -> DataFrame:
+    """Keep the test split of the scored impressions (on Spark), checking the data contract's columns."""
+    require_columns(scored_impressions, V1_SCORED_IMPRESSIONS_COLUMNS, "scored_impressions", SCORED_IMPRESSIONS)
     present = [c for c in SCORED_IMPRESSIONS_COLUMNS if c in scored_impressions.columns]
-    test = scored_impressions.loc[scored_impressions[SPLIT] == TEST, present]
-    if test.empty:
+    test = scored_impressions.filter(F.col(SPLIT) == F.lit(TEST)).select(*present)
+    if test.isEmpty():
+        splits = sorted(r[SPLIT] for r in scored_impressions.select(SPLIT).distinct().dropna().collect())
         raise ValueError(
-            f"scored_impressions has no row with {SPLIT} == {TEST!r} ({SCORED_IMPRESSIONS_PATH}); "
-            f"splits present: {sorted(scored_impressions[SPLIT].dropna().unique().tolist())}"
+            f"scored_impressions has no row with {SPLIT} == {TEST!r} ({SCORED_IMPRESSIONS}); splits present: {splits}"
         )
-    clicks = test.groupby([SEARCH_ID, RESUME_ID], sort=False)[LABEL].max()
-    if (clicks <= 0).any():
-        logger.warning(
-            "%d of %d test query groups have no click: they score 0 for MRR, precision and nDCG.",
-            int((clicks <= 0).sum()), len(clicks),
-        )
-    logger.info("Evaluating %d test impressions in %d query groups.", len(test), len(clicks))
-    return test.reset_index(drop=True)
+    return test
 
 
-def compute_group_metrics(
-    test_impressions: pd.DataFrame,
-    propensity: Mapping[str, float],
-    ips_clip: float,
-    ks: list[int],
-    ndcg_k: int,
-    lift_precision_k: int,
-) -> pd.DataFrame:
-    """One row per query group: each ranker's reciprocal rank, precision@k, nDCG, AUC and IPS sums."""
-    columns: dict[str, np.ndarray] = {}
-    keys = None
-    codes = metrics.group_codes(test_impressions)
-    for ranker in scored_rankers(test_impressions.columns):
-        ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
-        numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
-        if keys is None:
-            keys = ranked.keys
-            columns |= {N_JOBS: ranked.size, N_CLICKS: metrics.click_counts(ranked), IPS_WEIGHT: denominator}
-        columns[group_column(ranker, "mrr")] = metrics.reciprocal_ranks(ranked)
-        for k in sorted({*ks, lift_precision_k}):
-            columns[group_column(ranker, f"precision@{k}")] = metrics.precision_at_k_per_group(ranked, k)
-        columns[group_column(ranker, f"ndcg@{ndcg_k}")] = metrics.ndcg_at_k_per_group(ranked, ranked.label, ndcg_k)
-        columns[group_column(ranker, "auc")] = metrics.auc_per_group(ranked)
-        columns[group_column(ranker, IPS_RR)] = numerator
-    return pd.concat([keys, pd.DataFrame(columns)], axis=1)
+def attach_relevance(test_impressions: DataFrame, truth_impressions: DataFrame | None) -> DataFrame:
+    """The test impressions with the true relevance of each (search_id, job_id), joined on Spark; unchanged on real logs.
 
-
-def _ips_mrr(group_metrics: pd.DataFrame, ranker: str) -> float:
-    weight = group_metrics[IPS_WEIGHT].sum()
-    return float(group_metrics[group_column(ranker, IPS_RR)].sum() / weight) if weight > 0 else math.nan
-
-
-def summarise_ranker_metrics(group_metrics: pd.DataFrame, ks: list[int], ndcg_k: int) -> dict[str, dict[str, float]]:
-    """Mean of each per-group metric over the groups, per ranker (AUC over groups with both classes)."""
-    summary = {}
-    for ranker in grouped_rankers(group_metrics):
-        values = {"mrr": group_metrics[group_column(ranker, "mrr")].mean()}
-        values |= {f"precision@{k}": group_metrics[group_column(ranker, f"precision@{k}")].mean() for k in ks}
-        values[f"ndcg@{ndcg_k}"] = group_metrics[group_column(ranker, f"ndcg@{ndcg_k}")].mean()
-        values["auc"] = group_metrics[group_column(ranker, "auc")].mean()  # pandas skips NaN: one-class groups
-        values["ips_mrr"] = _ips_mrr(group_metrics, ranker)
-        summary[ranker] = {name: float(value) for name, value in values.items()}
-    return summary
-
-
-def bootstrap_lifts(
-    group_metrics: pd.DataFrame, lift_precision_k: int, bootstrap_reps: int, seed: int
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Relative lifts with seeded 95% bootstrap intervals: every ranker over search, the ensemble over every ranker.
-
-    MRR is a mean over groups and IPS-MRR a sum over groups divided by a denominator common to all
-    rankers, so both lifts are ratios of per-group sums; one set of resamples serves every pair.
+    Exact repeats of an impression share its relevance. A test impression without one, or whose key
+    has two different ones, is an error: counted per group in the same Spark pass as the metrics
+    and raised by `sum_group_metrics`, so the impressions are read once.
     """
-    columns = {(ranker, name): group_metrics[group_column(ranker, column)].to_numpy(dtype=float)
-               for ranker in grouped_rankers(group_metrics) for name, column in (("mrr", "mrr"), ("ips_mrr", IPS_RR))}
-    keys = list(columns)
-    sums = metrics.bootstrap_sums(np.column_stack([columns[key] for key in keys]), reps=bootstrap_reps, seed=seed)
-    replicated = {key: sums[:, index] for index, key in enumerate(keys)}
-
-    def lift(ranker: str, baseline: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for name in ("mrr", "ips_mrr"):
-            result[name] = metrics.relative_lift(columns[ranker, name].sum(), columns[baseline, name].sum())
-            result[f"{name}_ci95"] = list(metrics.lift_interval(replicated[ranker, name], replicated[baseline, name]))
-        return result
-
-    precision = f"precision@{lift_precision_k}"
-    vs_search = {}
-    for ranker in grouped_rankers(group_metrics):
-        if ranker == BASELINE:
-            continue
-        values = lift(ranker, BASELINE)
-        vs_search[ranker] = {
-            "mrr": values["mrr"],
-            precision: metrics.relative_lift(
-                group_metrics[group_column(ranker, precision)].mean(),
-                group_metrics[group_column(BASELINE, precision)].mean(),
-            ),
-            "ips_mrr": values["ips_mrr"],
-            "mrr_ci95": values["mrr_ci95"],
-            "ips_mrr_ci95": values["ips_mrr_ci95"],
-        }
-    ensemble = {baseline: lift("ensemble", baseline) for baseline in grouped_rankers(group_metrics) if baseline != "ensemble"}
-    return vs_search, ensemble
+    if truth_impressions is None:
+        logger.info("No truth tables (real logs): the truth view is skipped.")
+        return test_impressions
+    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, RELEVANCE], "truth_impressions", TRUTH_IMPRESSIONS)
+    keys = [SEARCH_ID, JOB_ID]
+    truth = (
+        truth_impressions.select(*keys, F.col(RELEVANCE).cast("double").alias(RELEVANCE))
+        .join(test_impressions.select(*keys), on=keys, how="left_semi")
+        .groupBy(*keys).agg(F.min(RELEVANCE).alias(RELEVANCE), F.max(RELEVANCE).alias(MAX_RELEVANCE))
+    )
+    return test_impressions.join(truth, on=keys, how="left")
 
 
-def compute_percentile_metrics(
-    test_impressions: pd.DataFrame, percentiles: list[int]
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Precision and MRR over the top p% of each group's jobs, p in `percentiles`, per ranker."""
-    by_percentile = {}
-    codes = metrics.group_codes(test_impressions)
-    for ranker in scored_rankers(test_impressions.columns):
-        ranked = metrics.rank_groups(test_impressions, score_column(ranker), codes=codes)
-        by_percentile[ranker] = {
-            str(p): {
-                "precision": float(metrics.precision_at_percentile_per_group(ranked, p).mean()),
-                "mrr": float(metrics.reciprocal_rank_at_percentile_per_group(ranked, p).mean()),
-            }
-            for p in percentiles
-        }
-    return by_percentile
-
-
-def _attach_relevance(test_impressions: pd.DataFrame, truth_impressions: pd.DataFrame) -> pd.DataFrame:
-    """The test impressions with the true relevance of each (search_id, job_id)."""
-    require_columns(truth_impressions, [SEARCH_ID, JOB_ID, RELEVANCE], "truth_impressions", TRUTH_IMPRESSIONS_PATH)
-    # Exact repeats of an impression share its relevance; a key with two different values is an error.
-    truth = truth_impressions[[SEARCH_ID, JOB_ID, RELEVANCE]].drop_duplicates()
-    conflicting = int(truth.duplicated([SEARCH_ID, JOB_ID]).sum())
+def check_truth_join(totals: pd.DataFrame) -> None:
+    """Raise if some test impression had no true relevance, or two different ones (counted by the per-group pass)."""
+    if TRUTH_MISSING not in totals.columns:
+        return
+    missing, conflicting = int(totals[TRUTH_MISSING].iloc[0]), int(totals[TRUTH_CONFLICTING].iloc[0])
+    total = int(totals[N_JOBS].iloc[0])
     if conflicting:
-        raise ValueError(
-            f"truth_impressions gives {conflicting} ({SEARCH_ID}, {JOB_ID}) keys more than one "
-            f"{RELEVANCE} ({TRUTH_IMPRESSIONS_PATH})"
-        )
-    graded = test_impressions.merge(truth, on=[SEARCH_ID, JOB_ID], how="left", validate="many_to_one")
-    missing = int(graded[RELEVANCE].isna().sum())
+        raise ValueError(f"truth_impressions gives {conflicting} of {total} test impressions more than one {RELEVANCE} "
+                         f"for their ({SEARCH_ID}, {JOB_ID}) ({TRUTH_IMPRESSIONS})")
     if missing:
-        raise ValueError(
-            f"truth_impressions has no {RELEVANCE} for {missing} of {len(graded)} test impressions "
-            f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS_PATH})"
-        )
-    return graded
+        raise ValueError(f"truth_impressions has no {RELEVANCE} for {missing} of {total} test impressions "
+                         f"(joined on {SEARCH_ID}, {JOB_ID}; {TRUTH_IMPRESSIONS})")
 
 
-def _true_propensity(truth_examination: pd.DataFrame | None) -> dict[str, float] | None:
+def true_propensity(truth_examination: pd.DataFrame | None) -> dict[str, float] | None:
     """The generator's examination curve relative to position 1, as a propensity mapping; None if unknown."""
     if truth_examination is None:
         return None
-    require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
+    require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", "01_raw/_truth/examination.parquet")
     curve = truth_examination.sort_values(POSITION)
     first = float(curve[EXAMINATION].iloc[0])
     return {str(int(p)): float(e) / first for p, e in zip(curve[POSITION], curve[EXAMINATION], strict=True)}
 
 
-def _ips_mrr_value(ranked: metrics.RankedGroups, propensity: Mapping[str, float], ips_clip: float) -> float:
-    numerator, denominator = metrics.ips_reciprocal_rank_sums(ranked, propensity, ips_clip)
-    return float(numerator.sum() / denominator.sum()) if denominator.sum() > 0 else math.nan
-
-
-def compute_truth_metrics(
-    test_impressions: pd.DataFrame,
-    truth_impressions: pd.DataFrame | None,
+def compute_group_metrics(
+    graded_impressions: DataFrame,
+    truth_examination: pd.DataFrame | None,
     propensity: Mapping[str, float],
     ips_clip: float,
+    ks: list[int],
     ndcg_k: int,
-    truth_examination: pd.DataFrame | None = None,
-) -> dict[str, dict[str, float]]:
-    """nDCG against the true relevance per ranker, and the oracle that sorts by it; {} on real logs.
+    lift_precision_k: int,
+    percentiles: list[int],
+) -> DataFrame:
+    """One row per query group (on Spark): each ranker's reciprocal rank, precision@k, nDCG, AUC, IPS sums, percentiles, truth."""
+    rankers = scored_rankers(graded_impressions.columns)
+    has_truth = RELEVANCE in graded_impressions.columns
+    curve = true_propensity(truth_examination) if has_truth else None
+    ks, percentiles = tuple(int(k) for k in ks), tuple(int(p) for p in percentiles)
+    ndcg_k, lift_k = int(ndcg_k), int(lift_precision_k)
+    names = group_metric_columns(rankers, ks, ndcg_k, lift_k, percentiles, has_truth=has_truth, has_curve=curve is not None)
+    schema = T.StructType(
+        [graded_impressions.schema[SEARCH_ID], graded_impressions.schema[RESUME_ID]]
+        + [T.StructField(c, T.LongType()) for c in COUNT_COLUMNS]
+        + [T.StructField(c, T.DoubleType()) for c in names]
+    )
+    body = bind(group_metric_rows, rankers=rankers, propensity=dict(propensity), true_curve=curve, clip=float(ips_clip),
+                ks=ks, ndcg_k=ndcg_k, lift_precision_k=lift_k, percentiles=percentiles)
+    truth = [RELEVANCE, MAX_RELEVANCE] if has_truth else []
+    needed = [SEARCH_ID, RESUME_ID, POSITION, LABEL, *(score_column(r) for r in rankers), *truth]
+    rows = graded_impressions.select(*needed).withColumn(spark_metrics.GROUP_HASH, spark_metrics.group_hash())
+    return spark_metrics.apply_per_bucket(rows, body, schema).drop(spark_metrics.BUCKET)
 
-    Gain function: gain = `relevance`, linear (the expected attractiveness in [0, 1] of the ad for
-    that seeker at that time, without position and noise); nDCG@k = DCG@k / IDCG@k with
-    DCG@k = sum over the top k of gain / log2(rank + 1) and IDCG@k the DCG of the list sorted by
-    relevance, so the oracle scores exactly 1. Averaged over the groups with a positive gain.
-    With the true examination curve, each ranker also gets `ips_mrr_true_curve` (IPS-MRR with the
-    generator's propensities instead of the learned ones).
+
+def _value_columns(group_metrics: DataFrame) -> list[str]:
+    return [c for c in group_metrics.columns if c not in (SEARCH_ID, RESUME_ID, spark_metrics.GROUP_HASH)]
+
+
+def sum_group_metrics(group_metrics: DataFrame) -> pd.DataFrame:
+    """One row: every per-group column summed over the groups (NaN skipped), with `<column>#n` its defined count.
+
+    Raises:
+        ValueError: the truth join left a test impression without a relevance, or with two.
     """
-    if truth_impressions is None:
-        logger.info("No truth tables (real logs): the truth view is skipped.")
-        return {}
-    graded = _attach_relevance(test_impressions, truth_impressions)
-    true_curve = _true_propensity(truth_examination)
-    truth: dict[str, dict[str, float]] = {}
-    codes = metrics.group_codes(graded)
-    for ranker in (ORACLE, *scored_rankers(test_impressions.columns)):
-        ranked = metrics.rank_groups(graded, RELEVANCE if ranker == ORACLE else score_column(ranker), codes=codes)
-        gain = ranked.ranked(graded[RELEVANCE])
-        relevant = np.bincount(ranked.group, weights=gain, minlength=ranked.n_groups) > 0
-        ndcg = metrics.ndcg_at_k_per_group(ranked, gain, ndcg_k)[relevant]
-        truth[ranker] = {f"ndcg@{ndcg_k}": float(ndcg.mean()) if ndcg.size else math.nan}
-        if ranker == ORACLE:
-            truth[ranker]["mrr"] = float(metrics.reciprocal_ranks(ranked).mean())
-            truth[ranker]["ips_mrr"] = _ips_mrr_value(ranked, propensity, ips_clip)
-        if true_curve is not None:
-            truth[ranker]["ips_mrr_true_curve"] = _ips_mrr_value(ranked, true_curve, ips_clip)
-    logger.info("Truth view on %d groups with a positive true relevance.", int(relevant.sum()))
-    return truth
+    totals = spark_metrics.sum_group_metrics(group_metrics, _value_columns(group_metrics))
+    check_truth_join(totals)
+    groups = int(totals[N_JOBS + spark_metrics.COUNT_SUFFIX].iloc[0])
+    logger.info("Evaluated %d test impressions in %d query groups.", int(totals[N_JOBS].iloc[0]), groups)
+    unclicked = group_metrics.filter(F.col(N_CLICKS) <= 0).count()
+    if unclicked:
+        logger.warning("%d of %d test query groups have no click: they score 0 for MRR, precision and nDCG.",
+                       unclicked, groups)
+    return totals
+
+
+def bootstrap_columns(columns) -> list[str]:
+    """The per-group columns that intervals need: reciprocal ranks, IPS sums and true nDCG of every ranker and the oracle."""
+    true_ndcg_prefix = true_ndcg(0).removesuffix("0")
+
+    def needed(column: str) -> bool:
+        metric = column.split("/", 1)[-1]
+        return metric in (IPS_WEIGHT, IPS_WEIGHT_TRUE, "mrr", IPS_RR, IPS_RR_TRUE) or metric.startswith(true_ndcg_prefix)
+
+    return [c for c in columns if needed(c)]
+
+
+def bootstrap_group_metrics(group_metrics: DataFrame, bootstrap_reps: int, seed: int) -> pd.DataFrame:
+    """One row per Poisson-bootstrap replicate: the sums of `bootstrap_columns` under that replicate's group weights."""
+    columns = bootstrap_columns(group_metrics.columns)
+    return spark_metrics.bootstrap_group_metrics(group_metrics, columns, reps=bootstrap_reps, seed=seed)
+
+
+def compute_cluster_metrics(group_metrics: DataFrame, resume_clusters: DataFrame) -> pd.DataFrame:
+    """MRR and IPS-MRR of every ranker within each resume cluster (-1: resume without a cluster), summed on Spark."""
+    require_columns(resume_clusters, [RESUME_ID, CLUSTER], "resume_clusters", "04_feature/resume_clusters.parquet")
+    clusters = resume_clusters.select(RESUME_ID, F.col(CLUSTER).cast("long").alias(CLUSTER)).dropDuplicates([RESUME_ID])
+    merged = group_metrics.join(clusters, on=RESUME_ID, how="left")
+    unclustered = merged.filter(F.col(CLUSTER).isNull()).count()
+    if unclustered:
+        logger.warning("%d test groups have a resume without a cluster: reported as cluster -1.", unclustered)
+    rankers = grouped_rankers(group_metrics.columns)
+    columns = [IPS_WEIGHT, *(group_column(r, m) for r in rankers for m in ("mrr", IPS_RR))]
+    merged = merged.withColumn(CLUSTER, F.coalesce(F.col(CLUSTER), F.lit(-1).cast("long")))
+    sums = spark_metrics.sum_group_metrics(merged, columns, by=[CLUSTER])
+    table = pd.DataFrame({"n_groups": sums[IPS_WEIGHT + spark_metrics.COUNT_SUFFIX].astype("int64")}, index=sums.index)
+    weight = sums[IPS_WEIGHT].where(sums[IPS_WEIGHT] > 0)
+    for ranker in rankers:
+        table[f"{ranker}_mrr"] = sums[group_column(ranker, "mrr")] / table["n_groups"]
+    for ranker in rankers:
+        table[f"{ranker}_ips_mrr"] = sums[group_column(ranker, IPS_RR)] / weight
+    table.index = table.index.astype("int64")
+    return table.reset_index()
 
 
 def compare_examination_curves(
@@ -277,56 +233,9 @@ def compare_examination_curves(
         sorted((int(position), float(value)) for position, value in propensity.items()),
         columns=[POSITION, "learned"],
     )
-    if truth_examination is None:
-        return learned.assign(true=np.nan)
-    require_columns(truth_examination, [POSITION, EXAMINATION], "truth_examination", TRUTH_IMPRESSIONS_PATH)
-    true = truth_examination[[POSITION, EXAMINATION]].astype({POSITION: "int64"}).sort_values(POSITION)
-    true = true.assign(true=true[EXAMINATION] / true[EXAMINATION].iloc[0]).drop(columns=EXAMINATION)
+    curve = true_propensity(truth_examination)
+    if curve is None:
+        return learned.assign(true=float("nan"))
+    true = pd.DataFrame(sorted((int(p), v) for p, v in curve.items()), columns=[POSITION, "true"])
     return learned.merge(true, on=POSITION, how="outer").sort_values(POSITION).reset_index(drop=True)
 
-
-def compute_cluster_metrics(group_metrics: pd.DataFrame, resume_clusters: Any) -> pd.DataFrame:
-    """MRR and IPS-MRR of every ranker within each resume cluster (-1: resume without a cluster)."""
-    clusters = resume_clusters if isinstance(resume_clusters, pd.DataFrame) else resume_clusters.select(
-        RESUME_ID, CLUSTER
-    ).toPandas()
-    require_columns(clusters, [RESUME_ID, CLUSTER], "resume_clusters", "data/04_feature/resume_clusters.parquet")
-    merged = group_metrics.merge(clusters[[RESUME_ID, CLUSTER]].drop_duplicates(RESUME_ID), on=RESUME_ID, how="left")
-    unclustered = int(merged[CLUSTER].isna().sum())
-    if unclustered:
-        logger.warning("%d test groups have a resume without a cluster: reported as cluster -1.", unclustered)
-    merged[CLUSTER] = merged[CLUSTER].fillna(-1).astype("int64")
-    rankers = grouped_rankers(group_metrics)
-    sums = merged.groupby(CLUSTER).agg(
-        n_groups=(RESUME_ID, "size"),
-        ips_weight=(IPS_WEIGHT, "sum"),
-        **{f"{ranker}_mrr": (group_column(ranker, "mrr"), "mean") for ranker in rankers},
-        **{f"{ranker}_ips": (group_column(ranker, IPS_RR), "sum") for ranker in rankers},
-    )
-    for ranker in rankers:
-        sums[f"{ranker}_ips_mrr"] = sums.pop(f"{ranker}_ips") / sums[IPS_WEIGHT].where(sums[IPS_WEIGHT] > 0)
-    return sums.drop(columns=IPS_WEIGHT).reset_index()
-
-
-def assemble_metrics(
-    group_metrics: pd.DataFrame,
-    ranker_metrics: dict[str, dict[str, float]],
-    lift_vs_search: dict[str, dict[str, Any]],
-    by_percentile: dict[str, dict[str, dict[str, float]]],
-    propensity: Mapping[str, float],
-    ips_clip: float,
-    truth_metrics: dict[str, dict[str, float]],
-) -> dict[str, Any]:
-    """metrics.json as the data contract defines it; no `truth` key on real logs."""
-    result: dict[str, Any] = {
-        "n_groups": len(group_metrics),
-        "rankers": ranker_metrics,
-        "lift_vs_search": lift_vs_search,
-        "by_percentile": by_percentile,
-        "propensity": {str(int(position)): float(value) for position, value in sorted(
-            propensity.items(), key=lambda item: int(item[0]))},
-        "ips_clip": ips_clip,
-    }
-    if truth_metrics:
-        result["truth"] = truth_metrics
-    return json_safe(result)

@@ -4,48 +4,50 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
-from job_reco.pipelines.reporting import charts, nodes, report
+from job_reco.pipelines.reporting import charts, nodes, report, summaries
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Build the reporting pipeline."""
     return Pipeline(
         [
-            node(nodes.select_test_impressions, "scored_impressions@pandas", "test_impressions",
+            node(nodes.select_test_impressions, "scored_impressions@spark", "test_impressions",
                  name="select_test_impressions"),
+            node(nodes.attach_relevance, ["test_impressions", "truth_relevance"], "graded_impressions",
+                 name="attach_relevance"),
             node(
                 nodes.compute_group_metrics,
-                ["test_impressions", "propensity", "params:ips_clip", "params:reporting.ks",
-                 "params:reporting.ndcg_k", "params:reporting.lift_precision_k"],
+                ["graded_impressions", "truth_examination", "propensity", "params:ips_clip", "params:reporting.ks",
+                 "params:reporting.ndcg_k", "params:reporting.lift_precision_k", "params:reporting.percentiles"],
                 "group_metrics",
                 name="compute_group_metrics",
             ),
-            node(nodes.summarise_ranker_metrics,
-                 ["group_metrics", "params:reporting.ks", "params:reporting.ndcg_k"], "ranker_metrics",
+            node(nodes.sum_group_metrics, "group_metrics", "group_totals", name="sum_group_metrics"),
+            node(nodes.bootstrap_group_metrics,
+                 ["group_metrics", "params:reporting.bootstrap_reps", "params:reporting.seed"], "bootstrap_sums",
+                 name="bootstrap_group_metrics"),
+            node(summaries.summarise_ranker_metrics,
+                 ["group_totals", "params:reporting.ks", "params:reporting.ndcg_k"], "ranker_metrics",
                  name="summarise_ranker_metrics"),
             node(
-                nodes.bootstrap_lifts,
-                ["group_metrics", "params:reporting.lift_precision_k", "params:reporting.bootstrap_reps",
-                 "params:reporting.seed"],
+                summaries.bootstrap_lifts,
+                ["group_totals", "bootstrap_sums", "params:reporting.lift_precision_k"],
                 ["lift_vs_search", "ensemble_comparisons"],
                 name="bootstrap_lifts",
             ),
-            node(nodes.compute_percentile_metrics, ["test_impressions", "params:reporting.percentiles"],
+            node(summaries.compute_percentile_metrics, ["group_totals", "params:reporting.percentiles"],
                  "by_percentile", name="compute_percentile_metrics"),
-            node(
-                nodes.compute_truth_metrics,
-                ["test_impressions", "truth_impressions", "propensity", "params:ips_clip",
-                 "params:reporting.ndcg_k", "truth_examination"],
-                "truth_metrics",
-                name="compute_truth_metrics",
-            ),
+            node(summaries.compute_truth_metrics, ["group_totals", "params:reporting.ndcg_k"], "truth_metrics",
+                 name="compute_truth_metrics"),
+            node(summaries.compute_headline, ["group_totals", "bootstrap_sums", "params:reporting.ndcg_k"], "headline",
+                 name="compute_headline"),
             node(nodes.compare_examination_curves, ["propensity", "truth_examination"], "examination_curves",
                  name="compare_examination_curves"),
             node(nodes.compute_cluster_metrics, ["group_metrics", "resume_clusters"], "cluster_metrics",
                  name="compute_cluster_metrics"),
             node(
-                nodes.assemble_metrics,
-                ["group_metrics", "ranker_metrics", "lift_vs_search", "by_percentile", "propensity",
+                summaries.assemble_metrics,
+                ["headline", "group_totals", "ranker_metrics", "lift_vs_search", "by_percentile", "propensity",
                  "params:ips_clip", "truth_metrics"],
                 "metrics",
                 name="assemble_metrics",
