@@ -54,13 +54,16 @@ class WordMatcher:
 def side_effects(
     score: Callable[[np.ndarray], np.ndarray], features: np.ndarray, columns: dict[str, int], n: int = 3
 ) -> list[list[tuple[str, float]]]:
-    """Per row, up to n (feature, effect on the score) with the largest |effect|; effect = score - score with the feature at its mean."""
-    base = score(features)
-    effects = np.zeros((features.shape[0], len(columns)))
-    for k, column in enumerate(columns.values()):
-        occluded = features.copy()
-        occluded[:, column] = 0.0
-        effects[:, k] = base - score(occluded)
+    """Per row, up to n (feature, effect on the score) with the largest |effect|; effect = score - score with the feature at its mean.
+
+    The rows and their occluded copies are scored in one call.
+    """
+    rows = features.shape[0]
+    stacked = np.repeat(features[None, :, :], len(columns) + 1, axis=0)
+    for k, column in enumerate(columns.values(), start=1):
+        stacked[k, :, column] = 0.0
+    scores = score(stacked.reshape(-1, features.shape[1])).reshape(len(columns) + 1, rows)
+    effects = (scores[0][None, :] - scores[1:]).T  # (rows, features)
     names = list(columns)
     out = []
     for row in effects:

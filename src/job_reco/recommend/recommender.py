@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -205,8 +205,10 @@ class JobRecommender:
         inputs = batch.inputs
         picked = RowInputs(inputs.features[rows], inputs.cosine[rows], inputs.cluster[rows], inputs.resume[rows], inputs.job[rows])
 
-        def score(features: np.ndarray) -> np.ndarray:
-            return self.model.scores(replace(picked, features=features))
+        def score(features: np.ndarray) -> np.ndarray:  # copies of the picked rows, stacked
+            copies = len(features) // len(rows)
+            tile = lambda values: np.concatenate([values] * copies)  # noqa: E731
+            return self.model.scores(RowInputs(features, tile(picked.cosine), tile(picked.cluster), tile(picked.resume), tile(picked.job)))
 
         effects = side_effects(score, picked.features, self._side_columns(batch.unknown[rows[0]]), self.settings.explain_features)
         return words, effects
