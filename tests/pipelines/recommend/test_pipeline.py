@@ -59,6 +59,7 @@ def test_the_catalog_jobs_are_the_default(recommender):
 
 
 def test_missing_artifacts_say_what_to_run(tmp_path):
+    (tmp_path / "empty").mkdir()
     project = copy_project(tmp_path / "empty")
     with pytest.raises(ArtifactError, match=r"architecture_selection is missing \(.*08_reporting/architecture_selection.json\): run `kedro run`"):
         JobRecommender.load(project, env="test")
