@@ -13,15 +13,16 @@
   Also reported on the occupations the default network has no ad of (no generated ad title contains
   the occupation's ad title), which the models never saw an ad of.
 - Rankers: plain GloVe cosine (the mean of the packaged GloVe 6B 50-d vectors of the tokens, all
-  400k words), the run's SIF cosine (the candidate stage), and the recommender (the chosen model
-  re-ranking the top `recommend.candidates` by cosine; no seeker location, the ads carry no v2 column).
+  400k words), the run's SIF cosine (the candidate stage), the recommender (the chosen model
+  re-ranking the top N by cosine, N = 20, 50, 200; no seeker location, the ads carry no v2 column),
+  and the shared ranker alone re-ranking the same candidates.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +77,7 @@ def hits_by_cosine(resumes: np.ndarray, ads: np.ndarray, k: int = 10) -> np.ndar
     return better < k
 
 
-def evaluate(project_path: Path, env: str | None) -> dict:
+def evaluate(project_path: Path, env: str | None, candidates: tuple[int, ...] = (20, 50, 200)) -> dict:
     """Hit rates@10 of each ranker and resume variant (see the module docstring)."""
     from job_reco.recommend import JobRecommender
     from job_reco.recommend.artifacts import load_project_catalog
@@ -89,22 +90,20 @@ def evaluate(project_path: Path, env: str | None) -> dict:
     unseen = ~ads["ad_title"].str.lower().map(lambda t: t in network_titles).to_numpy()
     glove_ads = plain_glove_vectors((ads["title"] + ". " + ads["description"]).tolist(), job=True)
     result = {"ads": len(ads), "occupations_without_a_network_ad": int(unseen.sum()), "architecture": recommender.model.selected,
-              "candidates": recommender.settings.candidates, "variants": {}}
+              "variants": {}}
     for name, texts in variants.items():
-        started = time.perf_counter()
-        recs = recommender.recommend_batch(pd.DataFrame({"resume_id": ads["job_id"], "text": texts}), 10, table)
-        seconds = time.perf_counter() - started
-        model_hits = _hits(recs, ads)
-        ranker_only = _ranker_only(recommender)
-        ranker_hits = _hits(ranker_only.recommend_batch(pd.DataFrame({"resume_id": ads["job_id"], "text": texts}), 10, table), ads)
-        sif_hits = hits_by_cosine(_sif_vectors(recommender, texts), table.vectors)
-        glove_hits = hits_by_cosine(plain_glove_vectors(texts, job=False), glove_ads)
+        resumes = pd.DataFrame({"resume_id": ads["job_id"], "text": texts})
+        hits = {"plain_glove_cosine": hits_by_cosine(plain_glove_vectors(texts, job=False), glove_ads),
+                "sif_cosine": hits_by_cosine(_sif_vectors(recommender, texts), table.vectors)}
+        for n in candidates:
+            for label, model in (("recommender", recommender), ("ranker_alone", _ranker_only(recommender))):
+                model.settings = replace(recommender.settings, candidates=int(n))
+                hits[f"{label}_top{n}"] = _hits(model.recommend_batch(resumes, 10, table), ads)
         result["variants"][name] = {
-            ranker: {"hit_rate_at_10": round(float(h.mean()), 4), "hit_rate_at_10_unseen": round(float(h[unseen].mean()), 4) if unseen.any() else None}
-            for ranker, h in (("plain_glove_cosine", glove_hits), ("sif_cosine", sif_hits), ("recommender", model_hits),
-                                          ("ranker_alone", ranker_hits))
+            ranker: {"hit_rate_at_10": round(float(h.mean()), 4),
+                     "hit_rate_at_10_unseen": round(float(h[unseen].mean()), 4) if unseen.any() else None}
+            for ranker, h in hits.items()
         }
-        result["variants"][name]["recommender_seconds"] = round(seconds, 2)
     return result
 
 
@@ -120,7 +119,7 @@ def _ranker_only(recommender):
 
     artifacts = recommender.artifacts
     selection = {**artifacts.architecture_selection, "selected": "ranker"}
-    return JobRecommender(type(artifacts)(**{**artifacts.__dict__, "architecture_selection": selection}), recommender.settings)
+    return JobRecommender(replace(artifacts, architecture_selection=selection), recommender.settings)
 
 
 def _sif_vectors(recommender, texts: list[str]) -> np.ndarray:
