@@ -14,7 +14,7 @@
   the occupation's ad title), which the models never saw an ad of.
 - Rankers: plain GloVe cosine (the mean of the packaged GloVe 6B 50-d vectors of the tokens, all
   400k words), the run's SIF cosine (the candidate stage), the recommender (the chosen model
-  re-ranking the top N by cosine, N = 20, 50, 200; no seeker location, the ads carry no v2 column),
+  re-ranking the top N by cosine, N = 10 (a check: the same hits as cosine), 20, 50, 200; no seeker location, the ads carry no v2 column),
   and the shared ranker alone re-ranking the same candidates.
 """
 
@@ -68,16 +68,23 @@ def plain_glove_vectors(texts: list[str], *, job: bool) -> np.ndarray:
     return embed_token_lists(tokens, embedder)[0]
 
 
-def hits_by_cosine(resumes: np.ndarray, ads: np.ndarray, k: int = 10) -> np.ndarray:
-    """Per resume i: is ad i among its k nearest ads by cosine (ties: lower ad index first)?"""
+def top_by_cosine(resumes: np.ndarray, ads: np.ndarray, k: int = 10) -> np.ndarray:
+    """(resumes, k) indices of each resume's k nearest ads by cosine, best first (ties: lower ad index)."""
     unit = lambda m: m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)  # noqa: E731
     sims = unit(resumes) @ unit(ads).T
-    own = sims[np.arange(len(sims)), np.arange(len(sims))]
-    better = (sims > own[:, None]).sum(axis=1) + ((sims == own[:, None]) & (np.arange(sims.shape[1])[None, :] < np.arange(len(sims))[:, None])).sum(axis=1)
-    return better < k
+    return np.argsort(-sims, axis=1, kind="stable")[:, :k]
 
 
-def evaluate(project_path: Path, env: str | None, candidates: tuple[int, ...] = (20, 50, 200)) -> dict:
+def _summary(top: np.ndarray, unseen: np.ndarray) -> dict:
+    """Hit rate@10 (ad i in resume i's list), on all and on the unseen occupations, and how concentrated the lists are."""
+    hits = (top == np.arange(len(top))[:, None]).any(axis=1)
+    counts = np.bincount(top.ravel(), minlength=len(top))
+    return {"hit_rate_at_10": round(float(hits.mean()), 4),
+            "hit_rate_at_10_unseen": round(float(hits[unseen].mean()), 4) if unseen.any() else None,
+            "distinct_ads_in_lists": int((counts > 0).sum()), "most_listed_ad_share": round(float(counts.max() / len(top)), 4)}
+
+
+def evaluate(project_path: Path, env: str | None, candidates: tuple[int, ...] = (10, 20, 50, 200)) -> dict:
     """Hit rates@10 of each ranker and resume variant (see the module docstring)."""
     from job_reco.recommend import JobRecommender
     from job_reco.recommend.artifacts import load_project_catalog
@@ -93,24 +100,22 @@ def evaluate(project_path: Path, env: str | None, candidates: tuple[int, ...] = 
               "variants": {}}
     for name, texts in variants.items():
         resumes = pd.DataFrame({"resume_id": ads["job_id"], "text": texts})
-        hits = {"plain_glove_cosine": hits_by_cosine(plain_glove_vectors(texts, job=False), glove_ads),
-                "sif_cosine": hits_by_cosine(_sif_vectors(recommender, texts), table.vectors)}
+        tops = {"plain_glove_cosine": top_by_cosine(plain_glove_vectors(texts, job=False), glove_ads),
+                "sif_cosine": top_by_cosine(_sif_vectors(recommender, texts), table.vectors)}
         for n in candidates:
             for label, model in (("recommender", recommender), ("ranker_alone", _ranker_only(recommender))):
                 model.settings = replace(recommender.settings, candidates=int(n))
-                hits[f"{label}_top{n}"] = _hits(model.recommend_batch(resumes, 10, table), ads)
-        result["variants"][name] = {
-            ranker: {"hit_rate_at_10": round(float(h.mean()), 4),
-                     "hit_rate_at_10_unseen": round(float(h[unseen].mean()), 4) if unseen.any() else None}
-            for ranker, h in hits.items()
-        }
+                tops[f"{label}_top{n}"] = _top_lists(model.recommend_batch(resumes, 10, table), ads)
+        result["variants"][name] = {ranker: _summary(top, unseen) for ranker, top in tops.items()}
     return result
 
 
-def _hits(recs: pd.DataFrame, ads: pd.DataFrame) -> np.ndarray:
-    """Per ad (= per resume, same order): is the resume's own occupation among its recommendations?"""
-    found = recs.groupby("resume_id")["job_id"].apply(set)
-    return np.array([code in found.get(code, set()) for code in ads["job_id"]])
+def _top_lists(recs: pd.DataFrame, ads: pd.DataFrame) -> np.ndarray:
+    """(resumes, 10) ad indices of each resume's recommendations (resume i = ad i's occupation), best first."""
+    position = pd.Series(np.arange(len(ads)), index=ads["job_id"])
+    recs = recs.sort_values(["resume_id", "rank"])
+    lists = recs.groupby("resume_id")["job_id"].apply(lambda ids: position[ids].to_numpy())
+    return np.stack([lists[code] for code in ads["job_id"]])
 
 
 def _ranker_only(recommender):

@@ -19,9 +19,9 @@ from job_reco.text import DocumentEmbedder, prepare_job
 class WordMatcher:
     """Best-matching word pairs by word vectors, for one embedder."""
 
-    def __init__(self, embedder: DocumentEmbedder) -> None:
+    def __init__(self, embedder: DocumentEmbedder, index: dict[str, int] | None = None) -> None:
         self.embedder = embedder
-        self.index = {word: i for i, word in enumerate(embedder.words)}
+        self.index = index if index is not None else {word: i for i, word in enumerate(embedder.words)}
 
     def _known(self, tokens: Sequence[str]) -> tuple[list[str], np.ndarray]:
         words = [t for t in dict.fromkeys(tokens) if t in self.index]

@@ -30,7 +30,7 @@ from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project
 from job_reco.recommend.explain import WordMatcher, describe, side_effects
 from job_reco.recommend.jobs import JobTable, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
-from job_reco.recommend.resume import PreparedResume, prepare_resumes
+from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
 from job_reco.vectors import nearest_centre
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ _ALWAYS_KNOWN = {"years_experience", "resume_sections", "job_vector", SEARCHED_A
 class RecommendSettings:
     """conf/base/parameters_recommend.yml (`recommend`) plus the settings of the run it must agree with."""
 
-    candidates: int = 200
+    candidates: int = 20
     batch_size: int = 64
     explain_words: int = 3
     explain_features: int = 3
@@ -93,6 +93,7 @@ class JobRecommender:
         self.layout = dict(artifacts.ranker_layout)
         self.model = ChosenModel(artifacts, soft_temperature=settings.soft_temperature, interactions=settings.interactions)
         self.jobs = jobs
+        self.embed = FewDocumentEmbedder(self.embedder)
         self._matcher: WordMatcher | None = None
 
     @classmethod
@@ -130,7 +131,7 @@ class JobRecommender:
     def candidates(self, vectors: np.ndarray, table: JobTable) -> np.ndarray:
         """(b, n) job indices: each resume's top `candidates` jobs by cosine, best first (one matrix product)."""
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        sims = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ table.unit.T
+        sims = (table.unit @ (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32).T).T  # (b, jobs)
         n = min(self.settings.candidates, len(table))
         top = np.argpartition(-sims, n - 1, axis=1)[:, :n] if n < len(table) else np.tile(np.arange(len(table)), (len(sims), 1))
         order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
@@ -198,7 +199,7 @@ class JobRecommender:
     def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable) -> tuple[list, list]:
         """(matched words, side-feature effects) of the given rows of one resume."""
         if self._matcher is None:
-            self._matcher = WordMatcher(self.embedder)
+            self._matcher = WordMatcher(self.embedder, self.embed.index)
         words = [self._matcher.best_pairs(resume.tokens, table.text[batch.job[i]], self.settings.explain_words) for i in rows]
         if not self.model.uses_side_features or not len(rows):
             return words, [[] for _ in rows]
@@ -226,7 +227,7 @@ class JobRecommender:
         """
         table = self._table(jobs)
         when = self._as_of(table, as_of)
-        resume = prepare_resumes([resume_text], self.embedder, as_of_year=when.year,
+        resume = prepare_resumes([resume_text], self.embed, as_of_year=when.year,
                                  max_sections=self.settings.max_sections, locations=[resume_location])[0]
         batch = self._score_batch([resume], table, when)
         rows = self._top(batch, int(k))[0]
@@ -256,7 +257,7 @@ class JobRecommender:
         for start in range(0, len(resumes), self.settings.batch_size):
             chunk = resumes.iloc[start : start + self.settings.batch_size]
             locations = chunk[located].to_dict("records") if located else [None] * len(chunk)
-            prepared = prepare_resumes(chunk[TEXT].tolist(), self.embedder, as_of_year=when.year,
+            prepared = prepare_resumes(chunk[TEXT].tolist(), self.embed, as_of_year=when.year,
                                        max_sections=self.settings.max_sections, locations=locations)
             batch = self._score_batch(prepared, table, when)
             for r, rows in enumerate(self._top(batch, int(k))):

@@ -9,8 +9,8 @@ removes addresses from the text): (latitude, longitude), {"latitude", "longitude
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.features import experience_sections, years_of_experience
-from job_reco.text import DocumentEmbedder, embed_texts, embed_token_lists, scrub_personal_data, tokenize
+from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_text, scrub_personal_data, tokenize
 
 
 @dataclass
@@ -35,6 +35,27 @@ class PreparedResume:
     @property
     def has_location(self) -> bool:
         return bool(np.isfinite(self.latitude) and np.isfinite(self.longitude))
+
+
+class FewDocumentEmbedder:
+    """`embed_token_lists` for a few documents at a time: the same function over only the words they hold.
+
+    `embed_token_lists` hashes the whole vocabulary (60k words) on each call, which costs more than
+    embedding one resume. Restricted to the documents' own words, the same function gives the same
+    vectors (each sum runs over the same tokens in the same order).
+    """
+
+    def __init__(self, embedder: DocumentEmbedder) -> None:
+        self.embedder = embedder
+        self.index = {word: i for i, word in enumerate(embedder.words)}
+
+    def __call__(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        used = sorted({self.index[t] for tokens in token_lists for t in tokens if t in self.index})
+        if not used:
+            return np.zeros((len(token_lists), self.embedder.dimension), dtype=np.float32)
+        e = self.embedder
+        sub = replace(e, words=[e.words[i] for i in used], vectors=e.vectors[used], weights=e.weights[used])
+        return embed_token_lists(token_lists, sub)[0]
 
 
 @lru_cache(maxsize=1)
@@ -74,18 +95,18 @@ def resolve_location(location: Any) -> tuple[float, float]:
 
 
 def prepare_resumes(
-    texts: list[str | None], embedder: DocumentEmbedder, *, as_of_year: int, max_sections: int, locations: list[Any]
+    texts: list[str | None], embed: FewDocumentEmbedder, *, as_of_year: int, max_sections: int, locations: list[Any]
 ) -> list[PreparedResume]:
     """Scrub, then embed each resume and its sections and read its years (as the pipelines do)."""
     scrubbed = [scrub_personal_data(text) for text in texts]
     tokens = [tokenize(text) for text in scrubbed]
-    vectors, _ = embed_token_lists(tokens, embedder)
+    vectors = embed(tokens)
     years = years_of_experience(pd.Series(scrubbed, dtype=object), as_of_year=int(as_of_year))
     out = []
     for index, text in enumerate(scrubbed):
         sections = experience_sections(text)[: int(max_sections)]
-        # As embeddings' `embed_resume_sections`: each section of the scrubbed text through embed_texts.
-        section_vectors = embed_texts(sections, embedder)[0] if sections else np.zeros((0, embedder.dimension))
+        # As embeddings' `embed_resume_sections`: each section of the scrubbed text through the token rules again.
+        section_vectors = embed([prepare_text(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
         lat, lon = resolve_location(locations[index])
         out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index]))
     return out

@@ -92,7 +92,7 @@ def test_features_a_request_cannot_give_take_the_training_mean(recommender):
 def _prepared(recommender, locations):
     from job_reco.recommend.resume import prepare_resumes
 
-    return prepare_resumes(["nurse patient", "truck driver"], recommender.embedder, as_of_year=2026, max_sections=4,
+    return prepare_resumes(["nurse patient", "truck driver"], recommender.embed, as_of_year=2026, max_sections=4,
                            locations=locations)
 
 
@@ -171,3 +171,15 @@ def test_side_effects_by_hand():
     # score = 2 x0 + 1 x1 (x2 does not count): effect of a feature = its term, since occlusion sets it to 0
     got = side_effects(lambda x: 2 * x[:, 0] + x[:, 1], features, {"a": 0, "b": 1, "c": 2}, n=2)
     assert got == [[("a", 2.0), ("b", -2.0)], [("b", 3.0)]]
+
+
+def test_few_document_embedder_gives_the_pipeline_vectors():
+    from job_reco.recommend.resume import FewDocumentEmbedder
+    from job_reco.text import embed_texts
+
+    embedder = _artifacts().document_embedder.with_component(np.array([0.5, 0.5, 0.5, 0.5]))
+    texts = ["Nurse: patient care, medication; hospital nurse.", "truck driver on the road", "", "unknown words only"]
+    expected, _ = embed_texts(texts, embedder)
+    from job_reco.text import prepare_text
+
+    assert np.array_equal(FewDocumentEmbedder(embedder)([prepare_text(t) for t in texts]), expected)
