@@ -154,7 +154,10 @@ def _ranker_weights(model: Any, layout: Mapping[str, Any], dimension: int) -> di
     try:
         return check_ranker_artifacts(model, layout, dimension)
     except ValueError as error:
-        raise ArtifactError(str(error)) from error
+        message = str(error)
+        if "kedro run" not in message:
+            message += ": rerun `kedro run --pipelines modeling`"
+        raise ArtifactError(message) from error
 
 
 def _cluster_model_weights(cluster_models: Mapping[str, Any]) -> list:

@@ -183,3 +183,33 @@ def test_few_document_embedder_gives_the_pipeline_vectors():
     from job_reco.text import prepare_text
 
     assert np.array_equal(FewDocumentEmbedder(embedder)([prepare_text(t) for t in texts]), expected)
+
+
+def test_per_cluster_scores_with_the_ncfs_and_no_side_features():
+    artifacts = _artifacts()
+    generator = np.random.default_rng(1)
+    width = 3 * 4 + 1  # resume ++ job ++ product ++ cosine (modeling.network.interactions)
+    # An NCF whose click logit difference is 5 x the cosine input: P(click) = sigmoid(5 cos), highest for the most similar ad.
+    kernel_1, kernel_2 = np.zeros((width, 1), np.float32), np.array([[0.0, 5.0]], np.float32)
+    kernel_1[-1, 0] = 1.0
+    ncf = [np.eye(width, dtype=np.float32)[:, :width], np.zeros(width, np.float32), kernel_1, np.full(1, 1.0, np.float32),
+           kernel_2, np.zeros(2, np.float32)]
+    artifacts.architecture_selection = {"selected": "per_cluster"}
+    artifacts.cluster_models = [(0, ncf, False), (1, [w + generator.normal(0, 1e-3, w.shape).astype(np.float32) for w in ncf], False)]
+    artifacts.ensemble_selection = {"selected": "average"}
+    made = JobRecommender(artifacts, RecommendSettings(candidates=4))
+    out = made.recommend("nurse patient hospital", k=4, jobs=JOBS)
+    assert list(out["job_id"][:2].sort_values()) == ["N1", "N2"]
+    assert ((out["score"] > 0) & (out["score"] < 1)).all()
+    assert out["side_features"].map(len).eq(0).all()
+
+
+def test_a_model_of_another_width_than_its_layout_is_one_clear_error():
+    from types import SimpleNamespace
+
+    from job_reco.recommend.artifacts import _ranker_weights
+
+    layout = _artifacts().ranker_layout
+    model = SimpleNamespace(inputs=[SimpleNamespace(shape=(None, layout["width"] + 1))])
+    with pytest.raises(ArtifactError, match=r"ranker_model takes 19 features but ranker_layout says 18 .*rerun `kedro run --pipelines modeling`"):
+        _ranker_weights(model, layout, 4)
