@@ -70,7 +70,7 @@ def _single(recommender, resume: str, jobs, top: int, output_format: str, locati
 def _local_batch(recommender, resumes, jobs, top: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # noqa: PLC0415
 
-    table = recommender._table(jobs)
+    table = recommender.candidate_jobs(jobs)
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("resumes", total=len(resumes))

@@ -112,7 +112,8 @@ class JobRecommender:
         return build_job_table(jobs, self.embedder, known_vectors=known_vectors, job_ctr=self.artifacts.job_ctr,
                                smoothing=self.settings.popularity_smoothing, min_ads_per_title=self.settings.min_ads_per_title)
 
-    def _table(self, jobs: pd.DataFrame | JobTable | None) -> JobTable:
+    def candidate_jobs(self, jobs: pd.DataFrame | JobTable | None) -> JobTable:
+        """The job table to rank: the catalog's (None), a prepared one, or one built from a jobs frame."""
         if jobs is None:
             if self.jobs is None:
                 raise ValueError("no jobs to rank: pass jobs=..., or load with the catalog's jobs")
@@ -225,7 +226,7 @@ class JobRecommender:
         {"city", "state"} or "City, ST"; None leaves the distance features at their training mean.
         `as_of`: the request time (ads' age); default the newest ad's posting time.
         """
-        table = self._table(jobs)
+        table = self.candidate_jobs(jobs)
         when = self._as_of(table, as_of)
         resume = prepare_resumes([resume_text], self.embed, as_of_year=when.year,
                                  max_sections=self.settings.max_sections, locations=[resume_location])[0]
@@ -250,7 +251,7 @@ class JobRecommender:
         missing = [c for c in (RESUME_ID, TEXT) if c not in resumes.columns]
         if missing:
             raise ValueError(f"resumes is missing columns {missing}; expected {RESUME_ID}, {TEXT}[, {', '.join(LOCATION_COLUMNS)}], got {list(resumes.columns)}")
-        table = self._table(jobs)
+        table = self.candidate_jobs(jobs)
         when = self._as_of(table, as_of)
         located = [c for c in LOCATION_COLUMNS if c in resumes.columns]
         out = []
