@@ -1,0 +1,130 @@
+"""The candidate jobs: document vectors (the run's, or embedded on the fly) and the side columns the model reads.
+
+The side columns are built as modeling builds them (`job_reco.features` for each rule, the names of
+`ranker_inputs.JOB_SIDE`), in pandas instead of Spark: pay_reference is the median pay midpoint of
+the candidate ads sharing a title key (of all of them below `min_ads_per_title`), job_ctr_ratio the
+smoothed examination CTR of the training logs relative to their average, 1 for an ad the logs
+never showed (no evidence: the prior).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
+from job_reco.features import salary_midpoint, title_key
+from job_reco.pipelines.modeling.ranker_inputs import JOB_SIDE
+from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
+
+REQUIRED = (JOB_ID, TITLE, DESCRIPTION)
+SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "job_ctr_ratio")
+
+
+@dataclass
+class JobTable:
+    """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts."""
+
+    job_id: np.ndarray
+    title: np.ndarray
+    vectors: np.ndarray
+    unit: np.ndarray
+    side: pd.DataFrame  # one row per job, the SIDE_COLUMNS this table has
+    text: np.ndarray  # title + description, for explanations
+
+    def __len__(self) -> int:
+        return len(self.job_id)
+
+    @property
+    def known_columns(self) -> set[str]:
+        """Side columns that hold data for these jobs (a column absent from the input is unknown)."""
+        return set(self.side.columns)
+
+
+def _check_jobs(jobs: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in jobs.columns]
+    if missing:
+        raise ValueError(f"jobs is missing columns {missing}; expected at least {list(REQUIRED)}, got {list(jobs.columns)}")
+    duplicated = jobs[JOB_ID].duplicated()
+    if duplicated.any():
+        raise ValueError(f"jobs has {int(duplicated.sum())} duplicate job_id values, e.g. {jobs.loc[duplicated, JOB_ID].iloc[0]!r}")
+    if jobs.empty:
+        raise ValueError("jobs is empty: there is nothing to recommend")
+
+
+def job_vectors(jobs: pd.DataFrame, embedder: DocumentEmbedder, known: pd.DataFrame | None = None) -> np.ndarray:
+    """(n, d) float32: the run's vector of each job it embedded (`known`: job_id, embedding), the others embedded now."""
+    vectors = np.zeros((len(jobs), embedder.dimension), dtype=np.float32)
+    todo = np.ones(len(jobs), dtype=bool)
+    if known is not None and len(known):
+        lookup = pd.Series(np.arange(len(known)), index=known[JOB_ID].astype(str))
+        where = lookup.reindex(jobs[JOB_ID].astype(str)).to_numpy()
+        found = ~np.isnan(where)
+        if found.any():
+            stacked = np.stack(known[EMBEDDING].to_numpy()[where[found].astype(np.int64)]).astype(np.float32)
+            vectors[found] = stacked
+            todo = ~found
+    if todo.any():
+        tokens = [prepare_job(t, d) for t, d in zip(jobs[TITLE][todo], jobs[DESCRIPTION][todo], strict=True)]
+        vectors[todo], _ = embed_token_lists(tokens, embedder)
+    return vectors
+
+
+def pay_reference(titles: pd.Series, salary_mid: np.ndarray, min_ads_per_title: int) -> np.ndarray:
+    """Median pay midpoint of the ads sharing each ad's title key; of all ads where fewer than `min_ads_per_title` do."""
+    frame = pd.DataFrame({"key": title_key(titles).to_numpy(), "mid": salary_mid})
+    grouped = frame.groupby("key")["mid"]
+    median, count = frame["key"].map(grouped.median()), frame["key"].map(grouped.count())
+    overall = float(np.nanmedian(salary_mid)) if np.isfinite(salary_mid).any() else np.nan
+    return np.where(count.to_numpy() >= int(min_ads_per_title), median.to_numpy(dtype=np.float64), overall)
+
+
+def job_ctr_ratio(job_ids: pd.Series, job_ctr: pd.DataFrame, smoothing: float) -> np.ndarray:
+    """((clicks + m * prior) / (examinations + m)) / prior per job (modeling's `attach_job_ctr`); 1 for a job without logs."""
+    clicks_total, exams_total = float(job_ctr["job_clicks"].sum()), float(job_ctr["job_examinations"].sum())
+    prior = clicks_total / exams_total if exams_total else 0.0
+    table = job_ctr.set_index(job_ctr[JOB_ID].astype(str))
+    clicks = table["job_clicks"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
+    exams = table["job_examinations"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
+    m = float(smoothing)
+    return (clicks + m * prior) / (exams + m) / (prior if prior > 0 else 1.0)
+
+
+def _side_table(jobs: pd.DataFrame, job_ctr: pd.DataFrame | None, *, smoothing: float, min_ads_per_title: int) -> pd.DataFrame:
+    side = pd.DataFrame(index=jobs.index)
+    for source, name in JOB_SIDE.items():
+        if source in jobs.columns:
+            side[name] = jobs[source].to_numpy()
+    if {"salary_min", "salary_max"} <= set(jobs.columns):
+        side["salary_mid"] = salary_midpoint(jobs["salary_min"], jobs["salary_max"])
+        side["pay_reference"] = pay_reference(jobs[TITLE], side["salary_mid"].to_numpy(), min_ads_per_title)
+    if POSTED_AT in jobs.columns:
+        side[POSTED_AT] = pd.to_datetime(jobs[POSTED_AT], utc=True)
+    if job_ctr is not None:
+        side["job_ctr_ratio"] = job_ctr_ratio(jobs[JOB_ID], job_ctr, smoothing)
+    return side.reset_index(drop=True)
+
+
+def build_job_table(
+    jobs: pd.DataFrame,
+    embedder: DocumentEmbedder,
+    *,
+    known_vectors: pd.DataFrame | None = None,
+    job_ctr: pd.DataFrame | None = None,
+    smoothing: float = 20.0,
+    min_ads_per_title: int = 5,
+) -> JobTable:
+    """Candidate jobs from a frame in the contract's jobs format (job_id, title, description required; v2 columns optional)."""
+    _check_jobs(jobs)
+    jobs = jobs.reset_index(drop=True)
+    vectors = job_vectors(jobs, embedder, known_vectors)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    text = (jobs[TITLE].fillna("").astype(str) + ". " + jobs[DESCRIPTION].fillna("").astype(str)).to_numpy()
+    return JobTable(
+        job_id=jobs[JOB_ID].astype(str).to_numpy(), title=jobs[TITLE].fillna("").astype(str).to_numpy(),
+        vectors=vectors, unit=unit, side=_side_table(jobs, job_ctr, smoothing=smoothing, min_ads_per_title=min_ads_per_title),
+        text=text,
+    )

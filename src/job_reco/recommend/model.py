@@ -1,0 +1,86 @@
+"""The chosen model's relevance score of (resume, job) rows: the ranker, its blend with LambdaMART, or the per-cluster NCFs.
+
+Relevance only: the ranker's score has no position term, the NCFs' click probability is PAL's
+second factor (P(click | seen)), so a new resume, which has no search list, is scored as the
+modeling pipeline scores the test split (`ranker_scoring`, `gbdt`, `scoring`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from job_reco.ncf import check_interactions, model_features, ncf_click_probability
+from job_reco.pipelines.modeling.ensemble import ensemble_scores
+from job_reco.ranker import ranker_scores
+from job_reco.vectors import centre_distances, parse_centres
+
+
+@dataclass
+class RowInputs:
+    """The model inputs of n (resume, job) rows."""
+
+    features: np.ndarray  # (n, width) standardised, as `ranker_training.row_inputs` builds them
+    cosine: np.ndarray
+    cluster: np.ndarray
+    resume: np.ndarray  # (n, d)
+    job: np.ndarray  # (n, d)
+
+
+def blend_scores(ranker: np.ndarray, gbdt: np.ndarray, weight: float, stats: Mapping[str, float]) -> np.ndarray:
+    """w x standardised ranker + (1 - w) x standardised gbdt (numpy form of `ranker_scoring.blend_column`)."""
+    r = (ranker - stats["ranker_mean"]) / stats["ranker_std"]
+    g = (gbdt - stats["gbdt_mean"]) / stats["gbdt_std"]
+    return float(weight) * r + (1.0 - float(weight)) * g
+
+
+class ChosenModel:
+    """Scores rows with the architecture that `architecture_selection` chose on validation."""
+
+    def __init__(self, artifacts: Any, *, soft_temperature: float = 0.1, interactions=("product", "cosine")) -> None:
+        self.selection = dict(artifacts.architecture_selection)
+        self.selected = self.selection["selected"]
+        self.layout = dict(artifacts.ranker_layout)
+        self.weights = artifacts.ranker_weights
+        self.hidden = len(self.layout["hidden_units"])
+        self.booster = None
+        if self.selected == "blend":
+            import xgboost  # noqa: PLC0415
+
+            self.booster = xgboost.Booster(model_file=bytearray(artifacts.gbdt_booster))
+            self.booster.set_param({"nthread": 1})
+        self.ncf = artifacts.cluster_models
+        self.mode = (artifacts.ensemble_selection or {}).get("selected")
+        self.centres, self.normalised = parse_centres(artifacts.cluster_centres)
+        self.temperature = float(soft_temperature)
+        self.interactions = check_interactions(interactions)
+
+    @property
+    def uses_side_features(self) -> bool:
+        """Whether the side features enter the score (not for the per-cluster NCFs)."""
+        return self.selected in ("ranker", "blend")
+
+    def gbdt(self, rows: RowInputs) -> np.ndarray:
+        """LambdaMART's margin on the ranker's inputs plus cosine (modeling's `gbdt_rows`); in-place, no DMatrix."""
+        matrix = np.concatenate([rows.features, rows.cosine[:, None]], axis=1).astype(np.float32)
+        return np.asarray(self.booster.inplace_predict(matrix, predict_type="margin"), dtype=np.float64)
+
+    def per_cluster(self, rows: RowInputs) -> np.ndarray:
+        """The per-cluster NCFs' click probabilities combined by the ensemble mode chosen on validation."""
+        features = model_features(rows.resume, rows.job, self.interactions)
+        probabilities = np.column_stack([ncf_click_probability(w, features, final_relu=relu) for _, w, relu in self.ncf])
+        distances = centre_distances(rows.resume, self.centres, normalised=self.normalised)
+        return ensemble_scores(self.mode, probabilities, [c for c, _, _ in self.ncf], row_clusters=rows.cluster,
+                               distances=distances, temperature=self.temperature)
+
+    def scores(self, rows: RowInputs) -> np.ndarray:
+        """float64 (n,): higher = more relevant."""
+        if self.selected == "per_cluster":
+            return self.per_cluster(rows)
+        ranker = ranker_scores(self.weights, rows.features, rows.cosine, rows.cluster, self.hidden)
+        if self.selected == "ranker":
+            return ranker
+        return blend_scores(ranker, self.gbdt(rows), self.selection["blend_weight"], self.selection["standardisation"])

@@ -1,0 +1,272 @@
+"""JobRecommender: the best jobs for a resume never seen before, from the artifacts of the last run.
+
+1. The resume is scrubbed, embedded, its experience sections and years read (`resume.py`).
+2. Candidates: one matrix product of its unit vector with every job's (the document-vector
+   cosine), the top `candidates` kept (np.argpartition).
+3. The model chosen on validation (`architecture_selection.json`) re-ranks them by its relevance
+   output, from the inputs its saved layout lists (`ranker_training.row_inputs`, the features of
+   `job_reco.features`).
+
+Features the request cannot give take the training mean (standardised 0, so they move no job up
+or down): the distance features without a seeker location, and any job feature whose columns
+the candidate jobs lack (remote, level, pay, posting time, the logs' click rate).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
+from job_reco.features import FEATURE_COLUMNS
+from job_reco.pipelines.modeling.ranker_training import row_inputs
+from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
+from job_reco.recommend.explain import WordMatcher, describe, side_effects
+from job_reco.recommend.jobs import JobTable, build_job_table
+from job_reco.recommend.model import ChosenModel, RowInputs
+from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
+from job_reco.vectors import nearest_centre
+
+logger = logging.getLogger(__name__)
+
+LOCATION_COLUMNS = ("city", "state", "latitude", "longitude")
+RECOMMENDATION_COLUMNS = (RESUME_ID, "rank", "job_id", "score")
+# Inputs every request gives: from the resume text, the candidate jobs' vectors, the request time.
+_ALWAYS_KNOWN = {"years_experience", "resume_sections", "job_vector", SEARCHED_AT}
+
+
+@dataclass(frozen=True)
+class RecommendSettings:
+    """conf/base/parameters_recommend.yml (`recommend`) plus the settings of the run it must agree with."""
+
+    candidates: int = 20
+    batch_size: int = 64
+    explain_words: int = 3
+    explain_features: int = 3
+    max_sections: int = 4
+    popularity_smoothing: float = 20.0
+    min_ads_per_title: int = 5
+    soft_temperature: float = 0.1
+    interactions: tuple[str, ...] = ("product", "cosine")
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> RecommendSettings:
+        """From the project's parameters (recommend.*, embeddings.max_sections, modeling.*)."""
+        own = dict(params.get("recommend") or {})
+        modeling, embeddings = params.get("modeling") or {}, params.get("embeddings") or {}
+        return cls(
+            candidates=int(own.get("candidates", cls.candidates)), batch_size=int(own.get("batch_size", cls.batch_size)),
+            explain_words=int(own.get("explain_words", cls.explain_words)),
+            explain_features=int(own.get("explain_features", cls.explain_features)),
+            max_sections=int(embeddings.get("max_sections", cls.max_sections)),
+            popularity_smoothing=float(modeling.get("popularity_smoothing", cls.popularity_smoothing)),
+            min_ads_per_title=int(modeling.get("min_ads_per_title", cls.min_ads_per_title)),
+            soft_temperature=float(modeling.get("soft_temperature", cls.soft_temperature)),
+            interactions=tuple((modeling.get("network") or {}).get("interactions", cls.interactions)),
+        )
+
+
+@dataclass
+class _Batch:
+    """Candidate rows of a batch of resumes: which resume and which job each row is, and the model inputs."""
+
+    resume: np.ndarray
+    job: np.ndarray
+    inputs: RowInputs
+    unknown: np.ndarray  # (rows, side features) True where the feature took its training mean
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+class JobRecommender:
+    """Recommend jobs for new resumes with the last run's artifacts (see the module docstring)."""
+
+    def __init__(self, artifacts: Artifacts, settings: RecommendSettings, jobs: JobTable | None = None) -> None:
+        self.artifacts = artifacts
+        self.settings = settings
+        self.embedder = artifacts.document_embedder
+        self.layout = dict(artifacts.ranker_layout)
+        self.model = ChosenModel(artifacts, soft_temperature=settings.soft_temperature, interactions=settings.interactions)
+        self.jobs = jobs
+        self.embed = FewDocumentEmbedder(self.embedder)
+        self._matcher: WordMatcher | None = None
+
+    @classmethod
+    def load(cls, project: str | Path = ".", env: str | None = None, *, catalog_jobs: bool = True) -> JobRecommender:
+        """Load the artifacts of the last run of the Kedro project at `project` (conf env `env`), and its jobs."""
+        catalog = load_project_catalog(project, env)
+        artifacts = load_artifacts(catalog, with_catalog_jobs=catalog_jobs)
+        recommender = cls(artifacts, RecommendSettings.from_params(catalog.params))
+        if catalog_jobs:
+            recommender.jobs = recommender.job_table(artifacts.jobs, known_vectors=artifacts.job_vectors)
+            artifacts.jobs = artifacts.job_vectors = None  # kept once, in the job table
+        return recommender
+
+    def job_table(self, jobs: pd.DataFrame, *, known_vectors: pd.DataFrame | None = None) -> JobTable:
+        """Candidate jobs from a jobs frame (job_id, title, description; v2 columns optional); new ads embedded now."""
+        return build_job_table(jobs, self.embedder, known_vectors=known_vectors, job_ctr=self.artifacts.job_ctr,
+                               smoothing=self.settings.popularity_smoothing, min_ads_per_title=self.settings.min_ads_per_title)
+
+    def candidate_jobs(self, jobs: pd.DataFrame | JobTable | None) -> JobTable:
+        """The job table to rank: the catalog's (None), a prepared one, or one built from a jobs frame."""
+        if jobs is None:
+            if self.jobs is None:
+                raise ValueError("no jobs to rank: pass jobs=..., or load with the catalog's jobs")
+            return self.jobs
+        return jobs if isinstance(jobs, JobTable) else self.job_table(jobs)
+
+    @staticmethod
+    def _as_of(table: JobTable, as_of: Any) -> pd.Timestamp:
+        """The request time: `as_of`, else the newest ad's posting time (the jobs' snapshot), else now."""
+        if as_of is not None:
+            return pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of).tz_convert("UTC")
+        if POSTED_AT in table.side and table.side[POSTED_AT].notna().any():
+            return table.side[POSTED_AT].max()
+        return pd.Timestamp.now(tz="UTC")
+
+    def candidates(self, vectors: np.ndarray, table: JobTable) -> np.ndarray:
+        """(b, n) job indices: each resume's top `candidates` jobs by cosine, best first (one matrix product)."""
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        sims = (table.unit @ (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32).T).T  # (b, jobs)
+        n = min(self.settings.candidates, len(table))
+        top = np.argpartition(-sims, n - 1, axis=1)[:, :n] if n < len(table) else np.tile(np.arange(len(table)), (len(sims), 1))
+        order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
+        return np.take_along_axis(top, order, axis=1)
+
+    def _unknown(self, resumes: list[PreparedResume], table: JobTable, resume_of_row: np.ndarray) -> np.ndarray:
+        """(rows, side features): True where the request cannot give a feature's inputs."""
+        names = self.layout["side_features"]
+        known = _ALWAYS_KNOWN | table.known_columns
+        located = np.array([r.has_location for r in resumes])[resume_of_row]
+        out = np.zeros((len(resume_of_row), len(names)), dtype=bool)
+        for j, name in enumerate(names):
+            needs = set(FEATURE_COLUMNS[name])
+            if needs - known - {"resume_latitude", "resume_longitude"}:
+                out[:, j] = True
+            elif needs & {"resume_latitude", "resume_longitude"}:
+                out[:, j] = ~located
+        return out
+
+    def _rows(self, resumes: list[PreparedResume], index: np.ndarray, table: JobTable, as_of: pd.Timestamp) -> _Batch:
+        """The model inputs of every (resume, candidate job) row."""
+        b, n = index.shape
+        resume_of_row, job_of_row = np.repeat(np.arange(b), n), index.reshape(-1)
+        vectors = np.stack([r.vector for r in resumes]).astype(np.float32)
+        frame = table.side.iloc[job_of_row].reset_index(drop=True)
+        for column in {c for cols in FEATURE_COLUMNS.values() for c in cols} - set(frame.columns):
+            frame[column] = np.nan
+        frame["resume_vector"] = list(vectors[resume_of_row])
+        frame["job_vector"] = list(table.vectors[job_of_row])
+        frame["cluster"] = nearest_centre(vectors, self.artifacts.cluster_centres)[resume_of_row]
+        frame["resume_latitude"] = np.array([r.latitude for r in resumes])[resume_of_row]
+        frame["resume_longitude"] = np.array([r.longitude for r in resumes])[resume_of_row]
+        frame["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
+        sections = [r.sections for r in resumes]
+        frame["resume_sections"] = [sections[i] for i in resume_of_row]
+        frame[SEARCHED_AT] = as_of
+        features, cosine, cluster = row_inputs(frame, self.layout)
+        unknown = self._unknown(resumes, table, resume_of_row)
+        start = 3 * int(self.layout["vector_dimension"])
+        features[:, start:][unknown] = 0.0
+        inputs = RowInputs(features, cosine, cluster, vectors[resume_of_row], table.vectors[job_of_row])
+        return _Batch(resume_of_row, job_of_row, inputs, unknown)
+
+    def _score_batch(self, resumes: list[PreparedResume], table: JobTable, as_of: pd.Timestamp) -> _Batch:
+        index = self.candidates(np.stack([r.vector for r in resumes]), table)
+        batch = self._rows(resumes, index, table, as_of)
+        batch.scores = self.model.scores(batch.inputs)
+        return batch
+
+    @staticmethod
+    def _top(batch: _Batch, k: int) -> list[np.ndarray]:
+        """Per resume, the row numbers of its k best rows (score, then cosine, then job order)."""
+        out = []
+        for r in range(int(batch.resume.max()) + 1 if len(batch.resume) else 0):
+            rows = np.flatnonzero(batch.resume == r)
+            order = np.lexsort((batch.job[rows], -batch.inputs.cosine[rows], -batch.scores[rows]))
+            out.append(rows[order[:k]])
+        return out
+
+    def _side_columns(self, unknown_row: np.ndarray) -> dict[str, int]:
+        """{side feature: its column in the features} for the features this row knows."""
+        start = 3 * int(self.layout["vector_dimension"])
+        return {name: start + j for j, name in enumerate(self.layout["side_features"]) if not unknown_row[j]}
+
+    def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable) -> tuple[list, list]:
+        """(matched words, side-feature effects) of the given rows of one resume."""
+        if self._matcher is None:
+            self._matcher = WordMatcher(self.embedder, self.embed.index)
+        words = [self._matcher.best_pairs(resume.tokens, table.text[batch.job[i]], self.settings.explain_words) for i in rows]
+        if not self.model.uses_side_features or not len(rows):
+            return words, [[] for _ in rows]
+        inputs = batch.inputs
+        picked = RowInputs(inputs.features[rows], inputs.cosine[rows], inputs.cluster[rows], inputs.resume[rows], inputs.job[rows])
+
+        def score(features: np.ndarray) -> np.ndarray:  # copies of the picked rows, stacked
+            copies = len(features) // len(rows)
+            tile = lambda values: np.concatenate([values] * copies)  # noqa: E731
+            return self.model.scores(RowInputs(features, tile(picked.cosine), tile(picked.cluster), tile(picked.resume), tile(picked.job)))
+
+        effects = side_effects(score, picked.features, self._side_columns(batch.unknown[rows[0]]), self.settings.explain_features)
+        return words, effects
+
+    def recommend(
+        self, resume_text: str, k: int = 10, jobs: pd.DataFrame | JobTable | None = None, resume_location: Any = None,
+        *, as_of: Any = None,
+    ) -> pd.DataFrame:
+        """The k best jobs for one resume: rank, job_id, title, score, cosine, matched_words, side_features, explanation.
+
+        `jobs`: a jobs frame (job_id, title, description; the contract's v2 columns optional) or None
+        for the catalog's jobs. `resume_location`: (lat, lon), {"latitude", "longitude"},
+        {"city", "state"} or "City, ST"; None leaves the distance features at their training mean.
+        `as_of`: the request time (ads' age); default the newest ad's posting time.
+        """
+        table = self.candidate_jobs(jobs)
+        when = self._as_of(table, as_of)
+        resume = prepare_resumes([resume_text], self.embed, as_of_year=when.year,
+                                 max_sections=self.settings.max_sections, locations=[resume_location])[0]
+        batch = self._score_batch([resume], table, when)
+        rows = self._top(batch, int(k))[0]
+        words, effects = self._explain(batch, rows, resume, table)
+        return pd.DataFrame({
+            "rank": np.arange(1, len(rows) + 1), "job_id": table.job_id[batch.job[rows]], "title": table.title[batch.job[rows]],
+            "score": np.round(batch.scores[rows], 6), "cosine": np.round(batch.inputs.cosine[rows].astype(np.float64), 6),
+            "matched_words": words, "side_features": effects,
+            "explanation": [describe(w, e) for w, e in zip(words, effects, strict=True)],
+        })
+
+    def recommend_batch(
+        self, resumes: pd.DataFrame, k: int = 10, jobs: pd.DataFrame | JobTable | None = None, *, as_of: Any = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> pd.DataFrame:
+        """resume_id, rank (1..k), job_id, score for every resume of `resumes` (resume_id, text[, city, state, latitude, longitude]).
+
+        Resumes go through in batches of `recommend.batch_size`; `progress(n)` is called after each.
+        """
+        missing = [c for c in (RESUME_ID, TEXT) if c not in resumes.columns]
+        if missing:
+            raise ValueError(f"resumes is missing columns {missing}; expected {RESUME_ID}, {TEXT}[, {', '.join(LOCATION_COLUMNS)}], got {list(resumes.columns)}")
+        table = self.candidate_jobs(jobs)
+        when = self._as_of(table, as_of)
+        located = [c for c in LOCATION_COLUMNS if c in resumes.columns]
+        out = []
+        for start in range(0, len(resumes), self.settings.batch_size):
+            chunk = resumes.iloc[start : start + self.settings.batch_size]
+            locations = chunk[located].to_dict("records") if located else [None] * len(chunk)
+            prepared = prepare_resumes(chunk[TEXT].tolist(), self.embed, as_of_year=when.year,
+                                       max_sections=self.settings.max_sections, locations=locations)
+            batch = self._score_batch(prepared, table, when)
+            for r, rows in enumerate(self._top(batch, int(k))):
+                out.append(pd.DataFrame({RESUME_ID: chunk[RESUME_ID].iloc[r], "rank": np.arange(1, len(rows) + 1, dtype=np.int32),
+                                         "job_id": table.job_id[batch.job[rows]], "score": np.round(batch.scores[rows], 6)}))
+            if progress is not None:
+                progress(len(chunk))
+        logger.info("Recommended %d jobs each for %d resumes among %d jobs.", int(k), len(resumes), len(table))
+        if not out:
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(RECOMMENDATION_COLUMNS, ("object", "int32", "object", "float64"), strict=True)})
+        return pd.concat(out, ignore_index=True)

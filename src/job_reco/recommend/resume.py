@@ -1,0 +1,112 @@
+"""A new resume as the model sees it: scrubbed first, then its vector, experience sections, years and place.
+
+The text is scrubbed of personal data (`job_reco.text.scrub_personal_data`, the embeddings
+pipeline's rule) before anything else reads it; only the scrubbed text's tokens and numbers go on,
+and nothing of it is logged. The seeker's place comes from the optional location only (the scrub
+removes addresses from the text): (latitude, longitude), {"latitude", "longitude"}, or
+{"city", "state"} / "City, ST" looked up among the US cities the generator draws from (GeoNames).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from job_reco.features import experience_sections, years_of_experience
+from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_text, scrub_personal_data, tokenize
+
+
+@dataclass
+class PreparedResume:
+    """What the recommender keeps of one resume (no raw text)."""
+
+    vector: np.ndarray  # (d,) float32
+    sections: list[np.ndarray]  # one vector per experience section, newest first
+    years: float
+    latitude: float
+    longitude: float
+    tokens: list[str]  # of the scrubbed text, for explanations
+
+    @property
+    def has_location(self) -> bool:
+        return bool(np.isfinite(self.latitude) and np.isfinite(self.longitude))
+
+
+class FewDocumentEmbedder:
+    """`embed_token_lists` for a few documents at a time: the same function over only the words they hold.
+
+    `embed_token_lists` hashes the whole vocabulary (60k words) on each call, which costs more than
+    embedding one resume. Restricted to the documents' own words, the same function gives the same
+    vectors (each sum runs over the same tokens in the same order).
+    """
+
+    def __init__(self, embedder: DocumentEmbedder) -> None:
+        self.embedder = embedder
+        self.index = {word: i for i, word in enumerate(embedder.words)}
+
+    def __call__(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        used = sorted({self.index[t] for tokens in token_lists for t in tokens if t in self.index})
+        if not used:
+            return np.zeros((len(token_lists), self.embedder.dimension), dtype=np.float32)
+        e = self.embedder
+        sub = replace(e, words=[e.words[i] for i in used], vectors=e.vectors[used], weights=e.weights[used])
+        return embed_token_lists(token_lists, sub)[0]
+
+
+@lru_cache(maxsize=1)
+def _city_table() -> pd.DataFrame:
+    from job_reco.pipelines.data_generation.places import load_cities  # noqa: PLC0415
+
+    cities = load_cities(0, "US")
+    return cities.assign(key=cities["city"].str.lower()).drop_duplicates("key").set_index("key")
+
+
+def city_coordinates(city: str, state: str | None = None) -> tuple[float, float]:
+    """(latitude, longitude) of a US city ("Houston", "TX" or "Houston, TX"); a clear error if unknown."""
+    key = (f"{city}, {state}" if state else str(city)).strip().lower()
+    table = _city_table()
+    if key not in table.index:
+        raise ValueError(f"unknown city {key!r}: give 'City, ST' of a US city with 15,000+ inhabitants, or latitude and longitude")
+    row = table.loc[key]
+    return float(row["latitude"]), float(row["longitude"])
+
+
+def resolve_location(location: Any) -> tuple[float, float]:
+    """(latitude, longitude) from None (unknown: NaN, NaN), a pair, a mapping, or "City, ST"."""
+    if location is None:
+        return np.nan, np.nan
+    if isinstance(location, str):
+        return city_coordinates(location)
+    if isinstance(location, Mapping):
+        lat, lon = location.get("latitude"), location.get("longitude")
+        if lat is not None and lon is not None and not (pd.isna(lat) or pd.isna(lon)):
+            return float(lat), float(lon)
+        if location.get("city") is not None and not pd.isna(location.get("city")):
+            state = location.get("state")
+            return city_coordinates(str(location["city"]), None if state is None or pd.isna(state) else str(state))
+        return np.nan, np.nan
+    lat, lon = location
+    return float(lat), float(lon)
+
+
+def prepare_resumes(
+    texts: list[str | None], embed: FewDocumentEmbedder, *, as_of_year: int, max_sections: int, locations: list[Any]
+) -> list[PreparedResume]:
+    """Scrub, then embed each resume and its sections and read its years (as the pipelines do)."""
+    scrubbed = [scrub_personal_data(text) for text in texts]
+    tokens = [tokenize(text) for text in scrubbed]
+    vectors = embed(tokens)
+    years = years_of_experience(pd.Series(scrubbed, dtype=object), as_of_year=int(as_of_year))
+    out = []
+    for index, text in enumerate(scrubbed):
+        sections = experience_sections(text)[: int(max_sections)]
+        # As embeddings' `embed_resume_sections`: each section of the scrubbed text through the token rules again.
+        section_vectors = embed([prepare_text(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
+        lat, lon = resolve_location(locations[index])
+        out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index]))
+    return out

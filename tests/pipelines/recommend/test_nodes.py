@@ -1,0 +1,215 @@
+"""recommend on hand-made artifacts (a 4-d vocabulary of nursing and trucking words, a ranker in numpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from job_reco.pipelines.modeling.ranker_training import ranker_layout
+from job_reco.ranker import RankerConfig
+from job_reco.recommend.artifacts import ArtifactError, Artifacts, check_compatible
+from job_reco.recommend.jobs import job_ctr_ratio, pay_reference
+from job_reco.recommend.model import blend_scores
+from job_reco.recommend.recommender import JobRecommender, RecommendSettings
+from job_reco.recommend.resume import resolve_location
+from job_reco.text import DocumentEmbedder
+
+WORDS = {  # word -> 4-d vector: nursing words along axis 0, trucking words along axis 1
+    "nurse": [1.0, 0.0, 0.1, 0.0], "patient": [0.9, 0.1, 0.0, 0.1], "hospital": [0.8, 0.0, 0.2, 0.0],
+    "medication": [0.9, 0.0, 0.0, 0.2], "truck": [0.0, 1.0, 0.1, 0.0], "driver": [0.1, 0.9, 0.0, 0.0],
+    "cargo": [0.0, 0.8, 0.0, 0.2], "road": [0.0, 0.9, 0.2, 0.0],
+}
+SIDE = ["log_distance_km", "distance_missing", "log_years", "level", "log_job_ctr_ratio", "best_section_cosine"]
+JOBS = pd.DataFrame({
+    "job_id": ["N1", "T1", "N2", "T2"],
+    "title": ["Nurse", "Truck driver", "Hospital nurse", "Cargo truck driver"],
+    "description": ["patient medication", "road cargo", "patient hospital", "road truck"],
+    "latitude": [29.76, 29.76, 40.71, 40.71], "longitude": [-95.37, -95.37, -74.01, -74.01],
+    "level": ["mid", "entry", "senior", "lead"],
+})
+
+
+def _artifacts(residual: float = 0.0, dimension: int = 4) -> Artifacts:
+    config = RankerConfig(hidden_units=(3,), cluster_embedding_dim=2)
+    layout = ranker_layout(dimension, SIDE, np.full(len(SIDE), 0.5), np.full(len(SIDE), 2.0), config, n_clusters=2)
+    width = layout["width"]
+    generator = np.random.default_rng(0)
+    weights = {
+        "cluster_embedding": [generator.normal(size=(2, 2)).astype(np.float32)],
+        "hidden_0": [generator.normal(size=(width + 2, 3)).astype(np.float32), np.zeros(3, np.float32)],
+        "residual": [np.full((3, 1), residual, np.float32), np.zeros(1, np.float32)],
+        "cosine_scale": [np.array([[10.0]], np.float32)],
+    }
+    vectors = np.array(list(WORDS.values()), dtype=np.float32)[:, :dimension]
+    embedder = DocumentEmbedder(method="mean", words=list(WORDS), vectors=vectors, weights=np.ones(len(WORDS), np.float32),
+                                n_corpus_words=len(WORDS))
+    centres = {"k": 2, "normalised": True, "centres": [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]}
+    return Artifacts(document_embedder=embedder, cluster_centres=centres, ranker_weights=weights, ranker_layout=layout,
+                     architecture_selection={"selected": "ranker"})
+
+
+@pytest.fixture
+def recommender() -> JobRecommender:
+    made = JobRecommender(_artifacts(residual=0.0), RecommendSettings(candidates=3))
+    made.jobs = made.job_table(JOBS)
+    return made
+
+
+def test_candidates_are_the_top_n_by_cosine(recommender):
+    vectors = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]], dtype=np.float32)
+    index = recommender.candidates(vectors, recommender.jobs)
+    assert index.shape == (2, 3)  # candidates = 3 of 4 jobs
+    assert set(recommender.jobs.job_id[index[0, :2]]) == {"N1", "N2"}
+    assert set(recommender.jobs.job_id[index[1, :2]]) == {"T1", "T2"}
+
+
+def test_nurse_resume_ranks_nursing_jobs_first(recommender):
+    out = recommender.recommend("Nurse caring for hospital patient medication", k=4)
+    assert list(out["job_id"][:2].sort_values()) == ["N1", "N2"]
+    assert list(out["rank"]) == [1, 2, 3]  # only the 3 candidates are scored
+    assert out["score"].is_monotonic_decreasing
+    assert "nurse" in out["explanation"].iloc[0]
+
+
+def test_features_a_request_cannot_give_take_the_training_mean(recommender):
+    start = 3 * 4
+    column = {name: start + j for j, name in enumerate(SIDE)}
+    resumes = _prepared(recommender, [None, (29.76, -95.37)])
+    batch = recommender._rows(resumes, np.array([[0, 1, 2, 3], [0, 1, 2, 3]]), recommender.jobs, pd.Timestamp("2026-01-01", tz="UTC"))
+    features = batch.inputs.features
+    unlocated, located = features[:4], features[4:]
+    assert np.all(unlocated[:, column["log_distance_km"]] == 0) and np.all(unlocated[:, column["distance_missing"]] == 0)
+    # To the same place: log1p(0 km) standardised by mean 0.5, std 2 = -0.25; to New York (2,281 km): (log1p(2281) - 0.5) / 2
+    assert located[0, column["log_distance_km"]] == pytest.approx(-0.25, abs=1e-6)
+    assert located[2, column["log_distance_km"]] == pytest.approx((np.log1p(2281) - 0.5) / 2, abs=0.001)
+    # No job_examination_ctr table: the click-rate feature is unknown for every row.
+    assert np.all(features[:, column["log_job_ctr_ratio"]] == 0)
+    # level is known (the jobs have it): entry 0 -> (0 - 0.5) / 2
+    assert located[1, column["level"]] == pytest.approx(-0.25)
+
+
+def _prepared(recommender, locations):
+    from job_reco.recommend.resume import prepare_resumes
+
+    return prepare_resumes(["nurse patient", "truck driver"], recommender.embed, as_of_year=2026, max_sections=4,
+                           locations=locations)
+
+
+def test_jobs_without_a_column_leave_its_features_at_the_mean():
+    made = JobRecommender(_artifacts(), RecommendSettings(candidates=4))
+    table = made.job_table(JOBS.drop(columns=["level"]))
+    batch = made._rows(_prepared(made, [None, None]), np.array([[0, 1, 2, 3]] * 2), table, pd.Timestamp("2026-01-01", tz="UTC"))
+    assert np.all(batch.inputs.features[:, 12 + SIDE.index("level")] == 0)
+    assert batch.unknown[:, SIDE.index("level")].all() and not batch.unknown[:, SIDE.index("log_years")].any()
+
+
+def test_job_ctr_ratio_by_hand():
+    ctr = pd.DataFrame({"job_id": ["A", "B"], "job_clicks": [2.0, 0.0], "job_examinations": [10.0, 10.0]})
+    # prior = 2 / 20 = 0.1; A: (2 + 20 * 0.1) / (10 + 20) / 0.1; B: (0 + 2) / 30 / 0.1; unseen C: (0 + 2) / 20 / 0.1 = 1
+    got = job_ctr_ratio(pd.Series(["A", "B", "C"]), ctr, smoothing=20.0)
+    assert got == pytest.approx([4 / 3, 2 / 3, 1.0])
+
+
+def test_pay_reference_by_hand():
+    titles = pd.Series(["Nurse", "Senior Nurse", "Nurse", "Driver"])
+    got = pay_reference(titles, np.array([50.0, 70.0, 60.0, 40.0]), min_ads_per_title=2)
+    assert got == pytest.approx([60.0, 60.0, 60.0, 55.0])  # "nurse" has 3 ads; "driver" 1 < 2: median of all
+
+
+def test_blend_by_hand():
+    stats = {"ranker_mean": 1.0, "ranker_std": 2.0, "gbdt_mean": 0.0, "gbdt_std": 0.5}
+    got = blend_scores(np.array([3.0]), np.array([1.0]), 0.25, stats)
+    assert got == pytest.approx([0.25 * 1.0 + 0.75 * 2.0])
+
+
+def test_locations():
+    assert resolve_location(None)[0] != resolve_location(None)[0]  # NaN: unknown
+    assert resolve_location((1.5, 2.5)) == (1.5, 2.5)
+    assert resolve_location({"latitude": 3.0, "longitude": 4.0}) == (3.0, 4.0)
+    lat, lon = resolve_location({"city": "Houston", "state": "TX"})
+    assert lat == pytest.approx(29.76, abs=0.1) and lon == pytest.approx(-95.36, abs=0.1)
+    with pytest.raises(ValueError, match="unknown city 'atlantis, zz'"):
+        resolve_location("Atlantis, ZZ")
+
+
+def test_bad_inputs_name_the_columns(recommender):
+    with pytest.raises(ValueError, match=r"jobs is missing columns \['description'\]"):
+        recommender.job_table(JOBS.drop(columns=["description"]))
+    with pytest.raises(ValueError, match=r"resumes is missing columns \['text'\]"):
+        recommender.recommend_batch(pd.DataFrame({"resume_id": ["r1"]}))
+
+
+def test_another_vector_width_is_one_clear_error():
+    artifacts = _artifacts()
+    artifacts.ranker_layout = {**artifacts.ranker_layout, "vector_dimension": 50}
+    with pytest.raises(ArtifactError, match=r"disagree on the document-vector width .*rerun `kedro run --pipelines embeddings`"):
+        check_compatible(artifacts)
+
+
+def test_an_older_layout_is_one_clear_error():
+    artifacts = _artifacts()
+    artifacts.ranker_layout = {**artifacts.ranker_layout, "layout_version": 1}
+    with pytest.raises(ArtifactError, match="layout_version 1.*rerun `kedro run --pipelines modeling`"):
+        check_compatible(artifacts)
+
+
+def test_recommend_is_registered_but_not_in_the_default_run():
+    from job_reco.pipeline_registry import register_pipelines
+
+    pipelines = register_pipelines()
+    recommend_nodes = {n.name for n in pipelines["recommend"].nodes}
+    assert "recommend_for_resumes" in recommend_nodes
+    assert not recommend_nodes & {n.name for n in pipelines["__default__"].nodes}
+    assert not recommend_nodes & {n.name for n in pipelines["from_logs"].nodes}
+
+
+def test_side_effects_by_hand():
+    from job_reco.recommend.explain import side_effects
+
+    features = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, 0.0]])
+    # score = 2 x0 + 1 x1 (x2 does not count): effect of a feature = its term, since occlusion sets it to 0
+    got = side_effects(lambda x: 2 * x[:, 0] + x[:, 1], features, {"a": 0, "b": 1, "c": 2}, n=2)
+    assert got == [[("a", 2.0), ("b", -2.0)], [("b", 3.0)]]
+
+
+def test_few_document_embedder_gives_the_pipeline_vectors():
+    from job_reco.recommend.resume import FewDocumentEmbedder
+    from job_reco.text import embed_texts
+
+    embedder = _artifacts().document_embedder.with_component(np.array([0.5, 0.5, 0.5, 0.5]))
+    texts = ["Nurse: patient care, medication; hospital nurse.", "truck driver on the road", "", "unknown words only"]
+    expected, _ = embed_texts(texts, embedder)
+    from job_reco.text import prepare_text
+
+    assert np.array_equal(FewDocumentEmbedder(embedder)([prepare_text(t) for t in texts]), expected)
+
+
+def test_per_cluster_scores_with_the_ncfs_and_no_side_features():
+    artifacts = _artifacts()
+    generator = np.random.default_rng(1)
+    width = 3 * 4 + 1  # resume ++ job ++ product ++ cosine (modeling.network.interactions)
+    # An NCF whose click logit difference is 5 x the cosine input: P(click) = sigmoid(5 cos), highest for the most similar ad.
+    kernel_1, kernel_2 = np.zeros((width, 1), np.float32), np.array([[0.0, 5.0]], np.float32)
+    kernel_1[-1, 0] = 1.0
+    ncf = [np.eye(width, dtype=np.float32)[:, :width], np.zeros(width, np.float32), kernel_1, np.full(1, 1.0, np.float32),
+           kernel_2, np.zeros(2, np.float32)]
+    artifacts.architecture_selection = {"selected": "per_cluster"}
+    artifacts.cluster_models = [(0, ncf, False), (1, [w + generator.normal(0, 1e-3, w.shape).astype(np.float32) for w in ncf], False)]
+    artifacts.ensemble_selection = {"selected": "average"}
+    made = JobRecommender(artifacts, RecommendSettings(candidates=4))
+    out = made.recommend("nurse patient hospital", k=4, jobs=JOBS)
+    assert list(out["job_id"][:2].sort_values()) == ["N1", "N2"]
+    assert ((out["score"] > 0) & (out["score"] < 1)).all()
+    assert out["side_features"].map(len).eq(0).all()
+
+
+def test_a_model_of_another_width_than_its_layout_is_one_clear_error():
+    from types import SimpleNamespace
+
+    from job_reco.recommend.artifacts import _ranker_weights
+
+    layout = _artifacts().ranker_layout
+    model = SimpleNamespace(inputs=[SimpleNamespace(shape=(None, layout["width"] + 1))])
+    with pytest.raises(ArtifactError, match=r"ranker_model takes 19 features but ranker_layout says 18 .*rerun `kedro run --pipelines modeling`"):
+        _ranker_weights(model, layout, 4)
