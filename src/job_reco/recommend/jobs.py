@@ -94,6 +94,7 @@ def job_ctr_ratio(job_ids: pd.Series, job_ctr: pd.DataFrame, smoothing: float) -
 
 def _side_table(jobs: pd.DataFrame, job_ctr: pd.DataFrame | None, *, smoothing: float, min_ads_per_title: int) -> pd.DataFrame:
     side = pd.DataFrame(index=jobs.index)
+    side["job_title"] = jobs[TITLE].fillna("").astype(str).to_numpy()
     for source, name in JOB_SIDE.items():
         if source in jobs.columns:
             side[name] = jobs[source].to_numpy()

@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 LOCATION_COLUMNS = ("city", "state", "latitude", "longitude")
 RECOMMENDATION_COLUMNS = (RESUME_ID, "rank", "job_id", "score")
 # Inputs every request gives: from the resume text, the candidate jobs' vectors, the request time.
-_ALWAYS_KNOWN = {"years_experience", "resume_sections", "job_vector", SEARCHED_AT}
+_ALWAYS_KNOWN = {"years_experience", "resume_sections", "resume_titles", "job_vector", SEARCHED_AT}
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,7 @@ class JobRecommender:
         frame["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
         sections = [r.sections for r in resumes]
         frame["resume_sections"] = [sections[i] for i in resume_of_row]
+        frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
         frame[SEARCHED_AT] = as_of
         features, cosine, cluster = row_inputs(frame, self.layout)
         unknown = self._unknown(resumes, table, resume_of_row)

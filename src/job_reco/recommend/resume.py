@@ -10,14 +10,14 @@ removes addresses from the text): (latitude, longitude), {"latitude", "longitude
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from job_reco.features import experience_sections, years_of_experience
+from job_reco.features import experience_sections, section_titles, years_of_experience
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_text, scrub_personal_data, tokenize
 
 
@@ -31,6 +31,7 @@ class PreparedResume:
     latitude: float
     longitude: float
     tokens: list[str]  # of the scrubbed text, for explanations
+    titles: list[str] = field(default_factory=list)  # the job title of each experience section, newest first
 
     @property
     def has_location(self) -> bool:
@@ -108,5 +109,6 @@ def prepare_resumes(
         # As embeddings' `embed_resume_sections`: each section of the scrubbed text through the token rules again.
         section_vectors = embed([prepare_text(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
         lat, lon = resolve_location(locations[index])
-        out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index]))
+        out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index],
+                                  section_titles(text)[: int(max_sections)]))
     return out

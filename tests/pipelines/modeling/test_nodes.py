@@ -601,6 +601,7 @@ def _v2_inputs(spark, network) -> dict:
         "scrubbed_resumes": spark.createDataFrame(
             [(f"r{i}", f"Nurse {2010 + i % 10} - present", T0) for i in range(60)], "resume_id string, text string, updated_at timestamp"
         ),
+        "checked_searches": labeled.select("search_id").distinct().withColumn("query", F.lit("nurse")),
     }
 
 
