@@ -135,7 +135,6 @@ def _click_model_task(
     frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None
 ) -> pd.DataFrame:
     """One task: PAL click model on every training row; returns its examination curve."""
-    configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     frame = _sorted_rows(frame, max_rows, seed)
     train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
     mean, std = _side_statistics(train, side)
@@ -148,6 +147,7 @@ def _click_model_task(
     trained = train_ncf(
         inputs(train), train[POSITION].to_numpy(), train[LABEL].to_numpy(), config=NCFConfig(**config), seed=seed,
         validation=(inputs(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy()) if len(validation) else None,
+        threads=threads,  # a fixed BLAS thread count: the same data give the same weights
     )
     curve = {str(p): float(trained.examination[p]) for p in range(1, len(trained.examination)) if trained.position_rows[p] > 0}
     summary = {

@@ -37,7 +37,6 @@ from job_reco.columns import (
 from job_reco.ncf import (
     NCFConfig,
     build_ncf,
-    configure_tensorflow,
     model_features,
     model_input_layout,
     train_ncf,
@@ -142,7 +141,6 @@ def _train_cluster_task(
     if len(train) < min_rows or result["positives"] == 0 or result["positives"] == len(train):
         reason = f"{len(train)} training rows with {result['positives']} clicks (need >= {min_rows} rows and both labels)"
         return pd.DataFrame([{**result, "status": SKIPPED, "reason": reason}])
-    configure_tensorflow(threads)  # before TensorFlow does any work in this worker
     interactions = ncf_config.interactions
 
     def features(rows: pd.DataFrame) -> np.ndarray:
@@ -159,6 +157,7 @@ def _train_cluster_task(
             if len(validation)
             else None
         ),
+        threads=threads,  # a fixed BLAS thread count: the same data give the same weights
     )
     result.update(
         status=TRAINED,
