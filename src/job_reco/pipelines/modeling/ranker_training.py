@@ -26,7 +26,7 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, side_feature_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features, train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
-from job_reco.ranker import RankerConfig, graded_targets, pack_groups, ranker_scores, train_ranker
+from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind
 
 logger = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ def _ranker_task(
     features, cosine, cluster = row_inputs(train, layout)
     target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, ranker_config)
     group = metrics.group_codes(train)
-    packed = pack_groups(group, features, cosine, cluster, target, list_size=int(max_position))
+    packed = pack_groups(group, features, cosine, cluster, target, list_size=list_length(group, int(max_position)))
     metric = _validation_metric(validation, row_inputs(validation, layout), propensity, ranker_config.ips_clip, len(ranker_config.hidden_units))
     trained = train_ranker(packed, n_clusters, config=ranker_config, seed=seed, validation_metric=metric)
     summary = {
