@@ -12,11 +12,15 @@ from job_reco.features import (
     age_days,
     available_features,
     best_section_cosine,
+    city_name,
     haversine_km,
     level_index,
+    query_city,
     salary_midpoint,
+    section_titles,
     seeker_level,
     side_feature_matrix,
+    title_containment,
     title_key,
     years_of_experience,
 )
@@ -104,3 +108,33 @@ def test_experience_sections_are_the_blocks_with_dates():
     text = "Jane\n\nSUMMARY\nNurse with 5 years.\n\nEXPERIENCE\n\nNurse | Acme | 2019-Present\n- cared\n\nCook | Inn | 2015 - 2019\n- cooked\n\nEDUCATION\nBSc 2014"
     assert experience_sections(text) == ["Nurse | Acme | 2019-Present\n- cared", "Cook | Inn | 2015 - 2019\n- cooked"]
     assert experience_sections(None) == [] and experience_sections("no dates at all") == []
+
+
+def test_section_titles_read_each_heading_up_to_its_separator():
+    text = ("Jo\n\nEXPERIENCE\n\nSenior Nurse | Mercy | Boston, MA | 2019-Present\n- cared\n\n"
+            "Cook at Joe's 2010 - 2019\nI cooked.\n\nEDUCATION\nBSc")
+    assert section_titles(text) == ["Senior Nurse", "Cook"]
+    assert section_titles("no dated block") == [] and section_titles(None) == []
+
+
+def test_title_containment_current_and_past_by_hand():
+    titles = pd.Series([["Senior Registered Nurse", "Truck Driver"], ["Welder"], None])
+    jobs = pd.Series(["Registered Nurse - Night Shift", "Nurse", "Nurse"])
+    # "registered nurse" in the ad's words: 2/2; "welder": 0/1; no titles: 0
+    assert title_containment(titles, jobs, current=True).tolist() == [1.0, 0.0, 0.0]
+    # past titles: "truck driver" has 0/2 words in the first ad; r2 and r3 have no past title
+    assert title_containment(titles, jobs, current=False).tolist() == [0.0, 0.0, 0.0]
+    assert title_containment(pd.Series([["Cook", "Truck Driver"]]), pd.Series(["Driver (Remote)"]), current=False)[0] == 0.5
+
+
+def test_query_city_takes_the_longest_known_ending():
+    known = {"san diego", "diego", "boston", "new york"}
+    found = query_city(pd.Series(["nurse San Diego", "nurse", "new york", None, "boston nurse"]), known)
+    assert found.tolist() == ["san diego", None, "new york", None, None]
+    assert city_name(pd.Series(["Los Angeles, CA", None])).tolist() == ["los angeles", ""]
+
+
+def test_current_section_cosine_uses_the_first_section_only():
+    frame = pd.DataFrame({"resume_sections": [[[1.0, 0.0], [0.0, 1.0]], []], "job_vector": [[0.0, 1.0], [1.0, 0.0]]})
+    # best section matches the job exactly (1.0); the current (first) one is orthogonal (0.0)
+    assert side_feature_matrix(frame, ["best_section_cosine", "current_section_cosine"]).tolist() == [[1.0, 0.0], [0.0, 0.0]]

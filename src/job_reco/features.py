@@ -15,12 +15,16 @@ does not log them runs with those features off.
 | log_age_days | jobs.posted_at, searches.searched_at | log1p(days the ad had been online when searched) |
 | best_section_cosine | resume section vectors | the largest cosine between the job and any one experience section |
 | log_job_ctr_ratio | the training logs | log of the job's clicks over its examination-weighted impressions, smoothed |
+| current_section_cosine | resume section vectors | cosine between the job and the most recent experience section (the job held now) |
+| current_title_match | resume text, jobs.title | share of the words of the resume's current job title that the ad's title has (level words aside) |
+| past_title_match | resume text, jobs.title | the same for the resume's earlier job titles, the best of them |
+| named_other_city | searches.query, resumes.city | 1 once the seeker has named a city other than their own in a query (this search or an earlier one) |
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -50,7 +54,14 @@ FEATURE_COLUMNS = {
     "log_age_days": ("posted_at", "searched_at"),
     "best_section_cosine": ("resume_sections", "job_vector"),
     "log_job_ctr_ratio": ("job_ctr_ratio",),
+    "current_section_cosine": ("resume_sections", "job_vector"),
+    "current_title_match": ("resume_titles", "job_title"),
+    "past_title_match": ("resume_titles", "job_title"),
+    "named_other_city": ("named_other_city",),
 }
+# A heading's title ends at its first separator: "Title | Company | City | 2019-Present", "Title - Company",
+# "Title at Company", "Title, Company".
+_HEADING_SEPARATOR = re.compile(r"\s+[|•–—-]\s+|\s*\|\s*|\s+at\s+|\s*,\s*", re.IGNORECASE)
 
 
 def available_features(columns: Sequence[str], wanted: Sequence[str] | None = None) -> list[str]:
@@ -96,6 +107,47 @@ def experience_sections(text: str | None) -> list[str]:
     """
     blocks = re.split(r"\n\s*\n", text or "")
     return [block.strip() for block in blocks if _YEAR_SPAN.search(block)]
+
+
+def section_titles(text: str | None) -> list[str]:
+    """The job title of each experience section, most recent first: its first line up to the first separator."""
+    titles = []
+    for block in experience_sections(text):
+        heading = _YEAR_SPAN.sub(" ", block.splitlines()[0]).strip()
+        titles.append(_HEADING_SEPARATOR.split(heading, maxsplit=1)[0].strip())
+    return titles
+
+
+def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, current: bool) -> np.ndarray:
+    """Per row, the share of the words of a resume title (title_key) that the ad's title key has.
+
+    `current`: the first title (the job held now); else the best of the other titles. 0 without a title.
+    """
+    job_words = [set(key.split()) for key in title_key(job_titles)]
+    out = np.zeros(len(job_words), dtype=np.float64)
+    for index, titles in enumerate(resume_titles):
+        held = [] if titles is None else list(titles)
+        chosen = held[:1] if current else held[1:]
+        for words in (set(key.split()) for key in title_key(pd.Series(chosen, dtype=object))):
+            if words:
+                out[index] = max(out[index], len(words & job_words[index]) / len(words))
+    return out
+
+
+def city_name(cities: pd.Series) -> pd.Series:
+    """A city's name in lower case without its state ("Los Angeles, CA" -> "los angeles")."""
+    return cities.fillna("").astype(str).str.split(",").str[0].str.strip().str.lower()
+
+
+def query_city(queries: pd.Series, known_cities: Collection[str], max_words: int = 3) -> pd.Series:
+    """The known city a query ends with ("nurse san diego" -> "san diego"), the longest that fits; None if none."""
+    known = set(known_cities)
+    found = []
+    for query in queries.fillna("").astype(str).str.lower():
+        words = re.findall(r"[a-z0-9.'-]+", query)
+        hits = [" ".join(words[-n:]) for n in range(min(max_words, len(words)), 0, -1) if " ".join(words[-n:]) in known]
+        found.append(hits[0] if hits else None)
+    return pd.Series(found, index=queries.index, dtype=object)
 
 
 def level_index(levels: pd.Series) -> np.ndarray:
@@ -186,6 +238,13 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.log1p(_zero_if_nan(age_days(frame["posted_at"], frame["searched_at"])))
     if name == "best_section_cosine":
         return best_section_cosine(frame["resume_sections"], np.stack(frame["job_vector"].to_numpy()))
+    if name == "current_section_cosine":
+        firsts = frame["resume_sections"].map(lambda stack: list(stack)[:1] if stack is not None else [])
+        return best_section_cosine(firsts, np.stack(frame["job_vector"].to_numpy()))
+    if name in ("current_title_match", "past_title_match"):
+        return title_containment(frame["resume_titles"], frame["job_title"], current=name == "current_title_match")
+    if name == "named_other_city":
+        return _zero_if_nan(number("named_other_city"))
     if name == "log_job_ctr_ratio":
         return _zero_if_nan(np.log(np.maximum(number("job_ctr_ratio"), 1e-6)))
     raise ValueError(f"unknown side feature {name!r}")

@@ -16,6 +16,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     attach_job_ctr,
     build_job_side_table,
     build_resume_side_table,
+    build_search_side_table,
     compute_job_examination_ctr,
     mark_training_subsets,
 )
@@ -68,7 +69,7 @@ def test_build_job_side_table_pay_reference_by_title(spark):
 def test_build_job_side_table_without_pay_columns(spark):
     jobs = spark.createDataFrame([("j1", "Nurse", t("2024-01-01 00:00"), 51.5, -0.1)],
                                  "job_id string, title string, posted_at timestamp, latitude double, longitude double")
-    assert build_job_side_table(jobs, 5).columns == [JOB_ID, "posted_at", "job_latitude", "job_longitude"]
+    assert build_job_side_table(jobs, 5).columns == [JOB_ID, "posted_at", "job_title", "job_latitude", "job_longitude"]
 
 
 def test_build_resume_side_table_reads_years_and_location(spark):
@@ -80,6 +81,32 @@ def test_build_resume_side_table_reads_years_and_location(spark):
     side = {r[RESUME_ID]: r for r in build_resume_side_table(valid, scrubbed).collect()}
     assert side["r1"]["years_experience"] == 9.0  # 2015..2023
     assert side["r1"]["resume_latitude"] == 51.5 and side["r2"]["years_experience"] == 0.0
+    assert side["r1"]["resume_titles"] == ["Nurse"] and side["r2"]["resume_titles"] == []
+
+
+def test_search_side_table_flags_a_seeker_from_their_first_query_naming_another_city(spark):
+    impressions = spark.createDataFrame(
+        [("s1", "r1", t("2024-01-01 00:00"), "j1"), ("s1", "r1", t("2024-01-01 00:00"), "j2"),
+         ("s2", "r1", t("2024-01-02 00:00"), "j1"), ("s3", "r1", t("2024-01-03 00:00"), "j1"),
+         ("s4", "r2", t("2024-01-01 00:00"), "j1"), ("s5", "r3", t("2024-01-01 00:00"), "j1")],
+        "search_id string, resume_id string, searched_at timestamp, job_id string",
+    )
+    searches = spark.createDataFrame(
+        [("s1", "nurse"), ("s2", "nurse san diego"), ("s3", "nurse"), ("s4", "welder Boston"), ("s5", None)],
+        "search_id string, query string",
+    )
+    resumes = spark.createDataFrame([("r1", "Boston, MA"), ("r2", "Boston, MA"), ("r3", None)], "resume_id string, city string")
+    jobs = spark.createDataFrame([("j1", "San Diego, CA"), ("j2", "Boston, MA")], "job_id string, city string")
+    flags = {r[SEARCH_ID]: r["named_other_city"] for r in build_search_side_table(impressions, searches, resumes, jobs).collect()}
+    # r1 names San Diego in s2: flagged from s2 on, not before; r2 names their own city; r3 types no query
+    assert flags == {"s1": 0.0, "s2": 1.0, "s3": 1.0, "s4": 0.0, "s5": 0.0}
+
+
+def test_search_side_table_is_off_without_a_query_column(spark):
+    impressions = spark.createDataFrame([("s1", "r1", t("2024-01-01 00:00"))], "search_id string, resume_id string, searched_at timestamp")
+    searches = spark.createDataFrame([("s1",)], "search_id string")
+    resumes = spark.createDataFrame([("r1", "Boston, MA")], "resume_id string, city string")
+    assert build_search_side_table(impressions, searches, resumes, resumes).columns == [SEARCH_ID]
 
 
 def test_job_ctr_leaves_a_training_rows_own_click_out(spark):

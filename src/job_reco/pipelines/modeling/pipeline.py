@@ -10,6 +10,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     attach_job_ctr,
     build_job_side_table,
     build_resume_side_table,
+    build_search_side_table,
     compute_job_examination_ctr,
     mark_training_subsets,
 )
@@ -138,10 +139,13 @@ def _ranker_nodes() -> list:
              name="build_job_side_table"),
         node(build_resume_side_table, ["valid_resumes", "scrubbed_resumes"], "resume_side_table",
              name="build_resume_side_table"),
+        node(build_search_side_table, ["search_impressions", "checked_searches", "valid_resumes", "valid_jobs"],
+             "search_side_table", name="build_search_side_table"),
         node(
             assemble_ranker_inputs,
             ["training_impressions", "modeling_impressions", "resume_embeddings", "job_embeddings",
-             "resume_clusters", "job_side_table", "resume_side_table", "resume_section_embeddings"],
+             "resume_clusters", "job_side_table", "resume_side_table", "resume_section_embeddings",
+             "search_side_table"],
             "ranker_base_inputs",
             name="assemble_ranker_inputs",
         ),

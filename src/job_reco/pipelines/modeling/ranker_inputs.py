@@ -13,10 +13,11 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from job_reco.columns import (
+    CITY,
     CLUSTER,
     EMBEDDING,
     EXPERIMENT,
@@ -24,6 +25,7 @@ from job_reco.columns import (
     LABEL,
     POSITION,
     POSTED_AT,
+    QUERY,
     RESUME_ID,
     SEARCH_ID,
     SEARCHED_AT,
@@ -35,7 +37,14 @@ from job_reco.columns import (
     UPDATED_AT,
     VALIDATION,
 )
-from job_reco.features import salary_midpoint, title_key, years_of_experience
+from job_reco.features import (
+    city_name,
+    query_city,
+    salary_midpoint,
+    section_titles,
+    title_key,
+    years_of_experience,
+)
 from job_reco.metrics import propensity_of_positions
 from job_reco.spark_udf import bind as _bind
 
@@ -69,13 +78,15 @@ def _job_side_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]
 
 
 def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataFrame:
-    """job_id, posted_at and whichever of job_latitude, job_longitude, remote, level, salary_mid, pay_reference the jobs log.
+    """job_id, posted_at, job_title and whichever of job_latitude, job_longitude, remote, level, salary_mid, pay_reference the jobs log.
 
     pay_reference: the median pay midpoint of the ads sharing the job's title key
     (`job_reco.features.title_key`), or of all ads when fewer than `min_ads_per_title` share it.
     """
     present = [c for c in JOB_SIDE if c in valid_jobs.columns]
-    side = valid_jobs.select(JOB_ID, POSTED_AT, *(F.col(c).alias(JOB_SIDE[c]) for c in present))
+    side = valid_jobs.select(
+        JOB_ID, POSTED_AT, F.col(TITLE).alias("job_title"), *(F.col(c).alias(JOB_SIDE[c]) for c in present)
+    )
     if not {"salary_min", "salary_max"} <= set(valid_jobs.columns):
         logger.info("jobs have no salary_min/salary_max: the pay features are off.")
         return side
@@ -92,23 +103,63 @@ def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataF
     return side.join(pay.select(JOB_ID, "salary_mid", reference.alias("pay_reference")), on=JOB_ID, how="left")
 
 
-def _years_batches(batches: Iterator[pd.DataFrame], *, default_year: int) -> Iterator[pd.DataFrame]:
+def _resume_text_batches(batches: Iterator[pd.DataFrame], *, default_year: int) -> Iterator[pd.DataFrame]:
     for frame in batches:
         as_of = pd.to_datetime(frame[UPDATED_AT], utc=True).dt.year.fillna(default_year).astype(int).to_numpy()
-        yield pd.DataFrame({RESUME_ID: frame[RESUME_ID], "years_experience": years_of_experience(frame[TEXT], as_of_year=as_of)})
+        yield pd.DataFrame({
+            RESUME_ID: frame[RESUME_ID],
+            "years_experience": years_of_experience(frame[TEXT], as_of_year=as_of),
+            "resume_titles": frame[TEXT].map(section_titles),
+        })
 
 
 def build_resume_side_table(valid_resumes: DataFrame, scrubbed_resumes: DataFrame) -> DataFrame:
-    """resume_id, years_experience (read from the scrubbed text) and resume_latitude/longitude when logged."""
+    """resume_id, years_experience and resume_titles (read from the scrubbed text), resume_latitude/longitude when logged."""
     latest = scrubbed_resumes.agg(F.max(F.year(UPDATED_AT))).first()[0] or 2000
     years = scrubbed_resumes.select(RESUME_ID, TEXT, UPDATED_AT).mapInPandas(
-        _bind(_years_batches, default_year=int(latest)), f"{RESUME_ID} string, years_experience double"
+        _bind(_resume_text_batches, default_year=int(latest)),
+        f"{RESUME_ID} string, years_experience double, resume_titles array<string>",
     )
     present = [c for c in RESUME_SIDE if c in valid_resumes.columns]
     if len(present) < len(RESUME_SIDE):
         logger.info("resumes have no latitude/longitude: the distance features are off.")
     location = valid_resumes.select(RESUME_ID, *(F.col(c).alias(RESUME_SIDE[c]) for c in present))
     return years.join(location, on=RESUME_ID, how="left")
+
+
+def _named_city_batches(batches: Iterator[pd.DataFrame], *, known_cities: frozenset[str]) -> Iterator[pd.DataFrame]:
+    for frame in batches:
+        named = query_city(frame[QUERY], known_cities)
+        other = named.notna() & (named != frame["_home"].fillna(""))
+        yield pd.DataFrame({SEARCH_ID: frame[SEARCH_ID], RESUME_ID: frame[RESUME_ID], SEARCHED_AT: frame[SEARCHED_AT],
+                            "_other": other.astype("int32")})
+
+
+def build_search_side_table(
+    search_impressions: DataFrame, checked_searches: DataFrame, valid_resumes: DataFrame, valid_jobs: DataFrame
+) -> DataFrame:
+    """search_id, named_other_city: 1 once the seeker has named a city other than their resume's in a query.
+
+    A query that ends with a city of the network's ads or resumes (`job_reco.features.query_city`) names
+    it; the flag holds from that search on (never from a later one), per resume. Seekers who search
+    elsewhere are the ones who would move, so distance matters less to them. Off (no column) when the
+    searches have no query or the resumes no city.
+    """
+    searches = search_impressions.select(SEARCH_ID, RESUME_ID, SEARCHED_AT).distinct()
+    if QUERY not in checked_searches.columns or CITY not in valid_resumes.columns:
+        logger.info("searches have no query or resumes no city: the named_other_city feature is off.")
+        return searches.select(SEARCH_ID)
+    names = [valid_jobs.select(CITY)] if CITY in valid_jobs.columns else []
+    cities = valid_resumes.select(CITY).unionByName(*names) if names else valid_resumes.select(CITY)
+    known = frozenset(city_name(cities.distinct().toPandas()[CITY])) - {""}
+    rows = (
+        searches.join(checked_searches.select(SEARCH_ID, QUERY), on=SEARCH_ID, how="left")
+        .join(valid_resumes.select(RESUME_ID, F.lower(F.trim(F.split(CITY, ",")[0])).alias("_home")), on=RESUME_ID, how="left")
+        .mapInPandas(_bind(_named_city_batches, known_cities=known),
+                     f"{SEARCH_ID} string, {RESUME_ID} string, {SEARCHED_AT} timestamp, _other int")
+    )
+    so_far = Window.partitionBy(RESUME_ID).orderBy(SEARCHED_AT, SEARCH_ID).rowsBetween(Window.unboundedPreceding, 0)
+    return rows.select(SEARCH_ID, F.max("_other").over(so_far).cast("double").alias("named_other_city"))
 
 
 def assemble_ranker_inputs(
@@ -120,6 +171,7 @@ def assemble_ranker_inputs(
     job_side_table: DataFrame,
     resume_side_table: DataFrame,
     resume_section_embeddings: DataFrame,
+    search_side_table: DataFrame,
 ) -> DataFrame:
     """Training rows (all searches) + the evaluation groups, each with vectors, cluster and side columns.
 
@@ -148,6 +200,7 @@ def assemble_ranker_inputs(
         .join(job_side_table, on=JOB_ID, how="left")
         .join(resume_side_table, on=RESUME_ID, how="left")
         .join(resume_section_embeddings.select(RESUME_ID, "resume_sections"), on=RESUME_ID, how="left")
+        .join(search_side_table, on=SEARCH_ID, how="left")
         .withColumn(POSITION, F.col(POSITION).cast("int"))
     )
 
