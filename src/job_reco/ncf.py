@@ -552,8 +552,9 @@ def train_ncf(
         raise ValueError("no training rows")
     position_rows = np.bincount(positions, minlength=config.max_position + 1).astype(np.int64)
     position_clicks = np.bincount(positions, weights=labels > 0, minlength=config.max_position + 1).astype(np.int64)
-    keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
-    features, positions, labels = features[keep], positions[keep], labels[keep]
+    if config.negative_sample_rate < 1:  # (indexing by every row would copy the features for nothing)
+        keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
+        features, positions, labels = features[keep], positions[keep], labels[keep]
     weight = np.where(labels > 0, config.positive_weight, 1.0)
     with threadpool_limits(limits=threads, user_api="blas") if threads else contextlib.nullcontext():
         return _train_loop(
