@@ -203,6 +203,8 @@ class TrainedNCF:
         n_train, n_validation, n_positive: rows used (after down-sampling), clicks among training rows.
         validation_auc, validation_loss: at the best epoch (NaN without validation rows).
         samples_per_second: training rows x epochs / seconds spent in the training loop.
+        cpu_seconds: CPU seconds of this process in the training loop (on a shared machine the
+            wall-clock rate falls with the load; rows x epochs / cpu_seconds is the rate one free core gives).
     """
 
     weights: list[np.ndarray]
@@ -219,6 +221,7 @@ class TrainedNCF:
     seconds: float
     position_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     position_clicks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cpu_seconds: float = float("nan")
 
 
 def configure_tensorflow(threads: int | None) -> None:
@@ -590,13 +593,14 @@ def _train_loop(
     if val_y is not None:
         history.update(val_loss=[], val_auc=[])
     best = (np.inf, 0, state.snapshot())
-    waited, train_seconds, epoch = 0, 0.0, 0
+    waited, train_seconds, cpu_seconds, epoch = 0, 0.0, 0.0, 0
     for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         order = np.random.default_rng([seed, epoch]).permutation(n_rows)
         loss = _run_epoch(state, data, order, batch_size, config.final_relu)
         elapsed = time.perf_counter() - started
         train_seconds += elapsed
+        cpu_seconds += time.process_time() - cpu_started
         history["loss"].append(loss)
         history["seconds"].append(elapsed)
         weights = layers.arrays
@@ -634,4 +638,5 @@ def _train_loop(
         seconds=train_seconds,
         position_rows=position_rows,
         position_clicks=position_clicks,
+        cpu_seconds=cpu_seconds,
     )

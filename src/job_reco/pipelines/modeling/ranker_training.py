@@ -153,6 +153,7 @@ def _click_model_task(
     summary = {
         "rows_train": trained.n_train, "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch,
         "validation_auc": trained.validation_auc, "samples_per_second": trained.samples_per_second,
+        "samples_per_cpu_second": trained.n_train * trained.epochs_run / trained.cpu_seconds if trained.cpu_seconds else None,
         "side_features": side, "curve": curve,
     }
     history = {k: [float(x) for x in v] for k, v in trained.history.items()}
@@ -222,6 +223,8 @@ def _ranker_task(
         "rows_train": trained.n_rows, "groups_train": trained.n_groups, "rows_validation": int(len(validation)),
         "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch, "validation_ips_mrr": trained.best_metric,
         "seconds": round(trained.seconds, 3), "samples_per_second": round(trained.samples_per_second),
+        "cpu_seconds": round(trained.cpu_seconds, 3),
+        "samples_per_cpu_second": round(trained.n_rows * trained.epochs_run / trained.cpu_seconds) if trained.cpu_seconds else None,
     }
     return pd.DataFrame([{
         "weights": _to_bytes(trained.weights), "layout": json.dumps(layout),
@@ -252,9 +255,10 @@ def train_ranker_model(
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
     logger.info(
-        "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s.",
+        "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s "
+        "(%s per CPU second).",
         summary["rows_train"], summary["groups_train"], summary["epochs_run"], summary["best_epoch"],
-        summary["validation_ips_mrr"], summary["samples_per_second"],
+        summary["validation_ips_mrr"], summary["samples_per_second"], summary["samples_per_cpu_second"],
     )
     model = {"weights": weights_from_bytes(result["weights"]), "layout": json.loads(result["layout"])}
     return model, {**summary, "history": json.loads(result["history"]), "layout": model["layout"]}

@@ -70,6 +70,7 @@ TRAINING_RESULT_SCHEMA = T.StructType(
         T.StructField("validation_loss", T.DoubleType()),
         T.StructField("seconds", T.DoubleType()),
         T.StructField("samples_per_second", T.DoubleType()),
+        T.StructField("cpu_seconds", T.DoubleType()),
         T.StructField("final_relu", T.BooleanType()),
         T.StructField("history", T.StringType()),
         T.StructField("weights", T.BinaryType()),
@@ -170,6 +171,7 @@ def _train_cluster_task(
         validation_loss=trained.validation_loss,
         seconds=trained.seconds,
         samples_per_second=trained.samples_per_second,
+        cpu_seconds=trained.cpu_seconds,
         history=json.dumps(trained.history),
         weights=weights_to_bytes(trained.weights),
         examination=None if trained.examination is None else trained.examination.tolist(),
@@ -275,8 +277,9 @@ def train_cluster_models(
     summary["max_rows_per_cluster"] = int(max_rows_per_cluster)
     for row in results.itertuples():
         logger.info(
-            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s",
+            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s (%.0f per CPU second)",
             row.cluster, row.status, row.rows_train, row.epochs_run, row.validation_auc, row.samples_per_second or 0,
+            (row.rows_train * row.epochs_run / row.cpu_seconds) if row.cpu_seconds else 0,
         )
     return results, summary
 
@@ -324,6 +327,7 @@ def summarise_training(cluster_training_results: pd.DataFrame, training_data_sum
                 validation_loss=json_number(row.validation_loss),
                 seconds=round(float(row.seconds), 3),
                 samples_per_second=round(float(row.samples_per_second)),
+                cpu_seconds=round(float(row.cpu_seconds), 3),
                 history={k: [json_number(v) for v in values] for k, values in json.loads(row.history).items()},
             )
             if row.examination is not None:
@@ -335,6 +339,8 @@ def summarise_training(cluster_training_results: pd.DataFrame, training_data_sum
         **dict(training_data_summary),
         "clusters_trained": int(len(trained)),
         "samples_per_second_per_task": round(total_rows / float(trained["seconds"].sum())) if len(trained) else None,
+        # Per CPU second of the training loops: what one free core gives, whatever else the machine runs.
+        "samples_per_cpu_second_per_task": round(total_rows / float(trained["cpu_seconds"].sum())) if len(trained) else None,
         "clusters": clusters,
     }
 
