@@ -22,7 +22,9 @@ cross-entropy of the product. Scoring uses the NCF alone, so the model ranks by 
 where search happened to show a job, and a new resume with no search list can be scored. The
 learned P(seen | position) is the examination curve relative to position 1.
 
-Heavy imports (TensorFlow, Keras) happen inside the functions that need them.
+Training (`train_ncf`) is numpy mini-batch Adam with the backward pass written out; Keras is
+only the saved models' format (`build_ncf`). Heavy imports (Keras) happen inside the functions
+that need them.
 """
 
 from __future__ import annotations
