@@ -68,7 +68,8 @@ def arithmetic_peak(gemm_size: int = 2048) -> dict:
     From /proc/cpuinfo: the cores, the clock (`cpu MHz`, the nominal/TSC clock under a hypervisor;
     a boost clock above it would raise the peak), AVX-512 (16 fp32 lanes per FMA, else AVX2's 8).
     Two FMA units per core (AMD Zen 4/5, Intel server cores since Skylake-SP) are assumed. The
-    sgemm (numpy/OpenBLAS, one thread, the best of three) is what this BLAS reaches on big matrices.
+    sgemm (numpy/OpenBLAS, one thread, the best of three in CPU seconds) is what this BLAS reaches on
+    big matrices.
     """
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
@@ -85,7 +86,7 @@ def arithmetic_peak(gemm_size: int = 2048) -> dict:
     a = np.random.default_rng(0).random((gemm_size, gemm_size), dtype=np.float32)
     with threadpool_limits(1):
         a @ a
-        best = min(_seconds(lambda: a @ a) for _ in range(3))
+        best = min(_wall_and_cpu(lambda: a @ a)[1] for _ in range(3))  # CPU seconds: steady under load
     return {
         "clock_ghz": round(mhz / 1e3, 3), "cores": cores, "fp32_lanes": lanes, "fma_units_assumed": 2,
         "peak_gflops_per_core": round(per_core, 1), "peak_gflops": round(per_core * cores, 1),
@@ -99,8 +100,17 @@ def _seconds(function) -> float:
     return time.perf_counter() - started
 
 
-def plain_fit_samples_per_second(features: np.ndarray, clicks: np.ndarray, epochs: int, learning_rate: float) -> float:
-    """Steady-state samples/s of a plain Keras `model.fit` on numpy arrays at batch 1024."""
+def _wall_and_cpu(function) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of a call: on a shared machine the CPU figure is the steadier."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def plain_fit_samples_per_second(
+    features: np.ndarray, clicks: np.ndarray, epochs: int, learning_rate: float
+) -> tuple[float, float]:
+    """Steady-state (samples/s, samples per CPU second) of a plain Keras `model.fit` on numpy arrays at batch 1024."""
     import keras  # noqa: PLC0415
 
     from job_reco.ncf import build_ncf  # noqa: PLC0415
@@ -108,12 +118,14 @@ def plain_fit_samples_per_second(features: np.ndarray, clicks: np.ndarray, epoch
     model = build_ncf(DIM, hidden_units=HIDDEN, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
     model.fit(features, clicks, batch_size=1024, epochs=1, verbose=0)  # trace + first epoch
-    seconds = _seconds(lambda: model.fit(features, clicks, batch_size=1024, epochs=epochs - 1, verbose=0))
-    return features.shape[0] * (epochs - 1) / seconds
+    wall, cpu = _wall_and_cpu(lambda: model.fit(features, clicks, batch_size=1024, epochs=epochs - 1, verbose=0))
+    return features.shape[0] * (epochs - 1) / wall, features.shape[0] * (epochs - 1) / cpu
 
 
-def sklearn_samples_per_second(features: np.ndarray, clicks: np.ndarray, epochs: int, learning_rate: float) -> float:
-    """Samples/s of scikit-learn's MLPClassifier with the same layers, batch, Adam rate and epochs (one BLAS thread)."""
+def sklearn_samples_per_second(
+    features: np.ndarray, clicks: np.ndarray, epochs: int, learning_rate: float
+) -> tuple[float, float]:
+    """(samples/s, per CPU second) of scikit-learn's MLPClassifier: same layers, batch, Adam rate, epochs, one thread."""
     import warnings  # noqa: PLC0415
 
     from sklearn.exceptions import ConvergenceWarning  # noqa: PLC0415
@@ -126,8 +138,8 @@ def sklearn_samples_per_second(features: np.ndarray, clicks: np.ndarray, epochs:
     )
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached, as asked
-        seconds = _seconds(lambda: model.fit(features, clicks))
-    return features.shape[0] * model.n_iter_ / seconds
+        wall, cpu = _wall_and_cpu(lambda: model.fit(features, clicks))
+    return features.shape[0] * model.n_iter_ / wall, features.shape[0] * model.n_iter_ / cpu
 
 
 def train_ncf_figures(
@@ -136,13 +148,13 @@ def train_ncf_figures(
     clicks: np.ndarray,
     config: NCFConfig,
     validation: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[float, float, float]:
-    """(steady-state samples/s, samples/s including the first epoch, validation AUC of the NCF alone)."""
+) -> tuple[float, float, float, float]:
+    """(steady-state samples/s, samples/s including the first epoch, per CPU second, validation AUC of the NCF)."""
     trained = train_ncf(features, positions, clicks, config=config, seed=0, threads=1)
     seconds = trained.history["seconds"]
     steady = features.shape[0] * (len(seconds) - 1) / sum(seconds[1:])
     auc = roc_auc(validation[2], ncf_click_probability(trained.weights, validation[0], final_relu=config.final_relu))
-    return steady, trained.samples_per_second, auc
+    return steady, trained.samples_per_second, features.shape[0] * trained.epochs_run / trained.cpu_seconds, auc
 
 
 def _parallel_worker(rows: int, config: dict, seed: int, barrier, results) -> None:
@@ -194,9 +206,9 @@ def measure(size: str = "quick", *, tasks: int | None = None) -> dict:
     validation = (features[rows:], positions[rows:], clicks[rows:])
     features, positions, clicks = features[:rows], positions[:rows], clicks[:rows]
     config = default_config(epochs)
-    steady, overall, auc = train_ncf_figures(features, positions, clicks, config, validation)
-    keras_rate = plain_fit_samples_per_second(features, clicks, epochs, config.learning_rate)
-    sklearn_rate = sklearn_samples_per_second(features, clicks, epochs, config.learning_rate)
+    steady, overall, per_cpu, auc = train_ncf_figures(features, positions, clicks, config, validation)
+    keras_rate, keras_cpu = plain_fit_samples_per_second(features, clicks, epochs, config.learning_rate)
+    sklearn_rate, sklearn_cpu = sklearn_samples_per_second(features, clicks, epochs, config.learning_rate)
     figures = {
         "rows": rows, "epochs": epochs, "batch_size": config.batch_size, "layers": [DIM, *HIDDEN, 2], "threads": 1,
         "train_ncf_samples_per_second": round(steady), "train_ncf_samples_per_second_all_epochs": round(overall),
@@ -204,6 +216,11 @@ def measure(size: str = "quick", *, tasks: int | None = None) -> dict:
         "keras_fit_samples_per_second": round(keras_rate), "sklearn_mlp_samples_per_second": round(sklearn_rate),
         "ratio_train_ncf_to_keras_fit": round(steady / keras_rate, 2),
         "ratio_train_ncf_to_sklearn_mlp": round(steady / sklearn_rate, 2),
+        # Per CPU second of this process: what one free core gives, whatever else the machine runs.
+        "train_ncf_samples_per_cpu_second": round(per_cpu), "keras_fit_samples_per_cpu_second": round(keras_cpu),
+        "sklearn_mlp_samples_per_cpu_second": round(sklearn_cpu),
+        "cpu_ratio_train_ncf_to_keras_fit": round(per_cpu / keras_cpu, 2),
+        "cpu_ratio_train_ncf_to_sklearn_mlp": round(per_cpu / sklearn_cpu, 2),
     }
     tasks = tasks if tasks is not None else (os.cpu_count() or 1)
     if parallel and tasks > 1:
@@ -211,8 +228,8 @@ def measure(size: str = "quick", *, tasks: int | None = None) -> dict:
         figures["parallel_samples_per_second"] = round(parallel_samples_per_second(tasks, rows, config))
     peak = arithmetic_peak(1024 if size == "tiny" else 2048)
     flops = flops_per_sample()
-    best = figures.get("parallel_samples_per_second", steady)
-    cores_used = min(figures.get("parallel_tasks", 1), peak["cores"])
+    best, cores_used = per_cpu, 1  # one core's rate: robust to the machine's load
+    figures["arithmetic_basis"] = "train_ncf samples per CPU second, one core"
     figures["arithmetic"] = {
         **peak, "flops_per_sample": flops, "cores_used": cores_used,
         "peak_samples_per_second": round(peak["peak_gflops_per_core"] * cores_used * 1e9 / flops),
@@ -235,6 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"synthetic data: {figures['rows']:,} rows x {DIM} float32, {figures['epochs']} epochs, batch 1024, one thread")
     print(f"train_ncf (numpy, PAL):  {figures['train_ncf_samples_per_second'] / 1e6:6.2f} M samples/s "
           f"(validation AUC {figures['train_ncf_validation_auc']:.3f})")
+    print(f"per CPU second: train_ncf {figures['train_ncf_samples_per_cpu_second'] / 1e6:.2f} M, Keras "
+          f"{figures['keras_fit_samples_per_cpu_second'] / 1e6:.2f} M ({figures['cpu_ratio_train_ncf_to_keras_fit']}x), "
+          f"sklearn {figures['sklearn_mlp_samples_per_cpu_second'] / 1e6:.2f} M ({figures['cpu_ratio_train_ncf_to_sklearn_mlp']}x)")
     print(f"Keras model.fit:         {figures['keras_fit_samples_per_second'] / 1e6:6.2f} M samples/s "
           f"-> train_ncf {figures['ratio_train_ncf_to_keras_fit']:.1f}x")
     print(f"sklearn MLPClassifier:   {figures['sklearn_mlp_samples_per_second'] / 1e6:6.2f} M samples/s "
@@ -255,7 +275,7 @@ def main(argv: list[str] | None = None) -> None:
         for batch_size in (1024, 2048, 4096, 8192, 16384):
             swept = NCFConfig(**{**default_config(figures["epochs"]).to_dict(), "batch_size": batch_size})
             n = figures["rows"]
-            steady, _, auc = train_ncf_figures(features[:n], positions[:n], clicks[:n], swept, validation)
+            steady, _, _, auc = train_ncf_figures(features[:n], positions[:n], clicks[:n], swept, validation)
             print(f"  batch {batch_size:5d}: {steady / 1e6:6.2f} M samples/s, validation AUC {auc:.4f}", flush=True)
 
 
