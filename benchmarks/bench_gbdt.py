@@ -47,19 +47,23 @@ def _parameters() -> tuple[dict, dict]:
     return params["gbdt"], params["ranker"]
 
 
-def gbdt_seconds(features: np.ndarray, gain: np.ndarray, group: np.ndarray, trees: int, settings: dict) -> float:
-    """Seconds of XGBRanker.fit with `trees` trees, one thread, the pipeline's tree settings."""
+def gbdt_seconds(
+    features: np.ndarray, gain: np.ndarray, group: np.ndarray, trees: int, settings: dict
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of XGBRanker.fit with `trees` trees, one thread, the pipeline's tree settings."""
     import xgboost  # noqa: PLC0415
 
     kept = {k: v for k, v in settings.items() if k not in {"num_workers", "early_stopping_rounds", "n_estimators", "eval_metric"}}
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=0, n_jobs=1, n_estimators=trees, **kept)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     model.fit(features, gain, qid=group, verbose=False)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def ranker_seconds(features: np.ndarray, gain: np.ndarray, group: np.ndarray, epochs: int, settings: dict) -> tuple[float, float]:
-    """(seconds of train_ranker's epochs, of them after the first) with `epochs` epochs, one TensorFlow thread."""
+def ranker_seconds(
+    features: np.ndarray, gain: np.ndarray, group: np.ndarray, epochs: int, settings: dict
+) -> tuple[float, float, float]:
+    """(seconds of train_ranker's epochs, of them after the first, CPU seconds) with `epochs` epochs, one TF thread."""
     from job_reco.ncf import configure_tensorflow  # noqa: PLC0415
 
     configure_tensorflow(1)
@@ -68,7 +72,7 @@ def ranker_seconds(features: np.ndarray, gain: np.ndarray, group: np.ndarray, ep
     config = RankerConfig.from_params({**settings, "epochs": epochs, "early_stopping_patience": 0}, ips_clip=10.0)
     packed = pack_groups(group, features[:, :-1], features[:, -1], np.zeros(len(group)), gain.astype(np.float32), LIST_LENGTH)
     trained = train_ranker(packed, 1, config=config, seed=0)
-    return trained.seconds, sum(trained.history["seconds"][1:])
+    return trained.seconds, sum(trained.history["seconds"][1:]), trained.cpu_seconds
 
 
 def measure(size: str = "quick") -> dict:
@@ -77,14 +81,17 @@ def measure(size: str = "quick") -> dict:
     features, gain, group = synthetic_lists(n_groups)
     gbdt, ranker = _parameters()
     rows = len(gain)
-    tree_s = gbdt_seconds(features, gain, group, trees, gbdt)
-    ranker_s, steady_s = ranker_seconds(features, gain, group, epochs, ranker)
+    tree_s, tree_cpu = gbdt_seconds(features, gain, group, trees, gbdt)
+    ranker_s, steady_s, ranker_cpu = ranker_seconds(features, gain, group, epochs, ranker)
     figures = {
         "groups": n_groups, "rows": rows, "columns": WIDTH, "threads": 1,
         "gbdt_trees": trees, "gbdt_max_depth": gbdt.get("max_depth"), "gbdt_seconds": round(tree_s, 3),
         "gbdt_seconds_per_tree": round(tree_s / trees, 4), "gbdt_row_trees_per_second": round(rows * trees / tree_s),
         "ranker_epochs": epochs, "ranker_seconds": round(ranker_s, 3),
         "ranker_samples_per_second": round(rows * epochs / ranker_s),
+        # CPU seconds of this process (one thread each): steadier than wall time on a shared machine.
+        "gbdt_cpu_seconds": round(tree_cpu, 3), "gbdt_row_trees_per_cpu_second": round(rows * trees / tree_cpu),
+        "ranker_cpu_seconds": round(ranker_cpu, 3), "ranker_samples_per_cpu_second": round(rows * epochs / ranker_cpu),
     }
     if epochs > 1:
         figures["ranker_samples_per_second_after_first_epoch"] = round(rows * (epochs - 1) / steady_s)
@@ -100,10 +107,12 @@ def main(argv: list[str] | None = None) -> None:
     f = measure(args.size)
     print(f"{f['groups']:,} groups x {LIST_LENGTH} = {f['rows']:,} rows x {WIDTH} columns, one thread")
     print(f"LambdaMART (xgboost rank:ndcg, depth {f['gbdt_max_depth']}): {f['gbdt_trees']} trees in {f['gbdt_seconds']:.1f} s, "
-          f"{f['gbdt_seconds_per_tree']:.3f} s/tree, {f['gbdt_row_trees_per_second']:,} rows x trees/s")
+          f"{f['gbdt_seconds_per_tree']:.3f} s/tree, {f['gbdt_row_trees_per_second']:,} rows x trees/s "
+          f"({f['gbdt_cpu_seconds']:.1f} CPU s)")
     steady = f.get("ranker_samples_per_second_after_first_epoch")
     print(f"listwise ranker (TensorFlow): {f['ranker_epochs']} epochs in {f['ranker_seconds']:.1f} s, "
-          f"{f['ranker_samples_per_second']:,} samples/s" + (f" ({steady:,} after the first epoch)" if steady else ""))
+          f"{f['ranker_samples_per_second']:,} samples/s" + (f" ({steady:,} after the first epoch)" if steady else "")
+          + f", {f['ranker_samples_per_cpu_second']:,} per CPU second")
 
 
 if __name__ == "__main__":
