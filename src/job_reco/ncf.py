@@ -22,14 +22,11 @@ cross-entropy of the product. Scoring uses the NCF alone, so the model ranks by 
 where search happened to show a job, and a new resume with no search list can be scored. The
 learned P(seen | position) is the examination curve relative to position 1.
 
-Training (`train_ncf`) is numpy mini-batch Adam with the backward pass written out; Keras is
-only the saved models' format (`build_ncf`). Heavy imports (Keras) happen inside the functions
-that need them.
+Heavy imports (TensorFlow, Keras) happen inside the functions that need them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import os
@@ -51,6 +48,7 @@ INTERACTIONS = ("product", "cosine")
 LOGITS_LAYER = "logits"
 FINAL_RELU_LAYER = "final_relu"
 SOFTMAX_LAYER = "click_softmax"
+EXAMINATION_LAYER = "examination_logit"
 # Keras' own clipping of probabilities in binary cross-entropy.
 _EPSILON = 1e-7
 TRAIN_AUC_ROWS = 50_000
@@ -77,6 +75,7 @@ class NCFConfig:
         negative_sample_rate: fraction of non-clicks kept (seeded), 1.0 = all (down-sampling).
         position_bias: "pal" (learn P(seen | position) alongside) or "none" (fit clicks directly).
         max_position: positions above it share the examination factor of `max_position`.
+        jit_compile: compile each training step with XLA.
         interactions: features appended to resume ++ job (`model_features`), a subset of
             INTERACTIONS in any order, each at most once; () = the original plain concatenation.
     """
@@ -94,6 +93,7 @@ class NCFConfig:
     negative_sample_rate: float = 1.0
     position_bias: str = "pal"
     max_position: int = 50
+    jit_compile: bool = False
     interactions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -294,6 +294,34 @@ def build_ncf(
     return keras.Model(features, probabilities, name="ncf")
 
 
+def build_training_model(ncf, *, position_bias: str = "pal", max_position: int = 50):
+    """The model trained on logged clicks: inputs (features, position), output (n, 1) P(click).
+
+    With "pal" the output is e(position) * P(click | seen, x), e(1) = 1 and e(p) = sigmoid(a[p]),
+    a[] an Embedding of max_position + 1 numbers (index 0 and 1 unused) starting at 0 (seen with
+    probability 0.5); with "none" it is the NCF's click probability (the position input is ignored).
+    Positions must already be clipped to 1..max_position.
+    """
+    import keras  # noqa: PLC0415
+
+    if position_bias not in POSITION_BIAS_MODES:
+        raise ValueError(f"position_bias must be one of {POSITION_BIAS_MODES}, got {position_bias!r}")
+    relevance = ncf.output[:, 1:2]
+    if position_bias == "none":
+        return keras.Model(ncf.input, relevance, name="ncf_click")
+    position = keras.Input(shape=(), dtype="int32", name="position")
+    examination_logit = keras.layers.Embedding(
+        int(max_position) + 1, 1, embeddings_initializer="zeros", name=EXAMINATION_LAYER
+    )(position)
+    # Only the curve relative to position 1 is identifiable (the NCF absorbs any common scale), so
+    # position 1 is the reference: seen with probability 1, the others sigmoid(a_p) in (0, 1).
+    # Learning a_1 as well lets the pair drift along that scale and slows convergence a lot
+    # (sigmoid(a_1) has to crawl up to ~1 before the ratios settle).
+    is_first = keras.ops.expand_dims(keras.ops.equal(position, 1), -1)
+    examination = keras.ops.where(is_first, 1.0, keras.ops.sigmoid(examination_logit))
+    return keras.Model([ncf.input, position], examination * relevance, name="pal")
+
+
 def ncf_weights(model) -> tuple[list[np.ndarray], bool]:
     """(weights in Dense order, final_relu) of a model made by `build_ncf` (e.g. loaded from .keras)."""
     names = [layer.name for layer in model.layers]
@@ -375,149 +403,6 @@ def _subsample(labels: np.ndarray, rate: float, rng: np.random.Generator) -> np.
     return np.flatnonzero(keep)
 
 
-def init_ncf_weights(input_dim: int, hidden_units: Sequence[int], init_std: float, seed: int) -> list[np.ndarray]:
-    """Weights of a fresh NCF, `build_ncf`'s order (kernel, bias per Dense), each drawn from N(0, init_std)."""
-    rng = np.random.default_rng(int(seed))
-    widths = [int(input_dim), *(int(u) for u in hidden_units), 2]
-    weights = []
-    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
-        weights.append(rng.normal(0.0, init_std, (fan_in, fan_out)).astype(np.float32))
-        weights.append(rng.normal(0.0, init_std, fan_out).astype(np.float32))
-    return weights
-
-
-class _FlatParameters:
-    """Arrays that live in one flat float32 buffer (and their gradients in another), so that Adam
-    updates all of them in a handful of vector operations instead of a few per array."""
-
-    def __init__(self, arrays: Sequence[np.ndarray]) -> None:
-        self.values = np.concatenate([np.asarray(a, np.float32).ravel() for a in arrays])
-        self.gradients = np.zeros_like(self.values)
-        self.arrays, self.gradient_arrays, offset = [], [], 0
-        for array in arrays:
-            size, shape = int(np.size(array)), np.shape(array)
-            self.arrays.append(self.values[offset : offset + size].reshape(shape))
-            self.gradient_arrays.append(self.gradients[offset : offset + size].reshape(shape))
-            offset += size
-
-
-class _Adam:
-    """Adam exactly as Keras 3 writes it (beta 0.9 / 0.999, epsilon 1e-7, bias correction in the step size)."""
-
-    def __init__(self, size: int, learning_rate: float) -> None:
-        self.learning_rate, self.iterations = float(learning_rate), 0
-        self.m, self.v = np.zeros(size, np.float32), np.zeros(size, np.float32)
-
-    def apply(self, values: np.ndarray, gradients: np.ndarray) -> None:
-        self.iterations += 1
-        self.m += (gradients - self.m) * np.float32(0.1)
-        self.v += (gradients * gradients - self.v) * np.float32(0.001)
-        step = self.learning_rate * np.sqrt(1 - 0.999**self.iterations) / (1 - 0.9**self.iterations)
-        values -= np.float32(step) * self.m / (np.sqrt(self.v) + np.float32(1e-7))
-
-
-def pal_step_gradients(
-    layers: _FlatParameters,
-    examination_logits: np.ndarray | None,
-    x: np.ndarray,
-    positions: np.ndarray,
-    labels: np.ndarray,
-    weight: np.ndarray,
-    *,
-    final_relu: bool,
-) -> tuple[float, np.ndarray | None]:
-    """One batch's loss; writes d loss / d weights into `layers.gradients`, returns the PAL logits' gradient.
-
-    Forward: ReLU Dense layers, logits z, r = softmax(z)[1] = sigmoid(z1 - z0), q = e(position) x r
-    with e = sigmoid(a), e(1) = 1 (q = r without PAL), clipped to [1e-7, 1 - 1e-7] as Keras does
-    (zero gradient where clipped). Loss: mean of weight x binary cross-entropy(label, q). The
-    backward pass is the chain rule by hand, checked against TensorFlow's autodiff in the tests.
-    """
-    kernels, biases = layers.arrays[0::2], layers.arrays[1::2]
-    activations = [x]
-    for kernel, bias in zip(kernels[:-1], biases[:-1], strict=True):
-        hidden = activations[-1] @ kernel
-        hidden += bias
-        activations.append(np.maximum(hidden, 0.0, out=hidden))
-    logits = activations[-1] @ kernels[-1] + biases[-1]
-    shown = np.maximum(logits, 0.0) if final_relu else logits
-    relevance = 1.0 / (1.0 + np.exp(shown[:, 0] - shown[:, 1], dtype=np.float64))
-    if examination_logits is not None:
-        examination = 1.0 / (1.0 + np.exp(-examination_logits.astype(np.float64)))
-        examination[1] = 1.0
-        seen = examination[positions]
-    else:
-        seen = 1.0
-    clicked = seen * relevance
-    inside = (clicked >= _EPSILON) & (clicked <= 1 - _EPSILON)
-    q = np.clip(clicked, _EPSILON, 1 - _EPSILON)
-    loss = float(np.mean(weight * -(labels * np.log(q) + (1 - labels) * np.log1p(-q))))
-    d_clicked = np.where(inside, weight * (q - labels) / (q * (1 - q)), 0.0) / x.shape[0]
-    d_difference = d_clicked * seen * relevance * (1 - relevance)
-    d_logits = np.empty_like(logits)
-    d_logits[:, 1], d_logits[:, 0] = d_difference, -d_difference
-    if final_relu:
-        d_logits *= logits > 0
-    gradients_k, gradients_b = layers.gradient_arrays[0::2], layers.gradient_arrays[1::2]
-    ones = np.ones(x.shape[0], np.float32)  # a bias gradient as a BLAS product: faster than sum(axis=0)
-    d_hidden = d_logits
-    for index in range(len(kernels) - 1, -1, -1):
-        if index < len(kernels) - 1:
-            d_hidden *= activations[index + 1] > 0
-        np.matmul(activations[index].T, d_hidden, out=gradients_k[index])
-        np.matmul(ones, d_hidden, out=gradients_b[index])
-        if index:
-            d_hidden = d_hidden @ kernels[index].T
-    if examination_logits is None:
-        return loss, None
-    d_examination = d_clicked * relevance * seen * (1 - seen)  # 0 at position 1, where seen = 1
-    return loss, np.bincount(positions, weights=d_examination, minlength=examination_logits.shape[0]).astype(np.float32)
-
-
-def _examination_curve(logits: np.ndarray | None) -> np.ndarray | None:
-    """P(seen | position) relative to position 1 from PAL's logits (index 1 = 1.0)."""
-    if logits is None:
-        return None
-    curve = 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
-    curve[1] = 1.0
-    return curve
-
-
-@dataclass
-class _TrainingState:
-    """The parameters being trained and their optimizers."""
-
-    layers: _FlatParameters
-    optimizer: _Adam
-    examination_logits: np.ndarray | None
-    examination_optimizer: _Adam | None
-
-    def snapshot(self) -> tuple[np.ndarray, np.ndarray | None]:
-        return self.layers.values.copy(), None if self.examination_logits is None else self.examination_logits.copy()
-
-    def restore(self, snapshot: tuple[np.ndarray, np.ndarray | None]) -> None:
-        self.layers.values[:] = snapshot[0]
-        if snapshot[1] is not None:
-            self.examination_logits[:] = snapshot[1]
-
-
-def _run_epoch(state: _TrainingState, data: tuple, order: np.ndarray, batch_size: int, final_relu: bool) -> float:
-    """One pass over the rows in `order`, a gradient step per batch; the mean training loss."""
-    features, positions, labels, weight = data
-    total = 0.0
-    for start in range(0, order.shape[0], batch_size):
-        rows = order[start : start + batch_size]
-        loss, d_examination = pal_step_gradients(
-            state.layers, state.examination_logits, features[rows], positions[rows], labels[rows], weight[rows],
-            final_relu=final_relu,
-        )
-        state.optimizer.apply(state.layers.values, state.layers.gradients)
-        if d_examination is not None:
-            state.examination_optimizer.apply(state.examination_logits, d_examination)
-        total += loss * rows.shape[0]
-    return total / order.shape[0]
-
-
 def train_ncf(
     features: np.ndarray,
     positions: np.ndarray,
@@ -530,11 +415,9 @@ def train_ncf(
 ) -> TrainedNCF:
     """Train one NCF on (features, position, label) rows; early-stop on the validation rows.
 
-    Numpy mini-batch gradient descent (forward, backward and Adam by hand, `pal_step_gradients`):
-    at this network's size (about 7k weights, batches of 1024) TensorFlow's fixed costs (its
-    import, tracing the training graph, a few microseconds per op) outweighed the arithmetic
-    (docs/modeling.md, "Training throughput"). Same inputs, config and seed give the same weights
-    (seeded draws and shuffles; `threads` BLAS threads, 1 in the pipeline).
+    One compiled TensorFlow function runs a whole epoch (shuffle, slice batches, step) so Python
+    is out of the per-batch loop; the data sit in memory as float32 tensors. Same inputs, config
+    and seed give the same weights (seeded initializers, seeded shuffles, deterministic ops).
 
     Args:
         features: (n, w) float32, `model_features` of the resume and job vectors.
@@ -544,12 +427,16 @@ def train_ncf(
         seed: seeds initial weights, down-sampling and shuffles.
         validation: (features, positions, labels) of held-out rows for early stopping, or None
             (then all `epochs` run and the validation figures are NaN).
-        threads: BLAS threads for the matrix products (None = leave numpy's setting).
+        threads: TensorFlow threads (`configure_tensorflow`; None leaves them as they are).
     """
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    configure_tensorflow(threads)
+    import keras  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
 
+    keras.utils.set_random_seed(int(seed))
+    tf.config.experimental.enable_op_determinism()
     features = np.ascontiguousarray(features, dtype=np.float32)
-    labels = np.asarray(labels).astype(np.float64)
+    labels = np.asarray(labels).astype(np.float32)
     positions = clip_positions(positions, config.max_position)
     if not features.shape[0] == labels.shape[0] == positions.shape[0] or features.ndim != 2:
         raise ValueError(f"features {features.shape}, positions {positions.shape}, labels {labels.shape} disagree")
@@ -560,82 +447,124 @@ def train_ncf(
     if config.negative_sample_rate < 1:  # (indexing by every row would copy the features for nothing)
         keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
         features, positions, labels = features[keep], positions[keep], labels[keep]
-    weight = np.where(labels > 0, config.positive_weight, 1.0)
-    with threadpool_limits(limits=threads, user_api="blas") if threads else contextlib.nullcontext():
-        return _train_loop(
-            (features, positions, labels, weight), config=config, seed=int(seed), validation=validation,
-            position_rows=position_rows, position_clicks=position_clicks,
-        )
+    sample_weight = np.where(labels > 0, config.positive_weight, 1.0).astype(np.float32)
 
-
-def _train_loop(
-    data: tuple, *, config: NCFConfig, seed: int, validation, position_rows: np.ndarray, position_clicks: np.ndarray
-) -> TrainedNCF:
-    """The epoch loop of `train_ncf`: train, monitor AUC, early-stop on validation loss, keep the best."""
-    features, positions, labels, _ = data
-    pal = config.position_bias == "pal"
-    layers = _FlatParameters(init_ncf_weights(features.shape[1], config.hidden_units, config.init_std, seed))
-    exam = np.zeros(config.max_position + 1, np.float32) if pal else None
-    state = _TrainingState(
-        layers, _Adam(layers.values.size, config.learning_rate),
-        exam, _Adam(exam.size, config.examination_learning_rate) if pal else None,
+    ncf = build_ncf(
+        features.shape[1],
+        hidden_units=config.hidden_units,
+        final_relu=config.final_relu,
+        init_std=config.init_std,
+        seed=seed,
     )
+    pal = config.position_bias == "pal"
+    model = build_training_model(ncf, position_bias=config.position_bias, max_position=config.max_position)
+    ncf_variables = ncf.trainable_variables
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    optimizer.build(ncf_variables)
+    exam_variables = model.get_layer(EXAMINATION_LAYER).trainable_variables if pal else []
+    exam_optimizer = keras.optimizers.Adam(learning_rate=config.examination_learning_rate)
+    if pal:
+        exam_optimizer.build(exam_variables)
+    variables = ncf_variables + exam_variables
+
     n_rows, batch_size = features.shape[0], min(config.batch_size, features.shape[0])
+    n_batches = -(-n_rows // batch_size)
+    x_all, p_all = tf.constant(features), tf.constant(positions)
+    y_all, w_all = tf.constant(labels[:, None]), tf.constant(sample_weight[:, None])
+
+    def step(inputs, target, weight):
+        with tf.GradientTape() as tape:
+            probability = tf.clip_by_value(model(inputs, training=True), _EPSILON, 1 - _EPSILON)
+            loss_rows = -(target * tf.math.log(probability) + (1 - target) * tf.math.log(1 - probability))
+            loss = tf.reduce_mean(weight * loss_rows)
+        gradients = tape.gradient(loss, variables)
+        optimizer.apply(gradients[: len(ncf_variables)], ncf_variables)
+        if pal:
+            exam_optimizer.apply(gradients[len(ncf_variables) :], exam_variables)
+        return loss
+
+    # XLA fuses a step's ~100 small ops into a few kernels: at batch 1024 the per-op overhead is
+    # as large as the arithmetic. The epoch loop around it (shuffle, slicing) stays plain TF.
+    step = tf.function(step, jit_compile=config.jit_compile)
+
+    @tf.function
+    def run_epoch(shuffle_seed):
+        order = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed=shuffle_seed)
+        x, p = tf.gather(x_all, order), tf.gather(p_all, order)
+        y, w = tf.gather(y_all, order), tf.gather(w_all, order)
+        total = tf.constant(0.0)
+        for batch in tf.range(n_batches):
+            start = batch * batch_size
+            end = tf.minimum(start + batch_size, n_rows)
+            inputs = [x[start:end], p[start:end]] if pal else x[start:end]
+            loss = step(inputs, y[start:end], w[start:end])
+            total += loss * tf.cast(end - start, tf.float32)
+        return total / n_rows
+
     if validation is not None and len(validation[2]) > 0:
         val_x = np.asarray(validation[0], dtype=np.float32)
         val_p = clip_positions(validation[1], config.max_position)
         val_y = np.asarray(validation[2]).astype(np.float32)
     else:
         val_x = val_p = val_y = None
+
+    def examination_now() -> np.ndarray | None:
+        if not pal:
+            return None
+        logits = np.asarray(model.get_layer(EXAMINATION_LAYER).get_weights()[0][:, 0], dtype=np.float64)
+        examination = 1.0 / (1.0 + np.exp(-logits))
+        examination[1] = 1.0
+        return examination
+
     # Training AUC per epoch on a fixed seeded subset of the training rows (a full pass would cost
     # a third of an epoch).
-    monitor = np.random.default_rng(seed + 1).permutation(n_rows)[:TRAIN_AUC_ROWS]
+    monitor = np.random.default_rng(int(seed) + 1).permutation(n_rows)[:TRAIN_AUC_ROWS]
     monitor_x, monitor_y = features[monitor], labels[monitor]
     history: dict[str, list[float]] = {"loss": [], "auc": [], "seconds": []}
     if val_y is not None:
         history.update(val_loss=[], val_auc=[])
-    best = (np.inf, 0, state.snapshot())
-    waited, train_seconds, cpu_seconds, epoch = 0, 0.0, 0.0, 0
+    best = (np.inf, 0, [w.copy() for w in model.get_weights()])
+    waited, train_seconds, cpu_seconds = 0, 0.0, 0.0
+    epoch = 0
     for epoch in range(1, config.epochs + 1):
         started, cpu_started = time.perf_counter(), time.process_time()
-        order = np.random.default_rng([seed, epoch]).permutation(n_rows)
-        loss = _run_epoch(state, data, order, batch_size, config.final_relu)
+        loss = float(run_epoch(tf.constant([int(seed), epoch], dtype=tf.int32)))
         elapsed = time.perf_counter() - started
         train_seconds += elapsed
         cpu_seconds += time.process_time() - cpu_started
         history["loss"].append(loss)
         history["seconds"].append(elapsed)
-        weights = layers.arrays
+        weights = ncf.get_weights()
         history["auc"].append(roc_auc(monitor_y, ncf_click_probability(weights, monitor_x, final_relu=config.final_relu)))
         if val_y is None:
             best = (loss, epoch, None)
             continue
         relevance = ncf_click_probability(weights, val_x, final_relu=config.final_relu)
-        clicked = relevance * _examination_curve(state.examination_logits)[val_p] if pal else relevance
+        examination = examination_now()
+        clicked = relevance * examination[val_p] if pal else relevance
         val_loss = binary_cross_entropy(val_y, clicked)
         history["val_loss"].append(val_loss)
         history["val_auc"].append(roc_auc(val_y, relevance))
         if val_loss < best[0] - config.early_stopping_min_delta:
-            best, waited = (val_loss, epoch, state.snapshot()), 0
+            best, waited = (val_loss, epoch, [w.copy() for w in model.get_weights()]), 0
         else:
             waited += 1
             if config.early_stopping_patience and waited >= config.early_stopping_patience:
                 break
     if best[2] is not None:
-        state.restore(best[2])
+        model.set_weights(best[2])
     best_epoch = best[1]
-    has_validation = val_y is not None and best_epoch > 0
     return TrainedNCF(
-        weights=[array.copy() for array in layers.arrays],
-        examination=_examination_curve(state.examination_logits),
+        weights=[np.asarray(w) for w in ncf.get_weights()],
+        examination=examination_now(),
         history=history,
         epochs_run=epoch,
         best_epoch=best_epoch,
         n_train=int(n_rows),
         n_validation=0 if val_y is None else int(val_y.shape[0]),
         n_positive=int((labels > 0).sum()),
-        validation_auc=history["val_auc"][best_epoch - 1] if has_validation else float("nan"),
-        validation_loss=history["val_loss"][best_epoch - 1] if has_validation else float("nan"),
+        validation_auc=history["val_auc"][best_epoch - 1] if val_y is not None and best_epoch else float("nan"),
+        validation_loss=history["val_loss"][best_epoch - 1] if val_y is not None and best_epoch else float("nan"),
         samples_per_second=n_rows * epoch / train_seconds if train_seconds > 0 else float("nan"),
         seconds=train_seconds,
         position_rows=position_rows,

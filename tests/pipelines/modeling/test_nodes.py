@@ -234,54 +234,13 @@ def test_training_is_reproducible():
     assert not np.array_equal(first.weights[0], third.weights[0])
 
 
-def _tensorflow_pal_loss(weights, exam_logits, x, positions, labels, weight, final_relu):
-    """The PAL loss written with TensorFlow ops, for autodiff to check the hand-written gradients."""
-    import tensorflow as tf
-
-    hidden = tf.constant(x)
-    for index in range(0, len(weights) - 2, 2):
-        hidden = tf.nn.relu(hidden @ weights[index] + weights[index + 1])
-    logits = hidden @ weights[-2] + weights[-1]
-    if final_relu:
-        logits = tf.nn.relu(logits)
-    relevance = tf.cast(tf.nn.softmax(logits)[:, 1], tf.float64)
-    seen = tf.where(tf.constant(positions) == 1, tf.constant(1.0, tf.float64), tf.sigmoid(tf.gather(exam_logits, positions)))
-    q = tf.clip_by_value(seen * relevance, 1e-7, 1 - 1e-7)
-    return tf.reduce_mean(weight * -(labels * tf.math.log(q) + (1 - labels) * tf.math.log(1 - q)))
-
-
-@pytest.mark.parametrize("final_relu", [False, True])
-def test_hand_written_gradients_equal_tensorflow_autodiff(final_relu):
-    import tensorflow as tf
-
-    from job_reco.ncf import _FlatParameters, init_ncf_weights, pal_step_gradients
-
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(64, 7)).astype(np.float32)
-    positions, labels = rng.integers(1, 5, 64), rng.integers(0, 2, 64).astype(np.float64)
-    weight = np.where(labels > 0, 3.0, 1.0)
-    layers = _FlatParameters(init_ncf_weights(7, (5, 4), 0.5, seed=1))
-    exam = rng.normal(size=6).astype(np.float32)
-    loss, d_exam = pal_step_gradients(layers, exam, x, positions, labels, weight, final_relu=final_relu)
-    variables = [tf.Variable(a) for a in layers.arrays]
-    exam_variable = tf.Variable(exam.astype(np.float64))
-    with tf.GradientTape() as tape:
-        expected = _tensorflow_pal_loss(variables, exam_variable, x, positions, labels, weight, final_relu)
-    gradients = tape.gradient(expected, variables + [exam_variable])
-    assert loss == pytest.approx(float(expected), rel=1e-5)
-    for ours, theirs in zip(layers.gradient_arrays, gradients[:-1], strict=True):
-        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(d_exam, tf.convert_to_tensor(gradients[-1]).numpy(), rtol=1e-4, atol=1e-7)
-    assert d_exam[1] == 0  # position 1 is the reference, seen with probability 1
-
-
-def test_one_adam_step_moves_each_weight_by_the_learning_rate():
-    from job_reco.ncf import _Adam
-
-    values, gradients = np.array([1.0, 1.0, 1.0], np.float32), np.array([0.5, -2.0, 0.0], np.float32)
-    _Adam(3, learning_rate=0.1).apply(values, gradients)
-    # First step: m / sqrt(v) = sign(g) after bias correction, so each weight moves by lr against g.
-    np.testing.assert_allclose(values, [0.9, 1.1, 1.0], atol=1e-5)
+def test_xla_steps_train_the_same_network():
+    x, p, y = _separable(300, 4)
+    plain, compiled = (
+        train_ncf(x, p, y, config=NCFConfig(batch_size=100, epochs=1, jit_compile=jit), seed=0) for jit in (False, True)
+    )
+    for a, b in zip(plain.weights, compiled.weights, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
 
 
 def test_early_stopping_keeps_the_best_epoch():

@@ -147,7 +147,7 @@ def _click_model_task(
     trained = train_ncf(
         inputs(train), train[POSITION].to_numpy(), train[LABEL].to_numpy(), config=NCFConfig(**config), seed=seed,
         validation=(inputs(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy()) if len(validation) else None,
-        threads=threads,  # a fixed BLAS thread count: the same data give the same weights
+        threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     curve = {str(p): float(trained.examination[p]) for p in range(1, len(trained.examination)) if trained.position_rows[p] > 0}
     summary = {

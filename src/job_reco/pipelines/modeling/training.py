@@ -158,7 +158,7 @@ def _train_cluster_task(
             if len(validation)
             else None
         ),
-        threads=threads,  # a fixed BLAS thread count: the same data give the same weights
+        threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     result.update(
         status=TRAINED,
