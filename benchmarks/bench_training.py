@@ -9,14 +9,15 @@ since the figure is about feeding the model, not about what it learns. Every tra
 same arrays, the same layers (Dense 40-20-10 ReLU, two outputs), batches of 1024, Adam at the same
 learning rate, the same number of epochs, one thread (BLAS / TensorFlow), as in a pipeline task:
 
-- train_ncf: the pipeline's trainer (numpy forward/backward and Adam, PAL on) with the parameters
-  of conf/base/parameters_modeling.yml;
+- train_ncf: the pipeline's trainer (TensorFlow: data held as tensors, one compiled function per
+  epoch, PAL on) with the parameters of conf/base/parameters_modeling.yml;
 - Keras: `model.compile(Adam, sparse_categorical_crossentropy); model.fit(x, y, batch_size=1024)`;
 - scikit-learn: `MLPClassifier((40, 20, 10), solver="adam", batch_size=1024)` (a logistic output
   unit instead of the two-way softmax: the same function class, one weight column fewer).
 
-Samples/s of train_ncf and Keras are steady-state (epochs after the first, which for Keras traces
-the graph); scikit-learn's is its whole `fit` (nothing to trace). Then as many train_ncf processes
+Samples/s of train_ncf and Keras are steady-state (epochs after the first, which traces the
+graph); scikit-learn's is its whole `fit` (nothing to trace). Per CPU second (this process's CPU
+time, steadier on a shared machine): train_ncf over all its epochs, Keras over its steady ones. Then as many train_ncf processes
 as CPUs run at once, as the pipeline's Spark tasks do (one cluster per task, one thread each): all
 their steady samples over the wall-clock span from the first steady epoch's start to the last one's
 end. Last, the share of the CPU's arithmetic peak that this reaches (`arithmetic_peak`).
@@ -228,7 +229,7 @@ def measure(size: str = "quick", *, tasks: int | None = None) -> dict:
         figures["parallel_samples_per_second"] = round(parallel_samples_per_second(tasks, rows, config))
     peak = arithmetic_peak(1024 if size == "tiny" else 2048)
     flops = flops_per_sample()
-    best, cores_used = per_cpu, 1  # one core's rate: robust to the machine's load
+    best, cores_used = per_cpu, 1  # one core's rate, first epoch included: robust to the machine's load
     figures["arithmetic_basis"] = "train_ncf samples per CPU second, one core"
     figures["arithmetic"] = {
         **peak, "flops_per_sample": flops, "cores_used": cores_used,
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     figures = measure(args.size, tasks=args.tasks)
     print(f"synthetic data: {figures['rows']:,} rows x {DIM} float32, {figures['epochs']} epochs, batch 1024, one thread")
-    print(f"train_ncf (numpy, PAL):  {figures['train_ncf_samples_per_second'] / 1e6:6.2f} M samples/s "
+    print(f"train_ncf (TF, PAL):     {figures['train_ncf_samples_per_second'] / 1e6:6.2f} M samples/s "
           f"(validation AUC {figures['train_ncf_validation_auc']:.3f})")
     print(f"per CPU second: train_ncf {figures['train_ncf_samples_per_cpu_second'] / 1e6:.2f} M, Keras "
           f"{figures['keras_fit_samples_per_cpu_second'] / 1e6:.2f} M ({figures['cpu_ratio_train_ncf_to_keras_fit']}x), "
