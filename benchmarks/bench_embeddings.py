@@ -1,6 +1,8 @@
 """Documents per second of job_reco's document embedding, next to gensim's per-document loop.
 
-    .venv/bin/python -m benchmarks.bench_embeddings [--docs 100000] [--tokens 120] [--no-spark]
+    .venv/bin/python -m benchmarks.bench_embeddings [--size tiny|quick|full] [--tokens 120]
+
+`measure(size)` returns the figures as a dict (`make bench`); "tiny" (2,000 documents) leaves Spark out.
 
 Documents: windows of `--tokens` tokens drawn (seeded) from the corpus the pipeline tokenized
 (data/02_intermediate/document_tokens.parquet) if it exists, else from the generated resumes and
@@ -174,30 +176,18 @@ def _spark_path(docs: list[list[str]], embedder, workdir: Path) -> dict[str, _Cl
     return timings
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Print documents per second of each way of embedding the same documents."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--tokens", type=int, default=120)
-    parser.add_argument("--gensim-docs", type=int, default=20_000, help="documents for the per-document loops")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-spark", action="store_true")
-    args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
+SIZES = {"tiny": (2_000, 500, False), "quick": (100_000, 20_000, True), "full": (200_000, 20_000, True)}
 
+
+def _measure_methods(docs: list[list[str]], gensim_docs: int, spark: bool) -> tuple[dict[str, tuple[int, _Clock]], float]:
+    """{method: (documents, clock)} of every way of embedding `docs`, and max |gensim mean - kernel mean|."""
     import pyarrow as pa
 
+    from job_reco import text
     from job_reco.datasets.word_vectors import load_packaged_glove
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}", flush=True)
     keyed = load_packaged_glove()
-    corpus, source = _corpus_tokens()
-    docs = _windows(corpus, args.docs, args.tokens, args.seed)
-    print(f"documents: {len(docs):,} x {args.tokens} tokens, drawn from {source} ({len(corpus):,} documents)")
     batches = [pa.array(docs[i : i + BATCH], type=pa.list_(pa.string())) for i in range(0, len(docs), BATCH)]
-
-    from job_reco import text
-
     results: dict[str, tuple[int, _Clock]] = {}
     mean_embedder = _build_embedder(keyed, docs, "mean")
     sif_embedder = _build_embedder(keyed, docs, "sif")
@@ -208,8 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     results["numpy kernel, mean (1 process)"] = (len(docs), clock)
     clock, _ = _kernel(batches, sif_embedder)
     results["numpy kernel, sif + component (1 process)"] = (len(docs), clock)
-
-    sample = docs[: args.gensim_docs]
+    sample = docs[:gensim_docs]
     with _Clock() as clock:
         gensim_vectors = np.stack([keyed.get_mean_vector(doc, pre_normalize=False) for doc in sample])
     results["gensim get_mean_vector loop"] = (len(sample), clock)
@@ -220,22 +209,53 @@ def main(argv: list[str] | None = None) -> None:
             keyed.vectors[rows].mean(axis=0)
     results["Python dict look-ups + numpy mean loop"] = (len(sample), clock)
     difference = float(np.abs(gensim_vectors - kernel_mean[: len(sample)]).max())
-
-    if not args.no_spark:
+    if spark:
         with tempfile.TemporaryDirectory() as workdir:
             timings = _spark_path(docs, sif_embedder, Path(workdir))
         results["Spark embed_documents, sif, local[2] (noop sink)"] = (len(docs), timings["noop"])
         results["Spark embed_documents, sif, local[2] (parquet write)"] = (len(docs), timings["parquet"])
+    return results, difference
 
+
+def measure(size: str = "quick", *, tokens: int = 120, seed: int = 0) -> dict:
+    """Documents/s (wall and per CPU second of the process tree) of each method, and each x gensim's loop."""
+    n_docs, gensim_docs, spark = SIZES[size]
+    corpus, source = _corpus_tokens()
+    docs = _windows(corpus, n_docs, tokens, seed)
+    results, difference = _measure_methods(docs, gensim_docs, spark)
     n_loop, loop = results["gensim get_mean_vector loop"]
     loop_rate = n_loop / loop.wall
+    return {
+        "documents": len(docs), "tokens_per_document": tokens, "source": source, "cpus": os.cpu_count(),
+        "max_difference_gensim_vs_kernel": difference,
+        "methods": {
+            name: {"documents": n, "docs_per_second": round(n / clock.wall),
+                   "docs_per_cpu_second": round(n / clock.cpu) if clock.cpu > 0 else None,
+                   "x_gensim": round(n / clock.wall / loop_rate, 2)}
+            for name, (n, clock) in results.items()
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print documents per second of each way of embedding the same documents."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="quick")
+    parser.add_argument("--tokens", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}", flush=True)
+    figures = measure(args.size, tokens=args.tokens, seed=args.seed)
+    print(f"documents: {figures['documents']:,} x {args.tokens} tokens, drawn from {figures['source']}")
     print(f"{'method':<54}{'docs/s':>10}{'x gensim':>10}{'docs/CPU-s':>12}")
-    for name, (n, clock) in results.items():
-        print(f"{name:<54}{n / clock.wall:>10,.0f}{n / clock.wall / loop_rate:>10.1f}{n / clock.cpu:>12,.0f}")
+    for name, row in figures["methods"].items():
+        print(f"{name:<54}{row['docs_per_second']:>10,}{row['x_gensim']:>10.1f}{row['docs_per_cpu_second'] or 0:>12,}")
     print("docs/s: wall clock; docs/CPU-s: per CPU second of this process tree (Spark's JVM and Python "
           "workers included), what one free core would give; 2 free cores give at most twice that.")
-    print(f"max |gensim mean - kernel mean| over {len(sample):,} documents: {difference:.2e}; "
-          f"load average at the end {os.getloadavg()[0]:.1f}")
+    gensim_docs = figures["methods"]["gensim get_mean_vector loop"]["documents"]
+    print(f"max |gensim mean - kernel mean| over {gensim_docs:,} documents: "
+          f"{figures['max_difference_gensim_vs_kernel']:.2e}; load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from job_reco.ranker import (
     RankerConfig,
     build_ranker,
     graded_targets,
+    list_length,
     pack_groups,
     ranker_scores,
     ranker_weights,
@@ -30,6 +31,26 @@ def test_pack_groups_pads_and_keeps_rows():
 def test_pack_groups_refuses_a_list_longer_than_the_list_size():
     with pytest.raises(ValueError, match="at most 2"):
         pack_groups(np.zeros(3), np.zeros((3, 1)), np.zeros(3), np.zeros(3), np.zeros(3), list_size=2)
+
+
+def test_list_length_is_the_longest_group_capped_at_max_position():
+    assert list_length(np.array([7, 3, 7, 3, 3]), 50) == 3
+    assert list_length(np.array([1, 1, 1]), 2) == 2  # pack_groups then refuses the group of 3
+
+
+def test_padding_slots_do_not_change_the_trained_ranker():
+    rng = np.random.default_rng(0)
+    group = np.repeat(np.arange(40), 3)
+    features, cosine = rng.normal(size=(120, 2)).astype(np.float32), rng.uniform(size=120)
+    target = (rng.random(120) < 0.3).astype(np.float32)
+    config = RankerConfig(hidden_units=(4,), cluster_embedding_dim=0, epochs=2, batch_groups=8)
+    short, padded = (
+        train_ranker(pack_groups(group, features, cosine, np.zeros(120), target, list_size=size), 1, config=config, seed=0)
+        for size in (3, 8)
+    )
+    for name, arrays in short.weights.items():
+        for a, b in zip(arrays, padded.weights[name], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)  # float rounding, amplified by Adam near 0
 
 
 def test_graded_targets_weigh_gain_by_inverse_propensity():

@@ -205,6 +205,8 @@ class TrainedNCF:
         n_train, n_validation, n_positive: rows used (after down-sampling), clicks among training rows.
         validation_auc, validation_loss: at the best epoch (NaN without validation rows).
         samples_per_second: training rows x epochs / seconds spent in the training loop.
+        cpu_seconds: CPU seconds of this process in the training loop (on a shared machine the
+            wall-clock rate falls with the load; rows x epochs / cpu_seconds is the rate one free core gives).
     """
 
     weights: list[np.ndarray]
@@ -221,6 +223,7 @@ class TrainedNCF:
     seconds: float
     position_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     position_clicks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cpu_seconds: float = float("nan")
 
 
 def configure_tensorflow(threads: int | None) -> None:
@@ -408,6 +411,7 @@ def train_ncf(
     config: NCFConfig,
     seed: int,
     validation: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    threads: int | None = None,
 ) -> TrainedNCF:
     """Train one NCF on (features, position, label) rows; early-stop on the validation rows.
 
@@ -423,8 +427,9 @@ def train_ncf(
         seed: seeds initial weights, down-sampling and shuffles.
         validation: (features, positions, labels) of held-out rows for early stopping, or None
             (then all `epochs` run and the validation figures are NaN).
+        threads: TensorFlow threads (`configure_tensorflow`; None leaves them as they are).
     """
-    configure_tensorflow(None)
+    configure_tensorflow(threads)
     import keras  # noqa: PLC0415
     import tensorflow as tf  # noqa: PLC0415
 
@@ -439,8 +444,9 @@ def train_ncf(
         raise ValueError("no training rows")
     position_rows = np.bincount(positions, minlength=config.max_position + 1).astype(np.int64)
     position_clicks = np.bincount(positions, weights=labels > 0, minlength=config.max_position + 1).astype(np.int64)
-    keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
-    features, positions, labels = features[keep], positions[keep], labels[keep]
+    if config.negative_sample_rate < 1:  # (indexing by every row would copy the features for nothing)
+        keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
+        features, positions, labels = features[keep], positions[keep], labels[keep]
     sample_weight = np.where(labels > 0, config.positive_weight, 1.0).astype(np.float32)
 
     ncf = build_ncf(
@@ -518,13 +524,14 @@ def train_ncf(
     if val_y is not None:
         history.update(val_loss=[], val_auc=[])
     best = (np.inf, 0, [w.copy() for w in model.get_weights()])
-    waited, train_seconds = 0, 0.0
+    waited, train_seconds, cpu_seconds = 0, 0.0, 0.0
     epoch = 0
     for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         loss = float(run_epoch(tf.constant([int(seed), epoch], dtype=tf.int32)))
         elapsed = time.perf_counter() - started
         train_seconds += elapsed
+        cpu_seconds += time.process_time() - cpu_started
         history["loss"].append(loss)
         history["seconds"].append(elapsed)
         weights = ncf.get_weights()
@@ -562,4 +569,5 @@ def train_ncf(
         seconds=train_seconds,
         position_rows=position_rows,
         position_clicks=position_clicks,
+        cpu_seconds=cpu_seconds,
     )

@@ -115,6 +115,19 @@ def graded_targets(
     return (gain * ips_weights(position, propensity, config.ips_clip)).astype(np.float32)
 
 
+def list_length(group: np.ndarray, max_position: int) -> int:
+    """Slots per packed list: the longest query group, capped at max_position (`pack_groups` refuses longer).
+
+    Packing to max_position (50) when search shows 20 made every step carry 2.5x the rows, the
+    padding included (docs/modeling.md, "Training throughput"); masked slots change no gradient.
+    """
+    group = np.asarray(group)
+    if group.size == 0:
+        return int(max_position)
+    _, sizes = np.unique(group, return_counts=True)
+    return int(min(sizes.max(), max_position))
+
+
 def pack_groups(
     group: np.ndarray, features: np.ndarray, cosine: np.ndarray, cluster: np.ndarray, target: np.ndarray, list_size: int
 ) -> PackedGroups:
@@ -220,6 +233,7 @@ class TrainedRanker:
     seconds: float
     samples_per_second: float
     config: dict[str, Any] = field(default_factory=dict)
+    cpu_seconds: float = float("nan")
 
 
 def _epoch_function(model, optimizer, packed: PackedGroups, batch_groups: int):
@@ -283,11 +297,12 @@ def train_ranker(
     history: dict[str, list[float]] = {"loss": [], "seconds": [], "validation": []}
     best = (validation_metric(ranker_weights(model)) if validation_metric else -np.inf, 0, ranker_weights(model))
     history["validation_at_start"] = [best[0]]
-    waited, seconds, epoch = 0, 0.0, 0
+    waited, seconds, cpu_seconds, epoch = 0, 0.0, 0.0, 0
     for epoch in range(1, config.epochs + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         history["loss"].append(float(run_epoch(tf.constant([int(seed), epoch], dtype=tf.int32))))
         seconds += time.perf_counter() - started
+        cpu_seconds += time.process_time() - cpu_started
         history["seconds"].append(time.perf_counter() - started)
         weights = ranker_weights(model)
         metric = validation_metric(weights) if validation_metric else float(epoch)
@@ -303,4 +318,5 @@ def train_ranker(
         weights=best[2], history=history, epochs_run=epoch, best_epoch=best[1], best_metric=float(best[0]),
         n_groups=packed.n_groups, n_rows=n_rows, seconds=seconds,
         samples_per_second=n_rows * epoch / seconds if seconds > 0 else float("nan"), config=config.to_dict(),
+        cpu_seconds=cpu_seconds,
     )

@@ -26,7 +26,7 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features, train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
-from job_reco.ranker import RankerConfig, graded_targets, pack_groups, ranker_scores, train_ranker
+from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,6 @@ def _click_model_task(
     frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None
 ) -> pd.DataFrame:
     """One task: PAL click model on every training row; returns its examination curve."""
-    configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     frame = _sorted_rows(frame, max_rows, seed)
     train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
     mean, std = _side_statistics(train, side)
@@ -148,11 +147,13 @@ def _click_model_task(
     trained = train_ncf(
         inputs(train), train[POSITION].to_numpy(), train[LABEL].to_numpy(), config=NCFConfig(**config), seed=seed,
         validation=(inputs(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy()) if len(validation) else None,
+        threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     curve = {str(p): float(trained.examination[p]) for p in range(1, len(trained.examination)) if trained.position_rows[p] > 0}
     summary = {
         "rows_train": trained.n_train, "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch,
         "validation_auc": trained.validation_auc, "samples_per_second": trained.samples_per_second,
+        "samples_per_cpu_second": trained.n_train * trained.epochs_run / trained.cpu_seconds if trained.cpu_seconds else None,
         "side_features": side, "curve": curve,
     }
     history = {k: [float(x) for x in v] for k, v in trained.history.items()}
@@ -215,13 +216,15 @@ def _ranker_task(
     features, cosine, cluster = row_inputs(train, layout)
     target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, ranker_config)
     group = metrics.group_codes(train)
-    packed = pack_groups(group, features, cosine, cluster, target, list_size=int(max_position))
+    packed = pack_groups(group, features, cosine, cluster, target, list_size=list_length(group, int(max_position)))
     metric = _validation_metric(validation, row_inputs(validation, layout), propensity, ranker_config.ips_clip, len(ranker_config.hidden_units))
     trained = train_ranker(packed, n_clusters, config=ranker_config, seed=seed, validation_metric=metric)
     summary = {
         "rows_train": trained.n_rows, "groups_train": trained.n_groups, "rows_validation": int(len(validation)),
         "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch, "validation_ips_mrr": trained.best_metric,
         "seconds": round(trained.seconds, 3), "samples_per_second": round(trained.samples_per_second),
+        "cpu_seconds": round(trained.cpu_seconds, 3),
+        "samples_per_cpu_second": round(trained.n_rows * trained.epochs_run / trained.cpu_seconds) if trained.cpu_seconds else None,
     }
     return pd.DataFrame([{
         "weights": _to_bytes(trained.weights), "layout": json.dumps(layout),
@@ -252,9 +255,10 @@ def train_ranker_model(
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
     logger.info(
-        "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s.",
+        "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s "
+        "(%s per CPU second).",
         summary["rows_train"], summary["groups_train"], summary["epochs_run"], summary["best_epoch"],
-        summary["validation_ips_mrr"], summary["samples_per_second"],
+        summary["validation_ips_mrr"], summary["samples_per_second"], summary["samples_per_cpu_second"],
     )
     model = {"weights": weights_from_bytes(result["weights"]), "layout": json.loads(result["layout"])}
     return model, {**summary, "history": json.loads(result["history"]), "layout": model["layout"]}

@@ -37,7 +37,6 @@ from job_reco.columns import (
 from job_reco.ncf import (
     NCFConfig,
     build_ncf,
-    configure_tensorflow,
     model_features,
     model_input_layout,
     train_ncf,
@@ -71,6 +70,7 @@ TRAINING_RESULT_SCHEMA = T.StructType(
         T.StructField("validation_loss", T.DoubleType()),
         T.StructField("seconds", T.DoubleType()),
         T.StructField("samples_per_second", T.DoubleType()),
+        T.StructField("cpu_seconds", T.DoubleType()),
         T.StructField("final_relu", T.BooleanType()),
         T.StructField("history", T.StringType()),
         T.StructField("weights", T.BinaryType()),
@@ -142,7 +142,6 @@ def _train_cluster_task(
     if len(train) < min_rows or result["positives"] == 0 or result["positives"] == len(train):
         reason = f"{len(train)} training rows with {result['positives']} clicks (need >= {min_rows} rows and both labels)"
         return pd.DataFrame([{**result, "status": SKIPPED, "reason": reason}])
-    configure_tensorflow(threads)  # before TensorFlow does any work in this worker
     interactions = ncf_config.interactions
 
     def features(rows: pd.DataFrame) -> np.ndarray:
@@ -159,6 +158,7 @@ def _train_cluster_task(
             if len(validation)
             else None
         ),
+        threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     result.update(
         status=TRAINED,
@@ -171,6 +171,7 @@ def _train_cluster_task(
         validation_loss=trained.validation_loss,
         seconds=trained.seconds,
         samples_per_second=trained.samples_per_second,
+        cpu_seconds=trained.cpu_seconds,
         history=json.dumps(trained.history),
         weights=weights_to_bytes(trained.weights),
         examination=None if trained.examination is None else trained.examination.tolist(),
@@ -276,8 +277,9 @@ def train_cluster_models(
     summary["max_rows_per_cluster"] = int(max_rows_per_cluster)
     for row in results.itertuples():
         logger.info(
-            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s",
+            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s (%.0f per CPU second)",
             row.cluster, row.status, row.rows_train, row.epochs_run, row.validation_auc, row.samples_per_second or 0,
+            (row.rows_train * row.epochs_run / row.cpu_seconds) if row.cpu_seconds else 0,
         )
     return results, summary
 
@@ -325,6 +327,7 @@ def summarise_training(cluster_training_results: pd.DataFrame, training_data_sum
                 validation_loss=json_number(row.validation_loss),
                 seconds=round(float(row.seconds), 3),
                 samples_per_second=round(float(row.samples_per_second)),
+                cpu_seconds=round(float(row.cpu_seconds), 3),
                 history={k: [json_number(v) for v in values] for k, values in json.loads(row.history).items()},
             )
             if row.examination is not None:
@@ -336,6 +339,8 @@ def summarise_training(cluster_training_results: pd.DataFrame, training_data_sum
         **dict(training_data_summary),
         "clusters_trained": int(len(trained)),
         "samples_per_second_per_task": round(total_rows / float(trained["seconds"].sum())) if len(trained) else None,
+        # Per CPU second of the training loops: what one free core gives, whatever else the machine runs.
+        "samples_per_cpu_second_per_task": round(total_rows / float(trained["cpu_seconds"].sum())) if len(trained) else None,
         "clusters": clusters,
     }
 
