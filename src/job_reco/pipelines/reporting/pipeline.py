@@ -34,7 +34,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                  "by_percentile", name="compute_percentile_metrics"),
             node(
                 nodes.compute_truth_metrics,
-                ["test_impressions", "truth_impressions", "propensity", "params:ips_clip",
+                ["test_impressions", "truth_impressions@pandas", "propensity", "params:ips_clip",
                  "params:reporting.ndcg_k", "truth_examination"],
                 "truth_metrics",
                 name="compute_truth_metrics",
