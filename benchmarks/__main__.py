@@ -43,7 +43,7 @@ def run_all(size: str, names: list[str] | None = None) -> dict:
         begin = time.perf_counter()
         try:
             results[name] = module.measure(size)
-        except Exception as error:  # one broken benchmark must not hide the others' figures
+        except Exception as error:  # noqa: BLE001 (one broken benchmark must not hide the others' figures)
             traceback.print_exc()
             results[name] = {"error": f"{type(error).__name__}: {error}"}
         results[name]["bench_wall_s"] = round(time.perf_counter() - begin, 1)

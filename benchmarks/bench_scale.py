@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = ROOT / "data" / "09_benchmark" / "project"
@@ -91,7 +92,7 @@ class PeakSampler:
             self._sample()
             self._stop.wait(self.interval_s)
 
-    def __enter__(self) -> PeakSampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -194,8 +195,8 @@ def measure(size: str = "quick") -> dict:
 
 def table(figures: dict) -> str:
     """The scale curve as a text table: one line per preset and pipeline, then the totals."""
-    lines = [f"{'preset':8} {'impressions':>12} {'pipeline':18} {'wall s':>8} {'rows/s':>10} "
-             f"{'driver MB':>10} {'jvm MB':>8} {'tree MB':>8}"]
+    lines = [(f"{'preset':8} {'impressions':>12} {'pipeline':18} {'wall s':>8} {'rows/s':>10} "
+              f"{'driver MB':>10} {'jvm MB':>8} {'tree MB':>8}")]
     for row in figures["curve"]:
         for name, v in [*row["pipelines"].items(), ("total", {**row, "wall_s": row["total_wall_s"],
                         "rows_per_s": round(row["impressions"] / max(row["total_wall_s"], 1e-9))})]:
