@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(run, indent=2) + "\n")
     print(report(run))
     print(f"\nwritten: {args.output}")
-    return 1 if any("error" in figures for figures in run["results"].values()) else 0
+    curve = run["results"].get("bench_scale", {}).get("curve", [])
+    failed = any("error" in figures for figures in run["results"].values()) or any("error" in row for row in curve)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
