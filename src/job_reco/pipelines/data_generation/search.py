@@ -70,16 +70,32 @@ def bm25_top_k(
     k = min(int(k), n_docs)
     docs = np.full((len(lengths), k), -1, dtype="int64")
     scores = np.zeros((len(lengths), k), dtype="float64")
-    for lo in range(0, len(lengths), int(chunk_size)):
-        hits = (query_words[lo : lo + int(chunk_size)] @ term_scores).tocoo()
-        row, col, score = hits.row.astype("int64"), hits.col.astype("int64"), hits.data.astype("float64")
-        order = np.lexsort((col, -score, row))
-        row, col, score = row[order], col[order], score[order]
-        rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
-        top = (rank < k) & (score > 0)
-        docs[lo + row[top], rank[top]] = col[top]
-        scores[lo + row[top], rank[top]] = score[top]
+    step = max(1, min(int(chunk_size), _DENSE_CELLS // max(n_docs, 1)))
+    for lo in range(0, len(lengths), step):
+        _top_k_rows((query_words[lo : lo + step] @ term_scores).toarray(), k, docs[lo : lo + step],
+                    scores[lo : lo + step])
     return docs, scores
+
+
+_DENSE_CELLS = 25_000_000  # query x document scores held densely per chunk (100 MB of float32)
+
+
+def _top_k_rows(dense: np.ndarray, k: int, docs: np.ndarray, scores: np.ndarray) -> None:
+    """Write each row's k best positive columns into `docs` / `scores` (best first, ties by column).
+
+    Only the cells at or above a row's k-th largest score can be in its top k: `np.partition` finds that
+    score, and the few cells at or above it (ties included) are sorted exactly.
+    """
+    n_cols = dense.shape[1]
+    kth = np.partition(dense, n_cols - k, axis=1)[:, n_cols - k] if k < n_cols else dense.min(axis=1)
+    row, col = np.nonzero((dense >= kth[:, None]) & (dense > 0))
+    score = dense[row, col].astype("float64")
+    order = np.lexsort((col, -score, row))
+    row, col, score = row[order], col[order], score[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    top = rank < k
+    docs[row[top], rank[top]] = col[top]
+    scores[row[top], rank[top]] = score[top]
 
 
 def first_distinct(candidates: np.ndarray, valid: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
