@@ -83,7 +83,7 @@ def _run(truth: bool) -> DataCatalog:
     inputs = {
         "scored_impressions@pandas": frame,
         "propensity": propensity,
-        "truth_impressions": truth_impressions if truth else None,
+        "truth_impressions@pandas": truth_impressions if truth else None,
         "truth_examination": truth_examination if truth else None,
         "resume_clusters": pd.DataFrame({RESUME_ID: [f"r{i:02d}" for i in range(50)], CLUSTER: np.arange(50) % 5}),
         "training_history": {"clusters": {"0": {"status": "trained", "rows_train": 900, "history": {
