@@ -8,7 +8,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test install java viz ui package benchmarks clean-data
+.PHONY: run test install java viz ui package benchmarks bench clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
@@ -47,8 +47,15 @@ ui: $(STAMP)
 package: $(STAMP)
 	$(BIN)/kedro package
 
+# Every benchmark's printout (each module's main()).
 benchmarks: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks --mains
+
+# The scale curve (~0.1M, 1M, 10M impressions; BENCH=full adds 100M) and the comparison benchmarks:
+# data/08_reporting/benchmark.json and a table (README, "Performance").
+BENCH ?= quick
+bench: $(STAMP)
+	nice -n 5 $(BIN)/python -m benchmarks --size $(BENCH)
 
 clean-data:
 	find data -type f ! -name .gitkeep -delete

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m benchmarks.bench_generation [--preset default] [--figures-only]
 
-Timing: the whole data_generation pipeline in memory (SequentialRunner, no files written), with the
-conf/base parameters and the chosen preset. Figures: read from what a `kedro run` wrote
+Timing: the whole data_generation pipeline (SequentialRunner) with the conf/base parameters and the
+chosen preset; the tables written in parts go to part files in a temporary folder (as in a run, one
+part in memory), the others stay in memory. Figures: read from what a `kedro run` wrote
 (data/01_raw, data/01_raw/_truth, data/08_reporting/metrics.json): CTR by position, and the
 position-corrected CTR (clicks / sum of the true examination probabilities of the impressions, i.e.
 the CTR had every ad been shown at position 1) by distance, level gap, ad age and pay, each computed
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +41,15 @@ class KeptDataset(MemoryDataset):
 
 
 def time_generation(preset: str) -> dict:
-    """Run data_generation in memory on `preset`; its summary and wall seconds."""
+    """Run data_generation on `preset` (part files in a temporary folder); its summary and wall seconds."""
+    with tempfile.TemporaryDirectory(prefix="bench_generation_") as folder:
+        return _time_generation(preset, Path(folder))
+
+
+def _time_generation(preset: str, folder: Path) -> dict:
+    """Run data_generation on `preset`, `@parts` tables written under `folder`."""
+    from kedro_datasets.partitions import PartitionedDataset
+
     loader = OmegaConfigLoader(str(ROOT / "conf"), base_env="base", default_run_env="base")
     params = {**loader["parameters"]["data_generation"], "preset": preset}
     pipeline = create_pipeline()
@@ -47,6 +57,9 @@ def time_generation(preset: str) -> dict:
                                        if k in ("onet_occupations", "esco_skills", "esco_occupations")})
     for name in pipeline.all_outputs():
         catalog[name] = MemoryDataset(copy_mode="assign")
+        if name.endswith("@parts"):
+            catalog[name] = PartitionedDataset(path=str(folder / name), dataset="pandas.ParquetDataset",
+                                               filename_suffix=".parquet", overwrite=True)
     catalog["data_generation_summary"] = KeptDataset(copy_mode="assign")
 
     def flat(prefix: str, block: dict):
@@ -144,6 +157,14 @@ def print_room() -> None:
         ndcg = ranking.ndcg_at_k_per_group(ranked, ranked.ranked(rows["relevance"]), 10).mean()
         print(f"true nDCG@10 of {name}: {ndcg:.4f}")
     print(f"correlation of cosine and the occupation factor: {np.corrcoef(cosine, rows['occupation_factor'])[0, 1]:.3f}")
+
+
+def measure(size: str = "quick") -> dict:
+    """data_generation's wall time and impressions/s on the tiny (size tiny), default (quick) or large
+    (full) preset."""
+    preset = {"tiny": "tiny", "quick": "default", "full": "large"}[size]
+    figures = time_generation(preset)
+    return {**figures, "impressions_per_s": round(figures["impressions"] / max(figures["seconds"], 1e-9))}
 
 
 def main() -> None:

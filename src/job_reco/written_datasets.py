@@ -7,7 +7,9 @@ table. Before any node runs, this hook checks every Spark dataset the run reads 
 write itself, among those the project's pipelines write, and stops naming each one that lacks
 `_SUCCESS`, its path and the node to resume from (`kedro run --from-nodes <node>`). Files written
 by pandas, json and pickle datasets are written in one piece: a truncated one fails to load
-rather than load short. Raw tables are the users' files and are not checked here.
+rather than load short. Raw tables are the users' files and are not checked here, except those a
+node writes as `PartFilesDataset` (data_generation's part files, which carry `_SUCCESS` too): their
+Spark reader (`raw_impressions@spark` for `raw_impressions@parts`) is checked like a Spark output.
 """
 
 from __future__ import annotations
@@ -48,15 +50,33 @@ def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
 
     problems = []
     for name in sorted(pipeline.inputs()):
-        if name not in writers or name not in catalog:
+        writer = _writer(name, catalog, writers)
+        if writer is None or name not in catalog:
             continue
         dataset = catalog.get(name)
         if not isinstance(dataset, SparkDataset):
             continue
         path = dataset._describe()["filepath"]
         if catalog.exists(name) and not is_complete(path):
-            problems.append(f"{name} ({path}), written by node {writers[name]}")
+            problems.append(f"{name} ({path}), written by node {writer}")
     return problems
+
+
+def _writer(name: str, catalog, writers: dict[str, str]) -> str | None:
+    """The node that writes `name`, or that writes a transcoded sibling of it as a `PartFilesDataset` in
+    the same folder (a user who points `raw_<table>@spark` at their own logs is not checked)."""
+    from job_reco.datasets.part_files import PartFilesDataset
+
+    if name in writers:
+        return writers[name]
+    if name not in catalog:
+        return None
+    table, path = name.split("@", 1)[0], str(catalog.get(name)._describe().get("filepath", "")).rstrip("/")
+    for output, node_name in writers.items():
+        sibling = catalog.get(output) if output.split("@", 1)[0] == table and output in catalog else None
+        if isinstance(sibling, PartFilesDataset) and str(sibling._describe()["path"]).rstrip("/") == path:
+            return node_name
+    return None
 
 
 def dataset_writers(pipeline) -> dict[str, str]:

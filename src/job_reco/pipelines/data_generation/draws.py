@@ -21,9 +21,10 @@ STREAMS = {
 }
 
 
-def rng(seed: int, stream: str) -> np.random.Generator:
-    """The random generator of one node: numpy's default_rng([seed, stream number])."""
-    return np.random.default_rng([int(seed), STREAMS[stream]])
+def rng(seed: int, stream: str, *keys: int) -> np.random.Generator:
+    """The random generator of one node: numpy's default_rng([seed, stream number, *keys]); `keys` give
+    independent streams inside one node (a part of searches, a table)."""
+    return np.random.default_rng([int(seed), STREAMS[stream], *map(int, keys)])
 
 
 def window(start_date: str, n_months: int) -> tuple[int, int]:
@@ -43,10 +44,12 @@ def micros(values: pd.Series) -> np.ndarray:
     return ((pd.to_datetime(values, utc=True) - _EPOCH) // pd.Timedelta(1, "us")).to_numpy("int64")
 
 
-def ids(prefix: str, n: int) -> np.ndarray:
-    """`prefix` + zero-padded 1..n (width at least 6), as an object array of str."""
+def ids(prefix: str, n: int, part: int | None = None) -> np.ndarray:
+    """`prefix` + zero-padded 1..n (width at least 6), as an object array of str; with `part`,
+    `prefix` + the part number (5 digits) + "-" first, so ids stay unique across parts."""
     width = max(6, len(str(n)))
-    return (prefix + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
+    head = prefix if part is None else f"{prefix}{int(part):05d}-"
+    return (head + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
 
 
 def lookup(keys: pd.Series | np.ndarray, index: pd.Index, what: str) -> np.ndarray:

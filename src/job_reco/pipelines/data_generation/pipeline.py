@@ -6,10 +6,9 @@ from kedro.pipeline import Pipeline, node
 from job_reco.pipelines.data_generation import (
     behaviour,
     documents,
-    faults,
+    logs,
     places,
     sampling,
-    search,
 )
 
 P = "params:data_generation."
@@ -54,34 +53,32 @@ def _market() -> list:
 
 
 def _logs() -> list:
-    """What search shows, what seekers click and apply to, and the faults real logs have."""
+    """What search shows, what seekers click and apply to, and the faults real logs have: written in parts
+    of searches (logs.py), so memory holds one part whatever the number of searches."""
+    per_part, dirty = P + "searches_per_part", P + "dirty_share"
     return [
-        node(search.rank_jobs_for_searches,
+        node(logs.rank_impression_parts,
              ["raw_searches@pandas", "raw_jobs@pandas", P + "impressions_per_search", P + "bm25_candidates",
-              P + "job_active_days", P + "chunk_size", P + "seed"], "ranked_impressions",
-             name="rank_jobs_for_searches"),
-        node(search.apply_logging_policy, ["ranked_impressions", "raw_searches@pandas"],
-             "generated_impressions", name="apply_logging_policy"),
-        node(behaviour.score_impressions,
-             ["generated_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs", "raw_jobs@pandas",
-              P + "behaviour", P + "seed"], "truth_impressions", name="score_impressions"),
+              P + "job_active_days", per_part, P + "seed"], "ranked_impression_parts", name="rank_impression_parts"),
+        node(logs.score_impression_parts,
+             ["ranked_impression_parts", "raw_searches@pandas", "truth_seekers", "truth_jobs", "raw_jobs@pandas",
+              P + "behaviour", per_part, P + "seed"], "truth_impressions@parts", name="score_impression_parts"),
         node(behaviour.build_examination_curve, [P + "behaviour.eta", P + "impressions_per_search"],
              "truth_examination", name="build_examination_curve"),
-        node(behaviour.simulate_clicks, ["truth_impressions", "raw_searches@pandas", P + "seed"], "generated_clicks",
-             name="simulate_clicks"),
-        node(behaviour.simulate_applications,
-             ["generated_clicks", "truth_impressions", "raw_searches@pandas", "truth_seekers", "truth_jobs",
-              "raw_jobs@pandas", P + "apply_probability_by_grade", P + "external_application_share",
-              P + "start_date", P + "n_months", P + "seed"], "generated_applications", name="simulate_applications"),
-        node(faults.add_dirty_rows,
-             ["generated_impressions", "generated_clicks", "generated_applications", P + "dirty_share", P + "seed"],
-             ["raw_impressions@pandas", "raw_clicks@pandas", "raw_applications@pandas"], name="add_dirty_rows"),
-        node(faults.summarise_network,
-             ["generated_impressions", "generated_clicks", "generated_applications", "raw_searches@pandas"],
+        node(logs.log_impression_parts, ["truth_impressions@parts", "raw_searches@pandas", per_part, dirty, P + "seed"],
+             "raw_impressions@parts", name="log_impression_parts"),
+        node(logs.log_click_parts, ["truth_impressions@parts", "raw_searches@pandas", per_part, dirty, P + "seed"],
+             "raw_clicks@parts", name="log_click_parts"),
+        node(logs.log_application_parts,
+             ["truth_impressions@parts", "raw_searches@pandas", "truth_seekers", "truth_jobs", "raw_jobs@pandas",
+              P + "apply_probability_by_grade", P + "external_application_share", P + "start_date", P + "n_months",
+              per_part, dirty, P + "seed"], "raw_applications@parts", name="log_application_parts"),
+        node(logs.summarise_network,
+             ["raw_impressions@parts", "raw_clicks@parts", "raw_applications@parts", "raw_searches@pandas"],
              "data_generation_summary", name="summarise_network"),
     ]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Generate the six raw tables (`raw_<table>@pandas`, contract v2) and the truth tables (`truth_*`)."""
+    """Generate the six raw tables (`raw_<table>@pandas` or `@parts`, contract v2) and the truth tables (`truth_*`)."""
     return Pipeline([*_material(), *_market(), *_logs()])

@@ -70,16 +70,32 @@ def bm25_top_k(
     k = min(int(k), n_docs)
     docs = np.full((len(lengths), k), -1, dtype="int64")
     scores = np.zeros((len(lengths), k), dtype="float64")
-    for lo in range(0, len(lengths), int(chunk_size)):
-        hits = (query_words[lo : lo + int(chunk_size)] @ term_scores).tocoo()
-        row, col, score = hits.row.astype("int64"), hits.col.astype("int64"), hits.data.astype("float64")
-        order = np.lexsort((col, -score, row))
-        row, col, score = row[order], col[order], score[order]
-        rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
-        top = (rank < k) & (score > 0)
-        docs[lo + row[top], rank[top]] = col[top]
-        scores[lo + row[top], rank[top]] = score[top]
+    step = max(1, min(int(chunk_size), _DENSE_CELLS // max(n_docs, 1)))
+    for lo in range(0, len(lengths), step):
+        _top_k_rows((query_words[lo : lo + step] @ term_scores).toarray(), k, docs[lo : lo + step],
+                    scores[lo : lo + step])
     return docs, scores
+
+
+_DENSE_CELLS = 25_000_000  # query x document scores held densely per chunk (100 MB of float32)
+
+
+def _top_k_rows(dense: np.ndarray, k: int, docs: np.ndarray, scores: np.ndarray) -> None:
+    """Write each row's k best positive columns into `docs` / `scores` (best first, ties by column).
+
+    Only the cells at or above a row's k-th largest score can be in its top k: `np.partition` finds that
+    score, and the few cells at or above it (ties included) are sorted exactly.
+    """
+    n_cols = dense.shape[1]
+    kth = np.partition(dense, n_cols - k, axis=1)[:, n_cols - k] if k < n_cols else dense.min(axis=1)
+    row, col = np.nonzero((dense >= kth[:, None]) & (dense > 0))
+    score = dense[row, col].astype("float64")
+    order = np.lexsort((col, -score, row))
+    row, col, score = row[order], col[order], score[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    top = rank < k
+    docs[row[top], rank[top]] = col[top]
+    scores[row[top], rank[top]] = score[top]
 
 
 def first_distinct(candidates: np.ndarray, valid: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,6 +138,48 @@ def _rank_chunk(rows, docs, query_code, searched, posted, by_time, window, n_top
             np.broadcast_to(np.arange(1, n_top + 1), chosen.shape)[kept])
 
 
+def search_candidates(
+    searches: pd.DataFrame, jobs: pd.DataFrame, n_candidates: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """BM25 over job title (twice) + description for every distinct query, run once.
+
+    Returns (query_code, docs): each search's row in `docs`, and the top `n_candidates` job rows of each
+    distinct query (-1 past the matches), as int32 to halve its memory.
+    """
+    require_columns(searches, list(RAW_SCHEMAS["searches"]), "searches")
+    require_columns(jobs, list(RAW_SCHEMAS["jobs"]), "jobs")
+    query_code, distinct = pd.factorize(searches[QUERY].fillna(""))
+    docs, _ = bm25_top_k((jobs[TITLE] + " " + jobs[TITLE] + " " + jobs[DESCRIPTION]).tolist(), list(distinct),
+                         int(n_candidates))
+    return query_code, docs.astype("int32")
+
+
+def rank_searches(
+    searches: pd.DataFrame, jobs: pd.DataFrame, query_code: np.ndarray, docs: np.ndarray, impressions_per_search: int,
+    active_days: int, chunk_size: int, generator: np.random.Generator,
+) -> pd.DataFrame:
+    """Impressions of `searches` from their BM25 candidates (`search_candidates`): the top N ads active at
+    search time at positions 1..N, short lists filled with other active ads; numpy per chunk of searches."""
+    n_top = int(impressions_per_search)
+    posted = draws.micros(jobs[POSTED_AT])
+    by_time = np.argsort(posted, kind="stable")
+    searched = draws.micros(searches[SEARCHED_AT])
+    parts = [_rank_chunk(np.arange(lo, min(lo + int(chunk_size), len(searches))), docs, query_code, searched, posted,
+                         by_time, int(active_days) * DAY, n_top, generator)
+             for lo in range(0, len(searches), int(chunk_size))]
+    search_rows, job_rows, positions = (np.concatenate([p[i] for p in parts]) if parts else np.empty(0, "int64")
+                                        for i in range(3))
+    short = int((np.bincount(search_rows, minlength=len(searches)) < n_top).sum())
+    if short:
+        logger.debug("%d of %d searches had fewer than %d active ads to show.", short, len(searches), n_top)
+    return pd.DataFrame({
+        SEARCH_ID: searches[SEARCH_ID].to_numpy(dtype=object)[search_rows],
+        JOB_ID: jobs[JOB_ID].to_numpy(dtype=object)[job_rows],
+        POSITION: positions.astype("int32"),
+        SHOWN_AT: draws.timestamps(searched[search_rows]),
+    })
+
+
 def rank_jobs_for_searches(
     searches: pd.DataFrame, jobs: pd.DataFrame, impressions_per_search: int, n_candidates: int, active_days: int,
     chunk_size: int, seed: int,
@@ -133,30 +191,9 @@ def rank_jobs_for_searches(
     random start), as a network fills its pages. One BM25 product for all distinct queries; numpy per
     chunk of `chunk_size` searches (the chunking does not change the result).
     """
-    require_columns(searches, list(RAW_SCHEMAS["searches"]), "searches")
-    require_columns(jobs, list(RAW_SCHEMAS["jobs"]), "jobs")
-    generator = draws.rng(seed, "ranking")
-    n_top = int(impressions_per_search)
-    posted = draws.micros(jobs[POSTED_AT])
-    by_time = np.argsort(posted, kind="stable")
-    query_code, distinct = pd.factorize(searches[QUERY].fillna(""))
-    docs, _ = bm25_top_k((jobs[TITLE] + " " + jobs[TITLE] + " " + jobs[DESCRIPTION]).tolist(), list(distinct),
-                         int(n_candidates))
-    searched = draws.micros(searches[SEARCHED_AT])
-    parts = [_rank_chunk(np.arange(lo, min(lo + int(chunk_size), len(searches))), docs, query_code, searched, posted,
-                         by_time, int(active_days) * DAY, n_top, generator)
-             for lo in range(0, len(searches), int(chunk_size))]
-    search_rows, job_rows, positions = (np.concatenate([p[i] for p in parts]) if parts else np.empty(0, "int64")
-                                        for i in range(3))
-    short = int((np.bincount(search_rows, minlength=len(searches)) < n_top).sum())
-    if short:
-        logger.info("%d of %d searches had fewer than %d active ads to show.", short, len(searches), n_top)
-    return pd.DataFrame({
-        SEARCH_ID: searches[SEARCH_ID].to_numpy(dtype=object)[search_rows],
-        JOB_ID: jobs[JOB_ID].to_numpy(dtype=object)[job_rows],
-        POSITION: positions.astype("int32"),
-        SHOWN_AT: draws.timestamps(searched[search_rows]),
-    })
+    query_code, docs = search_candidates(searches, jobs, n_candidates)
+    return rank_searches(searches, jobs, query_code, docs, impressions_per_search, active_days, chunk_size,
+                         draws.rng(seed, "ranking"))
 
 
 def apply_logging_policy(ranked_impressions: pd.DataFrame, searches: pd.DataFrame) -> pd.DataFrame:

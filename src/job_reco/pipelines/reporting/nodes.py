@@ -65,7 +65,7 @@ REPORT_RANKERS = ("search", "ensemble", "cosine", "popularity", "random")
 # Rankers of modeling v2, reported when scored_impressions has their columns (it does from v2 on).
 OPTIONAL_RANKERS = ("ranker", "ncf_original", "gbdt")
 SCORED_IMPRESSIONS = "scored_impressions (07_model_output/scored_impressions.parquet)"
-TRUTH_IMPRESSIONS = "truth_relevance (01_raw/_truth/impressions.parquet)"
+TRUTH_IMPRESSIONS = "truth_impressions@spark (01_raw/_truth/impressions.parquet)"
 
 
 def scored_rankers(columns) -> tuple[str, ...]:

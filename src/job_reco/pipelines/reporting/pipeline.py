@@ -13,7 +13,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             node(nodes.select_test_impressions, "scored_impressions@spark", "test_impressions",
                  name="select_test_impressions"),
-            node(nodes.attach_relevance, ["test_impressions", "truth_relevance"], "graded_impressions",
+            node(nodes.attach_relevance, ["test_impressions", "truth_impressions@spark"], "graded_impressions",
                  name="attach_relevance"),
             node(
                 nodes.compute_group_metrics,
