@@ -82,3 +82,21 @@ def test_one_standard_error_rule_prefers_the_simpler_curve_unless_the_folds_conf
     steady = {"click_model": [-18.0] * 5, "swap_power_law": [-18.5] * 5}
     assert choose_curve({n: sum(v) for n, v in steady.items()}, folds=steady, simplest_first=simplest_first) == "click_model"
     assert choose_curve(totals) == "click_model"  # without folds: the highest total
+
+
+def test_swaps_recover_the_curve_where_search_orders_by_relevance_and_click_rates_do_not():
+    # Search ranks ads by relevance: the ad at rank i is clicked, once seen, with 0.5 x i^-0.7; seen with k^-0.9.
+    rng = np.random.default_rng(3)
+    eta, positions, searches = 0.9, np.arange(1, 21), 40_000
+    relevance = 0.5 * positions**-0.7
+    clicks = rng.binomial(searches, relevance * positions**-eta)
+    naive = {str(k): clicks[k - 1] / clicks[0] for k in positions}  # click rate by position, relative to 1
+    naive_eta = -math.log(naive["10"]) / math.log(10)
+    assert naive_eta == pytest.approx(eta + 0.7, abs=0.15)  # relevance and position confounded: far too steep
+    # The randomized slice: search's first ad swapped to k (uniform 2..20), 100 searches per k.
+    swapped = {int(k): (100.0, float(rng.binomial(100, relevance[0] * k**-eta))) for k in positions[1:]}
+    baseline = (float(searches), float(rng.binomial(searches, relevance[0])))
+    curve = swap_power_law(swapped, baseline, max_position=20)
+    assert -math.log(curve["10"]) / math.log(10) == pytest.approx(eta, abs=0.15)
+    errors = curve_errors(curve, {str(k): float(k**-eta) for k in positions})
+    assert max(abs(e) for e in errors.values()) < max(abs(v / k**-eta - 1) for k, v in ((int(p), naive[p]) for p in naive))
