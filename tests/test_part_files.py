@@ -21,11 +21,12 @@ def test_the_marker_comes_after_the_last_part_and_readers_skip_it(tmp_path):
     seen = []
 
     def part(i):
-        seen.append((folder / "_SUCCESS").exists())  # not yet there while parts are written
+        seen.append(((folder / "_SUCCESS").exists(), (folder / "_STARTED").exists()))  # begun, not finished
         return pd.DataFrame({"x": [i]})
 
     _parts(folder).save({"part-00000": lambda: part(0), "part-00001": lambda: part(1)})
-    assert seen == [False, False] and (folder / "_SUCCESS").exists()
+    assert seen == [(False, True), (False, True)]
+    assert (folder / "_SUCCESS").exists() and not (folder / "_STARTED").exists()
     assert sorted(_parts(folder).load()) == ["part-00000", "part-00001"]
     assert pd.read_parquet(folder)["x"].tolist() == [0, 1]
 
@@ -39,9 +40,13 @@ def test_a_half_written_generated_table_is_named_with_its_writer(tmp_path):
                            "raw_impressions@spark": RawSparkDataset(filepath=str(folder), file_format="parquet")})
     writers = dataset_writers(generate + read)
     assert incomplete_inputs(read, catalog, writers) == []
-    (folder / "_SUCCESS").unlink()  # what an interrupted generation leaves
+    (folder / "_SUCCESS").unlink()
+    (folder / "_STARTED").touch()  # what an interrupted generation leaves: begun, never finished
     assert incomplete_inputs(read, catalog, writers) == [
         f"raw_impressions@spark ({folder}), written by node log_impression_parts"]
+    # the user's own part files at the generator's path (no marker at all) are theirs: not refused
+    (folder / "_STARTED").unlink()
+    assert incomplete_inputs(read, catalog, writers) == []
     # a user's own logs elsewhere (no _SUCCESS) are theirs: not checked
     own = tmp_path / "own_logs"
     _parts(own).save({"part-00000": pd.DataFrame({"x": [0]})})

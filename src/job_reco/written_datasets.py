@@ -22,6 +22,7 @@ from kedro.pipeline import Pipeline
 logger = logging.getLogger(__name__)
 
 SUCCESS_MARKER = "_SUCCESS"
+STARTED_MARKER = "_STARTED"  # written first by PartFilesDataset (job_reco.datasets.part_files)
 # fsspec's names for Hadoop's filesystem schemes.
 _FSSPEC_PROTOCOLS = {"s3a": "s3", "s3n": "s3", "abfss": "abfs", "wasbs": "abfs"}
 
@@ -32,12 +33,17 @@ class IncompleteDatasetError(RuntimeError):
 
 def is_complete(path: str) -> bool:
     """Whether the Spark output folder `path` holds the `_SUCCESS` marker of a finished write."""
+    return _marked(path, SUCCESS_MARKER)
+
+
+def _marked(path: str, marker: str) -> bool:
+    """Whether the folder `path` (any fsspec URL, Spark's s3a:// too) holds the file `marker`."""
     import fsspec
 
     protocol, _, rest = str(path).partition("://")
     url = f"{_FSSPEC_PROTOCOLS.get(protocol, protocol)}://{rest}" if rest else str(path)
     filesystem, folder = fsspec.core.url_to_fs(url)
-    return filesystem.exists(f"{folder.rstrip('/')}/{SUCCESS_MARKER}")
+    return filesystem.exists(f"{folder.rstrip('/')}/{marker}")
 
 
 def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
@@ -57,7 +63,9 @@ def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
         if not isinstance(dataset, SparkDataset):
             continue
         path = dataset._describe()["filepath"]
-        if catalog.exists(name) and not is_complete(path):
+        # A raw table read beside the generator's part files is refused only if the generator began it.
+        begun = name in writers or _marked(path, STARTED_MARKER)
+        if catalog.exists(name) and begun and not is_complete(path):
             problems.append(f"{name} ({path}), written by node {writer}")
     return problems
 

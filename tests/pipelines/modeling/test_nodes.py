@@ -636,12 +636,15 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
         stats = chosen["standardisation"]
         mix = 0.5 * (scored[score_column("ranker")] - stats["ranker_mean"]) / stats["ranker_std"] + 0.5 * (
             scored[score_column("gbdt")] - stats["gbdt_mean"]) / stats["gbdt_std"]
-        assert np.allclose(scored[score_column("ensemble")], mix)
+        assert np.allclose(scored[score_column("ensemble")], mix, atol=1e-6)  # the blend is rounded to 1e-6
     else:
         same = score_column("ranker") if chosen["selected"] == "ranker" else score_column("ncf_original")
         assert (scored[score_column("ensemble")] == scored[same]).all()
-    # The documents log no v2 columns: the ranker runs on vectors, ad age and years alone.
-    assert catalog.load("ranker_layout")["side_features"] == ["log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio"]
+    # The documents log no v2 columns: the ranker runs on vectors, years, ad age, the job CTR and what the
+    # resume text and ad titles give (sections, titles); no resume city, so no named_other_city.
+    assert catalog.load("ranker_layout")["side_features"] == [
+        "log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio", "current_section_cosine",
+        "current_title_match", "past_title_match"]
     assert sorted(catalog.load("cluster_models")) == ["cluster_0", "cluster_1"]
     selection = catalog.load("ensemble_selection")
     assert selection["selected"] in ("routed", "soft", "average") and selection["validation"]["rows"] > 0
