@@ -636,7 +636,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
         stats = chosen["standardisation"]
         mix = 0.5 * (scored[score_column("ranker")] - stats["ranker_mean"]) / stats["ranker_std"] + 0.5 * (
             scored[score_column("gbdt")] - stats["gbdt_mean"]) / stats["gbdt_std"]
-        assert np.allclose(scored[score_column("ensemble")], mix, atol=1e-6)  # the blend is rounded to 1e-6
+        assert np.allclose(scored[score_column("ensemble")], mix)
     else:
         same = score_column("ranker") if chosen["selected"] == "ranker" else score_column("ncf_original")
         assert (scored[score_column("ensemble")] == scored[same]).all()

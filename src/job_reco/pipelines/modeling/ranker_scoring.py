@@ -89,14 +89,10 @@ BLEND = "blend"
 
 
 def blend_column(weight: float, stats: Mapping[str, float]) -> F.Column:
-    """weight x standardised score_ranker + (1 - weight) x standardised score_gbdt (statistics of the validation rows).
-
-    Rounded to 1e-6 as the ranker's scores are: the statistics are Spark sums, whose last bits depend on
-    the order rows arrive in, and the same data must give the same scores.
-    """
+    """weight x standardised score_ranker + (1 - weight) x standardised score_gbdt (statistics of the validation rows)."""
     ranker = (F.col(score_column(RANKER)) - F.lit(stats["ranker_mean"])) / F.lit(stats["ranker_std"])
     gbdt = (F.col(score_column("gbdt")) - F.lit(stats["gbdt_mean"])) / F.lit(stats["gbdt_std"])
-    return F.round(F.lit(float(weight)) * ranker + F.lit(1.0 - float(weight)) * gbdt, 6)
+    return F.lit(float(weight)) * ranker + F.lit(1.0 - float(weight)) * gbdt
 
 
 def score_validation_candidates(
