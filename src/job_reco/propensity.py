@@ -93,8 +93,12 @@ def pool(folds: Sequence[tuple[Mapping[int, tuple[float, float]], tuple[float, f
 
 def cross_fitted_log_likelihood(estimators: Mapping[str, Callable], folds: Sequence[tuple]) -> dict[str, float]:
     """Per estimator, the sum over folds of `fold_log_likelihoods`; NaN if it cannot be scored."""
-    return {name: float(sum(values)) if values else float("nan")
-            for name, values in fold_log_likelihoods(estimators, folds).items()}
+    return fold_totals(fold_log_likelihoods(estimators, folds))
+
+
+def fold_totals(per_fold: Mapping[str, Sequence[float]]) -> dict[str, float]:
+    """Per estimator, the sum of its per-fold log-likelihoods; NaN where it has none."""
+    return {name: float(sum(values)) if values else float("nan") for name, values in per_fold.items()}
 
 
 def fold_log_likelihoods(estimators: Mapping[str, Callable], folds: Sequence[tuple]) -> dict[str, list[float]]:

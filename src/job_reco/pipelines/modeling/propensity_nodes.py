@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SEARCH_ID
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.propensity import choose_curve, fold_log_likelihoods, pool, swap_curve, swap_power_law
+from job_reco.propensity import choose_curve, fold_log_likelihoods, fold_totals, pool, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def select_propensity(
     if everything[0] and everything[1][1] > 0:
         candidates |= {name: estimators[name](*everything) for name in ("swap_interventions", "swap_power_law")}
     per_fold = fold_log_likelihoods({name: estimators[name] for name in candidates}, folds)
-    scores = {name: float(sum(values)) if values else float("nan") for name, values in per_fold.items()}
+    scores = fold_totals(per_fold)
     chosen = choose_curve(scores, folds=per_fold, simplest_first=SIMPLEST_FIRST)
     logger.info("Examination curve: %s (cross-fitted log-likelihood of randomized clicks %s).", chosen, scores)
     report = {
