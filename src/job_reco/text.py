@@ -351,14 +351,21 @@ class DocumentEmbedder:
         )
 
 
+TOKEN_SEPARATOR = " "  # tokens are runs of a-z (`tokenize`), so one space joins and splits them losslessly
+
+
 def _as_list_array(token_lists: Any):
-    """A pyarrow list<string> array from Arrow data or from Python lists of tokens."""
+    """A pyarrow list<string> array from Arrow data (lists, or strings of space-joined tokens) or Python lists."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if isinstance(token_lists, pa.ChunkedArray):
         token_lists = token_lists.combine_chunks()
     if isinstance(token_lists, (pa.ListArray, pa.LargeListArray)):
         return token_lists
+    if isinstance(token_lists, (pa.StringArray, pa.LargeStringArray)):
+        # "" (a document without tokens) splits into [""], a word no vocabulary holds: a zero vector.
+        return pc.split_pattern(token_lists, TOKEN_SEPARATOR)
     return pa.array([list(tokens) if tokens is not None else None for tokens in token_lists],
                     type=pa.list_(pa.string()))
 
@@ -368,9 +375,9 @@ def embed_token_lists(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Document vectors of many token lists at once: (float32 (n, d) matrix, bool zero flags).
 
-    `token_lists` is a pyarrow list<string> array (what Spark's `mapInArrow` hands over) or a
-    sequence of token lists. Vectorised: one hash look-up of all tokens in pyarrow, one sparse
-    (documents x words) count matrix times the weighted word vectors; no Python call per word.
+    `token_lists` is a pyarrow list<string> array, a pyarrow string array of space-joined tokens
+    (what the Spark path hands over: see `embeddings.nodes.joined_tokens`) or a sequence of token
+    lists. Vectorised: one hash look-up of all tokens in pyarrow, one sparse (documents x words) count matrix times the weighted word vectors; no Python call per word.
     """
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -230,6 +230,18 @@ def test_documents_without_known_words_are_zero_and_flagged():
     assert vectors[3] == pytest.approx([0.0, 2.0])
 
 
+def test_space_joined_tokens_embed_like_their_lists():
+    # What the Spark path hands over (embeddings.nodes.joined_tokens): "" is an empty list, null stays null
+    import pyarrow as pa
+
+    joined = pa.array(["a a b", "", "zzz yyy", None, "b"])
+    vectors, is_zero = text.embed_token_lists(joined, _embedder("mean", [1.0, 1.0]))
+    assert is_zero.tolist() == [False, True, True, True, False]
+    assert vectors[0] == pytest.approx([2 / 3, 2 / 3])  # the same as [a, a, b]
+    assert not vectors[1:4].any()
+    assert vectors[4] == pytest.approx([0.0, 2.0])
+
+
 def test_first_principal_component_by_hand():
     # X = [[3, 0], [0, 1]]: X^T X = diag(9, 1) -> u = (1, 0)
     x = np.array([[3.0, 0.0], [0.0, 1.0]])

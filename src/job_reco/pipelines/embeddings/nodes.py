@@ -238,6 +238,15 @@ def build_document_embedder(
     )
 
 
+def joined_tokens() -> Column:
+    """The token list as one space-joined string, the form in which the Spark path hands tokens to Python.
+
+    Spark's Arrow writer copies an array<string> element by element; one string per document costs
+    the JVM a fraction of that (`benchmarks/bench_embeddings.py`), and pyarrow splits it again in C++.
+    """
+    return F.array_join(F.col(TOKENS), text.TOKEN_SEPARATOR).alias(TOKENS)
+
+
 def _gram_batches(batches, embedder: text.DocumentEmbedder):
     """mapInArrow: X^T X of each batch's document vectors (before component removal)."""
     for batch in batches:
@@ -257,7 +266,7 @@ def fit_common_component(
         return base_document_embedder.with_component(None)
     # The embedder travels inside the task's closure (no SparkContext broadcast: Spark Connect has none).
     rows = (
-        document_tokens.select(TOKENS)
+        document_tokens.select(joined_tokens())
         .mapInArrow(partial(_gram_batches, embedder=base_document_embedder), "gram array<double>, documents long")
         .collect()
     )
@@ -294,7 +303,7 @@ def embed_documents(
     embed = partial(_embed_batches, embedder=document_embedder)
 
     def embedded(doc_type: str, id_column: str) -> DataFrame:
-        documents = document_tokens.filter(F.col(DOC_TYPE) == doc_type).select(DOC_ID, TOKENS)
+        documents = document_tokens.filter(F.col(DOC_TYPE) == doc_type).select(DOC_ID, joined_tokens())
         return documents.mapInArrow(embed, schema).withColumnRenamed(DOC_ID, id_column)
 
     return embedded(DOC_TYPE_RESUME, RESUME_ID), embedded(DOC_TYPE_JOB, JOB_ID)
