@@ -1,8 +1,9 @@
 """The progress lines long steps log: rows done, rate and time left, at most every `every_s` seconds."""
 
 import logging
+import time
 
-from job_reco.progress import Progress, duration
+from job_reco.progress import Progress, SparkTaskProgress, duration
 
 
 class Clock:
@@ -39,3 +40,49 @@ def test_progress_without_a_total_logs_rows_and_rate():
     clock.now = 4.0
     progress.update(8)
     assert progress.line() == "batches: 8 rows, 2 rows/s, 4 s so far"
+
+
+class Stage:
+    def __init__(self, tasks, completed):
+        self.numTasks, self.numCompletedTasks = tasks, completed
+
+
+class Tracker:
+    """A status tracker whose active stages the test sets: {stage id: (tasks, completed)}."""
+
+    def __init__(self):
+        self.active = {}
+
+    def getActiveStageIds(self):
+        return list(self.active)
+
+    def getStageInfo(self, stage):
+        return Stage(*self.active[stage]) if stage in self.active else None
+
+
+def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(caplog):
+    clock, tracker = Clock(), Tracker()
+    watcher = SparkTaskProgress(tracker, "train_cluster_models", every_s=30, clock=clock)
+    with caplog.at_level(logging.INFO, logger="job_reco.progress"):
+        tracker.active = {7: (4, 0)}
+        clock.now = 5.0
+        watcher.poll()  # 5 s: too soon for a line
+        tracker.active = {8: (8, 2)}  # stage 7 ended (4 of 4 done), stage 8 began
+        clock.now = 30.0
+        watcher.poll()  # 6 of 12 tasks in 30 s: 0.2/s, 6 left -> 30 s
+        tracker.active = {8: (8, 4)}
+        clock.now = 45.0
+        watcher.poll()  # 15 s since the last line: none
+    assert watcher.stages == {7: (4, 4), 8: (8, 4)}
+    assert caplog.messages == ["train_cluster_models: 6 / 12 Spark tasks (50%), 0.2 Spark tasks/s, 30 s left"]
+
+
+def test_spark_task_progress_runs_a_thread_until_the_step_ends():
+    tracker = Tracker()
+    tracker.active = {1: (2, 1)}
+    with SparkTaskProgress(tracker, "score", every_s=30, poll_s=0.01) as watcher:
+        deadline = time.monotonic() + 5
+        while not watcher.stages and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert watcher.stages == {1: (2, 1)}
+    assert not watcher._thread.is_alive()

@@ -5,13 +5,21 @@ scoring's or recommend's batches) makes one `Progress` and calls `update(rows)` 
 line is logged when `every_s` seconds have passed since the last one, and at the end:
 
     truth_impressions: 1,200,000 / 10,000,000 impressions (12%), 95,000 impressions/s, 1 min 33 s left
+
+Work that runs in Spark tasks (training, scoring, the joins) is watched from the driver instead:
+`SparkTaskProgress` counts the tasks of the stages a Kedro node began (`hooks.SparkProgressHook`
+starts one per node), so a long node logs its tasks done, their rate and the time left:
+
+    train_cluster_models: 3 / 8 Spark tasks (38%), 0.05 Spark tasks/s, 1 min 40 s left
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from typing import Any, Self
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +32,11 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def rate_text(per_second: float) -> str:
+    """A rate as people read it: '95,000' for many per second, '0.2' for a few."""
+    return f"{per_second:,.0f}" if per_second >= 10 else f"{per_second:.2g}"
 
 
 class Progress:
@@ -50,15 +63,67 @@ class Progress:
             self.last_logged = now
             self.logger.info("%s", self.line(now))
 
+    def report(self, done: int, total: int | None) -> None:
+        """Set the counts from outside (a watcher); log a line only if `every_s` has passed since the last one."""
+        self.done, self.total = int(done), total
+        now = self.clock()
+        if now - self.last_logged >= self.every_s:
+            self.last_logged = now
+            self.logger.info("%s", self.line(now))
+
     def line(self, now: float | None = None) -> str:
         """The progress line: '<what>: done / total unit (share), rate unit/s, time left'."""
         elapsed = max((self.clock() if now is None else now) - self.started, 1e-9)
         rate = self.done / elapsed
         text = f"{self.what}: {self.done:,}"
         if self.total is None:
-            return f"{text} {self.unit}, {rate:,.0f} {self.unit}/s, {duration(elapsed)} so far"
+            return f"{text} {self.unit}, {rate_text(rate)} {self.unit}/s, {duration(elapsed)} so far"
         share = self.done / max(self.total, 1)
         left = (self.total - self.done) / rate if rate > 0 else float("inf")
         left_text = "done" if self.done >= self.total else (
             f"{duration(left)} left" if left != float("inf") else "time left unknown")
-        return f"{text} / {self.total:,} {self.unit} ({share:.0%}), {rate:,.0f} {self.unit}/s, {left_text}"
+        return f"{text} / {self.total:,} {self.unit} ({share:.0%}), {rate_text(rate)} {self.unit}/s, {left_text}"
+
+
+class SparkTaskProgress:
+    """While a step runs, logs every `every_s` s the Spark tasks done of the stages begun since it started.
+
+    The work of a Spark step happens in tasks that the driver only waits for (training one model per
+    cluster, scoring, joins): a thread polls `statusTracker()` every `poll_s` s, remembers each stage
+    it saw and its task counts (a stage that left the active list has finished all its tasks), and
+    logs through `Progress`. Stages not begun yet are unknown, so the time left is that of the stages
+    begun so far. `tracker` is a SparkContext's status tracker (none exists on Spark Connect).
+    """
+
+    def __init__(self, tracker: Any, what: str, *, every_s: float = 30.0, poll_s: float = 1.0,
+                 logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
+        self.tracker, self.poll_s = tracker, float(poll_s)
+        self.progress = Progress(what, 0, unit="Spark tasks", every_s=every_s, logger=logger, clock=clock)
+        self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"progress of {what}")
+
+    def poll(self) -> None:
+        """Read the active stages' counts, count the stages that ended as complete, report."""
+        active = {stage: self.tracker.getStageInfo(stage) for stage in self.tracker.getActiveStageIds()}
+        for stage, (tasks, _) in self.stages.items():
+            if stage not in active:
+                self.stages[stage] = (tasks, tasks)
+        for stage, info in active.items():
+            if info is not None:
+                self.stages[stage] = (info.numTasks, info.numCompletedTasks)
+        if self.stages:
+            self.progress.report(sum(done for _, done in self.stages.values()),
+                                 sum(tasks for tasks, _ in self.stages.values()))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            self.poll()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
