@@ -25,6 +25,7 @@ import pandas as pd
 
 from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
 from job_reco.features import FEATURE_COLUMNS
+from job_reco.progress import Progress
 from job_reco.pipelines.modeling.ranker_training import row_inputs
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
 from job_reco.recommend.explain import WordMatcher, describe, side_effects
@@ -247,7 +248,8 @@ class JobRecommender:
     ) -> pd.DataFrame:
         """resume_id, rank (1..k), job_id, score for every resume of `resumes` (resume_id, text[, city, state, latitude, longitude]).
 
-        Resumes go through in batches of `recommend.batch_size`; `progress(n)` is called after each.
+        Resumes go through in batches of `recommend.batch_size`; `progress(n)` is called after each
+        (by default a `Progress` that logs resumes done, rate and time left every 30 s).
         """
         missing = [c for c in (RESUME_ID, TEXT) if c not in resumes.columns]
         if missing:
@@ -255,6 +257,7 @@ class JobRecommender:
         table = self.candidate_jobs(jobs)
         when = self._as_of(table, as_of)
         located = [c for c in LOCATION_COLUMNS if c in resumes.columns]
+        progress = progress or Progress("recommend_batch", len(resumes), unit="resumes").update
         out = []
         for start in range(0, len(resumes), self.settings.batch_size):
             chunk = resumes.iloc[start : start + self.settings.batch_size]
@@ -265,8 +268,7 @@ class JobRecommender:
             for r, rows in enumerate(self._top(batch, int(k))):
                 out.append(pd.DataFrame({RESUME_ID: chunk[RESUME_ID].iloc[r], "rank": np.arange(1, len(rows) + 1, dtype=np.int32),
                                          "job_id": table.job_id[batch.job[rows]], "score": np.round(batch.scores[rows], 6)}))
-            if progress is not None:
-                progress(len(chunk))
+            progress(len(chunk))
         logger.info("Recommended %d jobs each for %d resumes among %d jobs.", int(k), len(resumes), len(table))
         if not out:
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(RECOMMENDATION_COLUMNS, ("object", "int32", "object", "float64"), strict=True)})

@@ -80,7 +80,7 @@ def test_an_embedder_of_another_width_is_one_clear_error(tiny_project_run):
         assemble_artifacts(require, project.optional, project.params)
 
 
-def test_the_pipeline_on_spark_gives_the_local_answer(tiny_project_run, spark, recommender):
+def test_the_pipeline_on_spark_gives_the_local_answer(tiny_project_run, spark, recommender, caplog):
     from job_reco.pipelines.recommend.nodes import ARTIFACTS, build_recommender, collect_recommend_artifacts, recommend_for_resumes
     from job_reco.recommend.artifacts import load_project_catalog
 
@@ -91,7 +91,10 @@ def test_the_pipeline_on_spark_gives_the_local_answer(tiny_project_run, spark, r
     resumes = pd.DataFrame({"resume_id": ["r1", "r2", "r3"], "text": [NURSE_RESUME, "Truck driver, 10 years, long haul.", ""],
                             "city": ["Houston", None, None], "state": ["TX", None, None]})
     on_spark = recommend_for_resumes(spark.createDataFrame(resumes), built, 4).toPandas()
-    local = recommender.recommend_batch(resumes, 4)
+    with caplog.at_level(logging.INFO, logger="job_reco.progress"):
+        local = recommender.recommend_batch(resumes, 4)
+    # progress for people, in the log
+    assert [m for m in caplog.messages if m.startswith("recommend_batch: 3 / 3 resumes (100%)")]
     key = ["resume_id", "rank"]
     pd.testing.assert_frame_equal(on_spark.sort_values(key).reset_index(drop=True),
                                   local.sort_values(key).reset_index(drop=True), check_dtype=False)

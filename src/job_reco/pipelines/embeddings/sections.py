@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
 
@@ -17,11 +18,12 @@ RESUME_SECTIONS = "resume_sections"
 
 def _section_batches(batches: Iterator[pd.DataFrame], *, embedder: DocumentEmbedder, max_sections: int) -> Iterator[pd.DataFrame]:
     for frame in batches:
-        stacks = []
-        for text in frame[TEXT]:
-            sections = experience_sections(text)[:max_sections]
-            vectors, _ = embed_texts(sections, embedder) if sections else ([], None)
-            stacks.append([list(map(float, v)) for v in vectors])
+        sections = [experience_sections(text)[:max_sections] for text in frame[TEXT]]
+        # One call per batch: `embed_texts` hashes the whole vocabulary each time it is called.
+        flat = [section for resume in sections for section in resume]
+        vectors = embed_texts(flat, embedder)[0] if flat else np.zeros((0, embedder.dimension), dtype=np.float32)
+        bounds = np.cumsum([0, *map(len, sections)])
+        stacks = [vectors[start:end].tolist() for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
         yield pd.DataFrame({RESUME_ID: frame[RESUME_ID], RESUME_SECTIONS: stacks})
 
 
