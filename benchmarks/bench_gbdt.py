@@ -53,7 +53,7 @@ def gbdt_seconds(
     """(wall, CPU) seconds of XGBRanker.fit with `trees` trees, one thread, the pipeline's tree settings."""
     import xgboost  # noqa: PLC0415
 
-    kept = {k: v for k, v in settings.items() if k not in {"num_workers", "early_stopping_rounds", "n_estimators", "eval_metric"}}
+    kept = {k: v for k, v in settings.items() if k not in {"n_jobs", "early_stopping_rounds", "n_estimators", "eval_metric"}}
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=0, n_jobs=1, n_estimators=trees, **kept)
     started, cpu = time.perf_counter(), time.process_time()
     model.fit(features, gain, qid=group, verbose=False)

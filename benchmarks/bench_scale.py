@@ -4,14 +4,16 @@
 
 Each size is a `data_generation.preset` (small ~0.1M impressions, default ~1M, large ~10M, xlarge
 ~100M with `--size full`). For each size, a scratch copy of the project (src, conf, pyproject.toml in
-data/09_benchmark/project, its own data/) runs every pipeline in the registry's order as its own
-`kedro run --pipelines <name> --params data_generation.preset=<preset>`, so each pipeline's wall time
-includes one Kedro and Spark start (about 10-15 s). Memory: /proc is sampled every 0.25 s while a run
-lasts; `driver` is the `kedro run` Python process (the Spark driver's Python side), `jvm` the Java
-processes under it (Spark's driver JVM, which runs the local executors), `tree` the sum over the
-process and all its descendants (JVM and Python workers) at one instant; each figure is the largest
-sample (MB = 2^20 bytes). Rows/s: generated impressions / wall seconds of the pipeline.
-Size `tiny` (the CI smoke test) runs data_generation on the tiny preset in this process instead.
+data/09_benchmark/project, its own data/) runs `kedro run --params data_generation.preset=<preset>`
+end to end, as `make run` does, with a plain timestamped log. Each pipeline's wall time is the sum of
+its nodes' spans (from the previous node's completion to its own, so loading and saving count), and
+`startup` the time before the first node (Python imports, Kedro, MLflow, the SparkSession). Memory:
+/proc is sampled every 0.25 s; `driver` is the `kedro run` Python process (the Spark driver's Python
+side), `jvm` the Java processes under it (Spark's driver JVM, which runs the local executors), `tree`
+the sum over the process and all its descendants (JVM and Python workers) at one instant; each
+pipeline's figure is the largest sample during its nodes' spans (MB = 2^20 bytes). Rows/s:
+generated impressions / wall seconds. Size `tiny` (the CI smoke test) runs data_generation on the
+tiny preset in this process instead.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +77,7 @@ class PeakSampler:
     def __init__(self, pid: int, interval_s: float = 0.25):
         self.pid, self.interval_s = pid, interval_s
         self.peaks = {"driver_peak_mb": 0.0, "jvm_peak_mb": 0.0, "tree_peak_mb": 0.0}
+        self.samples: list[tuple[float, float, float, float]] = []  # (time.time(), driver, jvm, tree) in MB
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -84,8 +88,10 @@ class PeakSampler:
             tree += rss
             driver += rss if pid == self.pid else 0
             jvm += rss if name == "java" else 0
-        for key, value in zip(self.peaks, (driver, jvm, tree)):
-            self.peaks[key] = max(self.peaks[key], round(value / MB, 1))
+        sample = tuple(round(value / MB, 1) for value in (driver, jvm, tree))
+        self.samples.append((time.time(), *sample))
+        for key, value in zip(self.peaks, sample, strict=True):
+            self.peaks[key] = max(self.peaks[key], value)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -101,13 +107,18 @@ class PeakSampler:
         self._thread.join()
 
 
-def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> dict:
-    """Run `command`, its output into `log`; wall seconds, exit code and the peaks of its process tree."""
-    start = time.perf_counter()
+def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path, samples: list | None = None) -> dict:
+    """Run `command`, its output into `log`; wall seconds, exit code and the peaks of its process tree.
+
+    `samples`, if given, receives the start time (as a first, empty sample) and the memory timeline.
+    """
+    start, started_at = time.perf_counter(), time.time()
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         with PeakSampler(process.pid) as sampler:
             returncode = process.wait()
+    if samples is not None:
+        samples += [(started_at, 0.0, 0.0, 0.0), *sampler.samples]
     return {"wall_s": round(time.perf_counter() - start, 1), "returncode": returncode, **sampler.peaks}
 
 
@@ -126,35 +137,85 @@ def prepare_workspace(workspace: Path = WORKSPACE) -> Path:
     return workspace
 
 
-def run_preset(preset: str, pipelines: tuple[str, ...], workspace: Path = WORKSPACE) -> dict:
-    """Every pipeline as its own `kedro run` on `preset` in a fresh workspace; figures per pipeline."""
-    workspace = prepare_workspace(workspace)
-    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(workspace / "src"),
-           "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+# A plain log with epoch seconds: the node spans are read back from it.
+LOGGING = """version: 1
+disable_existing_loggers: false
+formatters:
+  stamped: {format: "%(created).3f %(name)s %(levelname)s %(message)s"}
+handlers:
+  plain: {class: logging.StreamHandler, formatter: stamped, stream: "ext://sys.stdout"}
+loggers:
+  kedro: {level: INFO}
+  job_reco: {level: INFO}
+  py4j: {level: WARN}
+root: {handlers: [plain], level: WARNING}
+"""
+COMPLETED = re.compile(r"^(\d+\.\d+) \S+ INFO Completed node: (\S+)$")
+FIRST_NODE = re.compile(r"^(\d+\.\d+) \S+ INFO (Loading data from|Running node:)")
+MEMORY_KEYS = ("driver_peak_mb", "jvm_peak_mb", "tree_peak_mb")
+
+
+def node_spans(log_lines: list[str], started_at: float) -> list[tuple[str, float, float]]:
+    """(node, start, end) per completed node, each from the previous completion to its own; 'startup' first."""
+    first = next((float(m[1]) for m in map(FIRST_NODE.match, log_lines) if m), None)
+    spans, previous = [], first
+    if first is not None:
+        spans.append(("startup", started_at, first))
+    for found in filter(None, map(COMPLETED.match, log_lines)):
+        end = float(found[1])
+        spans.append((found[2], previous, end))
+        previous = end
+    return spans
+
+
+def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[float, ...]],
+                     pipeline_of: dict[str, str]) -> dict[str, dict]:
+    """Per pipeline (and 'startup'): wall seconds over its nodes' spans and the memory peaks within them."""
     figures: dict[str, dict] = {}
-    for name in pipelines:
-        command = [sys.executable, "-m", "kedro", "run", "--pipelines", name, "--params",
-                   f"data_generation.preset={preset}"]
-        figures[name] = run_measured(command, workspace, env, workspace / f"{name}.log")
-        print(f"  {preset}: kedro run --pipelines {name}: {figures[name]}", flush=True)
-        if figures[name]["returncode"] != 0:
-            tail = (workspace / f"{name}.log").read_text()[-2000:]
-            return {"preset": preset, "pipelines": figures, "error": f"kedro run --pipelines {name} failed: {tail}"}
+    for node, start, end in spans:
+        name = "startup" if node == "startup" else pipeline_of.get(node, "other")
+        entry = figures.setdefault(name, {"wall_s": 0.0, **dict.fromkeys(MEMORY_KEYS, 0.0)})
+        entry["wall_s"] += end - start
+        for sample in (s for s in samples if start <= s[0] <= end):
+            for key, value in zip(MEMORY_KEYS, sample[1:], strict=True):
+                entry[key] = max(entry[key], value)
+    for entry in figures.values():
+        entry["wall_s"] = round(entry["wall_s"], 1)
+    return figures
+
+
+def run_preset(preset: str, pipelines: tuple[str, ...], workspace: Path = WORKSPACE) -> dict:
+    """`kedro run` end to end on `preset` in a fresh workspace; figures per pipeline and in total."""
+    from job_reco.pipeline_registry import project_pipelines
+
+    workspace = prepare_workspace(workspace)
+    (workspace / "logging.yml").write_text(LOGGING)
+    env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(workspace / "src"),
+           "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+           "KEDRO_LOGGING_CONFIG": str(workspace / "logging.yml")}
+    command = [sys.executable, "-m", "kedro", "run", "--params", f"data_generation.preset={preset}"]
+    samples: list[tuple[float, ...]] = []
+    total = run_measured(command, workspace, env, workspace / "run.log", samples)
+    print(f"  {preset}: kedro run: {total}", flush=True)
+    if total.pop("returncode") != 0:
+        return {"preset": preset, "error": f"kedro run failed: {(workspace / 'run.log').read_text()[-2000:]}"}
+    pipeline_of = {node.name: name for name, pipe in project_pipelines().items() if name in pipelines for node in pipe.nodes}
+    spans = node_spans((workspace / "run.log").read_text().splitlines(), samples[0][0])
+    found = pipeline_figures(spans, samples[1:], pipeline_of)
+    figures = {name: found[name] for name in ("startup", *pipelines, "other") if name in found}
     summary = json.loads((workspace / "data/08_reporting/data_generation_summary.json").read_text())
-    return _with_rates(preset, summary, figures)
+    return _with_rates(preset, summary, figures, total)
 
 
-def _with_rates(preset: str, summary: dict, figures: dict[str, dict]) -> dict:
-    """One size's row: impressions, per-pipeline figures with rows/s, and the totals."""
+def _with_rates(preset: str, summary: dict, figures: dict[str, dict], total: dict | None = None) -> dict:
+    """One size's row: impressions, per-pipeline figures with rows/s, and the whole run's figures."""
     impressions = int(summary["impressions"])
+    total = total or {"wall_s": round(sum(v["wall_s"] for v in figures.values()), 1),
+                      **{key: max(v[key] for v in figures.values()) for key in MEMORY_KEYS}}
     for values in figures.values():
-        values.pop("returncode", None)
         values["rows_per_s"] = round(impressions / max(values["wall_s"], 1e-9))
-    return {
-        "preset": preset, "impressions": impressions, "searches": int(summary["searches"]), "pipelines": figures,
-        "total_wall_s": round(sum(v["wall_s"] for v in figures.values()), 1),
-        **{key: max(v[key] for v in figures.values()) for key in ("driver_peak_mb", "jvm_peak_mb", "tree_peak_mb")},
-    }
+    return {"preset": preset, "impressions": impressions, "searches": int(summary["searches"]), "pipelines": figures,
+            "total_wall_s": total["wall_s"], **{key: total[key] for key in MEMORY_KEYS}}
 
 
 def run_tiny_in_process() -> dict:

@@ -7,7 +7,7 @@ import os
 import sys
 
 from benchmarks import __main__ as bench
-from benchmarks.bench_scale import run_measured
+from benchmarks.bench_scale import node_spans, pipeline_figures, run_measured
 
 ALLOCATE = "import time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep(1.5)"
 
@@ -35,3 +35,24 @@ def test_make_bench_on_the_tiny_preset_writes_the_json_and_the_table(tmp_path, c
     assert generation["wall_s"] > 0 and generation["rows_per_s"] > 0 and generation["driver_peak_mb"] > 50
     printed = capsys.readouterr().out
     assert "data_generation" in printed and f"{row['impressions']:,}" in printed and str(output) in printed
+
+
+def test_node_spans_and_pipeline_figures_by_hand():
+    log = [
+        "100.000 kedro.framework.session INFO Kedro project job_reco",
+        "112.000 kedro.io.data_catalog INFO Loading data from raw_jobs (ParquetDataset)...",
+        "112.500 kedro.pipeline.node INFO Running node: make_jobs: make_jobs([params]) -> [raw_jobs]",
+        "120.000 kedro.runner.sequential_runner INFO Completed node: make_jobs",
+        "121.000 kedro.pipeline.node INFO Running node: join_logs: join_logs([raw_jobs]) -> [joined]",
+        "130.500 kedro.runner.sequential_runner INFO Completed node: join_logs",
+    ]
+    spans = node_spans(log, started_at=98.0)
+    # startup: process start (98) to the first load (112); each node from the previous completion to its own
+    assert spans == [("startup", 98.0, 112.0), ("make_jobs", 112.0, 120.0), ("join_logs", 120.0, 130.5)]
+    samples = [(99.0, 300.0, 0.0, 300.0), (115.0, 900.0, 400.0, 1500.0), (125.0, 800.0, 2000.0, 3100.0)]
+    figures = pipeline_figures(spans, samples, {"make_jobs": "data_generation", "join_logs": "data_integration"})
+    assert figures == {
+        "startup": {"wall_s": 14.0, "driver_peak_mb": 300.0, "jvm_peak_mb": 0.0, "tree_peak_mb": 300.0},
+        "data_generation": {"wall_s": 8.0, "driver_peak_mb": 900.0, "jvm_peak_mb": 400.0, "tree_peak_mb": 1500.0},
+        "data_integration": {"wall_s": 10.5, "driver_peak_mb": 800.0, "jvm_peak_mb": 2000.0, "tree_peak_mb": 3100.0},
+    }

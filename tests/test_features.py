@@ -21,6 +21,7 @@ from job_reco.features import (
     seeker_level,
     side_feature_matrix,
     title_containment,
+    vector_matrix,
     title_key,
     years_of_experience,
 )
@@ -73,6 +74,29 @@ def test_best_section_cosine_takes_the_closest_section():
     jobs = np.array([[1.0, 1.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
     # row 0: cos with (1,0) and (0,1) are both 1/sqrt(2); the rest have no usable section.
     assert best_section_cosine(sections, jobs).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("arrow_backed", [False, True])
+def test_section_cosines_by_hand_from_lists_and_from_arrow(arrow_backed):
+    import pyarrow as pa
+
+    rows = [[[1.0, 0.0], [0.0, 1.0]], [], None, [[0.0, 0.0], [2.0, 0.0]]]
+    sections = pd.Series(rows, dtype=object)
+    if arrow_backed:  # what precompute_side_features hands over (mapInArrow, list columns kept in Arrow)
+        sections = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(rows, type=pa.list_(pa.list_(pa.float32())))))
+    jobs = np.array([[1.0, 1.0], [1.0, 0.0], [1.0, 0.0], [1.0, 0.0]])
+    # best: row 0 1/sqrt(2) (both sections); row 3 (2, 0) vs (1, 0) = 1, its zero section ignored
+    assert best_section_cosine(sections, jobs).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 1.0])
+    # the current (first) section only: row 3's is a zero vector -> 0
+    assert best_section_cosine(sections, jobs, first_only=True).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 0.0])
+
+
+def test_vector_matrix_reads_arrow_backed_and_plain_columns_alike():
+    import pyarrow as pa
+
+    rows = [[1.0, 2.0], [3.0, 4.0]]
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(rows, type=pa.list_(pa.float32()))))
+    assert vector_matrix(arrow).tolist() == vector_matrix(pd.Series([np.array(r) for r in rows])).tolist() == rows
 
 
 def test_available_features_follow_the_columns():

@@ -202,18 +202,51 @@ def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     return np.where(np.isnan(days), np.nan, np.maximum(days, 0.0))
 
 
-def best_section_cosine(sections: pd.Series, job_vectors: np.ndarray) -> np.ndarray:
-    """Per row, the largest cosine between the job vector and any of the resume's non-zero section vectors (0 if none)."""
-    out = np.zeros(len(sections), dtype=np.float64)
-    jobs = np.asarray(job_vectors, dtype=np.float64)
-    for index, stack in enumerate(sections):
-        if stack is None or len(stack) == 0:
-            continue
-        matrix = np.stack([np.asarray(v, dtype=np.float64) for v in stack])
-        matrix = matrix[np.linalg.norm(matrix, axis=1) > 0]
-        if len(matrix):
-            out[index] = float(cosine_similarity(matrix, np.broadcast_to(jobs[index], matrix.shape)).max())
-    return out
+def vector_matrix(vectors: pd.Series) -> np.ndarray:
+    """A column of equal-length vectors as one (n, d) float64 matrix; an Arrow-backed column without a copy per row."""
+    if isinstance(vectors.dtype, pd.ArrowDtype) and len(vectors) and not vectors.isna().any():
+        import pyarrow as pa  # noqa: PLC0415
+
+        lists = pa.array(vectors.array)
+        return lists.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(lists), -1)
+    return np.stack([np.asarray(v, dtype=np.float64) for v in vectors]) if len(vectors) else np.zeros((0, 0))
+
+
+def _section_vectors(sections: pd.Series, first_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(every section vector of every row as one (m, d) float64 matrix, the row of each); `first_only`: each row's first."""
+    if isinstance(sections.dtype, pd.ArrowDtype):  # list<list<float>> from Arrow: flattened in C++
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        lists = pa.array(sections.array)
+        rows = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+        inner = lists.flatten()
+        keep = np.r_[True, rows[1:] != rows[:-1]] if first_only and len(rows) else np.ones(len(rows), dtype=bool)
+        if len(rows) and inner.null_count == 0 and pc.min_max(pc.list_value_length(inner))["min"].as_py() > 0:
+            vectors = inner.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(inner), -1)
+            return vectors[keep], rows[keep]
+        sections = pd.Series(lists.to_pylist(), dtype=object)
+    counts = np.array([0 if stack is None else min(len(stack), 1) if first_only else len(stack) for stack in sections], dtype=np.int64)
+    if not counts.sum():
+        return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
+    vectors = np.stack([np.asarray(v, dtype=np.float64) for stack, n in zip(sections, counts, strict=True) if n
+                        for v in list(stack)[:n]])
+    return vectors, np.repeat(np.arange(len(counts)), counts)
+
+
+def best_section_cosine(sections: pd.Series, job_vectors: np.ndarray, *, first_only: bool = False) -> np.ndarray:
+    """Per row, the largest cosine between the job vector and any of the resume's non-zero section vectors (0 if none).
+
+    `first_only`: the most recent section alone (current_section_cosine). Vectorised: every section of
+    every row in one matrix, one row-wise cosine, then the largest per row.
+    """
+    vectors, rows = _section_vectors(pd.Series(sections) if not isinstance(sections, pd.Series) else sections, first_only)
+    out = np.full(len(sections), -np.inf)
+    if len(rows):
+        valid = np.linalg.norm(vectors, axis=1) > 0
+        jobs = np.asarray(job_vectors, dtype=np.float64)[rows[valid]]
+        np.maximum.at(out, rows[valid], cosine_similarity(vectors[valid], jobs))
+    return np.where(np.isinf(out), 0.0, out)
 
 
 def _zero_if_nan(values: np.ndarray) -> np.ndarray:
@@ -257,11 +290,9 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.isnan(ratio).astype(np.float64) if name == "pay_missing" else _zero_if_nan(ratio)
     if name == "log_age_days":
         return np.log1p(_zero_if_nan(age_days(frame["posted_at"], frame["searched_at"])))
-    if name == "best_section_cosine":
-        return best_section_cosine(frame["resume_sections"], np.stack(frame["job_vector"].to_numpy()))
-    if name == "current_section_cosine":
-        firsts = frame["resume_sections"].map(lambda stack: list(stack)[:1] if stack is not None else [])
-        return best_section_cosine(firsts, np.stack(frame["job_vector"].to_numpy()))
+    if name in ("best_section_cosine", "current_section_cosine"):
+        jobs = vector_matrix(frame["job_vector"])
+        return best_section_cosine(frame["resume_sections"], jobs, first_only=name == "current_section_cosine")
     if name in ("current_title_match", "past_title_match"):
         return title_containment(frame["resume_titles"], frame["job_title"], current=name == "current_title_match")
     if name == "named_other_city":

@@ -55,7 +55,7 @@ def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame
     def matrix(rows: pd.DataFrame) -> np.ndarray:
         return np.stack(rows[_FEATURES].to_numpy()).astype(np.float32) if len(rows) else np.zeros((0, 0), np.float32)
 
-    model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), n_jobs=1, **settings)
+    model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), **settings)
     evaluation = {"eval_set": [(matrix(valid), valid[_GAIN])], "eval_qid": [valid[_QID]]} if len(valid) else {}
     model.fit(matrix(train), train[_GAIN], qid=train[_QID], verbose=False, **evaluation)
     booster = model.get_booster()
@@ -88,7 +88,7 @@ def train_gbdt(
         .withColumn(_IS_VALIDATION, F.col(SUBSET) == F.lit(VALIDATION))
     )
     featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION))
-    settings = {k: v for k, v in gbdt.items() if k != "num_workers"}
+    settings = dict(gbdt)
     body = bind(_fit_task, settings=settings, seed=int(seed))
     result = featured.withColumn("_one", F.lit(1)).groupBy("_one").applyInPandas(
         body, "booster binary, trees int, best_iteration int"

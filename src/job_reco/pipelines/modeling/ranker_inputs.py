@@ -2,7 +2,7 @@
 
 The side features themselves are defined once, in `job_reco.features` (pure pandas/numpy); here
 Spark prepares the columns they read (joins, a median per title, years read from the scrubbed
-resume text) and the pandas functions run inside `mapInPandas`, so each rule has one home.
+resume text) and the pandas functions run inside `mapInPandas` / `mapInArrow`, so each rule has one home.
 Every v2 column is optional: what a network does not log is left out and logged once.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -41,6 +42,7 @@ from job_reco.columns import (
 from job_reco.features import (
     available_features,
     city_name,
+    feature_inputs,
     query_city,
     salary_midpoint,
     side_feature_matrix,
@@ -212,25 +214,38 @@ def assemble_ranker_inputs(
     )
 
 
-def _side_feature_batches(batches: Iterator[pd.DataFrame], *, names: list[str], columns: list[str]) -> Iterator[pd.DataFrame]:
-    for frame in batches:
+def _arrow_backed(data_type: pa.DataType) -> pd.ArrowDtype | None:
+    """Lists of numbers (vectors, stacks of section vectors) stay in Arrow when a batch becomes pandas."""
+    value = data_type.value_type if pa.types.is_list(data_type) else None
+    value = value.value_type if value is not None and pa.types.is_list(value) else value
+    return pd.ArrowDtype(data_type) if value is not None and pa.types.is_floating(value) else None
+
+
+def _side_feature_batches(
+    batches: Iterator[pa.RecordBatch], *, names: list[str], inputs: list[str], kept: list[str]
+) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        # Only what the features read becomes pandas; the vectors stay in Arrow (`features.vector_matrix`)
+        frame = batch.select(inputs).to_pandas(types_mapper=_arrow_backed)
         features = side_feature_matrix(frame, names).astype(np.float64)
-        out = frame.assign(**{name: features[:, index] for index, name in enumerate(names)})
-        yield out[columns]
+        columns = [batch.column(name) for name in kept] + [pa.array(features[:, i]) for i in range(len(names))]
+        yield pa.RecordBatch.from_arrays(columns, names=[*kept, *names])
 
 
 def precompute_side_features(rows: DataFrame) -> DataFrame:
     """Every side feature the rows' columns allow, as a column of its own name; the bulky inputs only they read dropped.
 
-    Computed where the rows are (`mapInPandas`), so the single training and scoring tasks read a few
+    Computed where the rows are (`mapInArrow`), so the single training and scoring tasks read a few
     numbers per row instead of resume sections and titles; `job_reco.features` reads a precomputed
-    column as it is. The job CTR feature needs the examination curve: it is computed later.
+    column as it is. The other columns pass through in Arrow untouched. The job CTR feature needs
+    the examination curve: it is computed later.
     """
     names = [n for n in available_features(rows.columns) if n != "log_job_ctr_ratio"]
+    inputs = sorted({column for name in names for column in feature_inputs(name, rows.columns)})
     kept = [f for f in rows.schema.fields if f.name not in BULKY_FEATURE_INPUTS and f.name not in names]
     fields = kept + [T.StructField(n, T.DoubleType()) for n in names]  # remote, named_other_city: replaced as doubles
-    body = _bind(_side_feature_batches, names=names, columns=[f.name for f in fields])
-    return rows.mapInPandas(body, T.StructType(fields))
+    body = _bind(_side_feature_batches, names=names, inputs=inputs, kept=[f.name for f in kept])
+    return rows.mapInArrow(body, T.StructType(fields))
 
 
 def examination_column(propensity: Mapping[str, float], max_position: int) -> Column:
