@@ -1,4 +1,4 @@
-"""Training throughput of the NCF: job_reco.ncf.train_ncf next to Keras `model.fit` and scikit-learn's MLPClassifier.
+"""Training throughput of the NCF: job_reco.ncf_training.train_ncf next to Keras `model.fit` and scikit-learn's MLPClassifier.
 
 Run: `.venv/bin/python -m benchmarks.bench_training [--rows N] [--epochs E] [--sweep]`;
 `measure(size)` returns the same figures as a dict (`make bench`).
@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from job_reco.ncf import NCFConfig, configure_tensorflow, ncf_click_probability, roc_auc, train_ncf
+from job_reco.ncf import NCFConfig, configure_tensorflow, ncf_click_probability, roc_auc
+from job_reco.ncf_training import train_ncf
 
 DIM = 100
 HIDDEN = (40, 20, 10)

@@ -1,8 +1,8 @@
 """The dense NCF click model of the original design, its position-aware (PAL) training, pure numpy in/out.
 
-Nothing here touches Spark: the modeling pipeline calls `train_ncf` inside one Spark task per
-resume cluster (`applyInPandas`), and scores with `ncf_click_probability`, a numpy forward pass, inside
-`mapInPandas`. Everything is testable on small arrays.
+Nothing here touches Spark: the modeling pipeline calls `job_reco.ncf_training.train_ncf` inside
+one Spark task per resume cluster (`applyInPandas`), and scores with `ncf_click_probability`, a numpy
+forward pass, inside `mapInPandas`. Everything is testable on small arrays.
 
 The network (Talroo / Analytics Zoo, see docs/modeling.md): the concatenated (resume vector, job
 vector) goes through Dense 40 -> 20 -> 10 with ReLU, then Dense 2 and a softmax over
@@ -30,9 +30,8 @@ from __future__ import annotations
 import io
 import logging
 import os
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -50,8 +49,7 @@ FINAL_RELU_LAYER = "final_relu"
 SOFTMAX_LAYER = "click_softmax"
 EXAMINATION_LAYER = "examination_logit"
 # Keras' own clipping of probabilities in binary cross-entropy.
-_EPSILON = 1e-7
-TRAIN_AUC_ROWS = 50_000
+EPSILON = 1e-7
 
 
 @dataclass(frozen=True)
@@ -189,41 +187,6 @@ def model_features(resume: np.ndarray, job: np.ndarray, interactions: Sequence[s
         else:
             blocks.append(cosine_similarity(resume, job)[:, None].astype(np.float32))
     return np.concatenate(blocks, axis=1).astype(np.float32, copy=False)
-
-
-@dataclass
-class TrainedNCF:
-    """What `train_ncf` returns: plain numpy and numbers, so a Spark task can ship it back.
-
-    Attributes:
-        weights: the NCF's weights, `keras.Model.get_weights()` order (kernel, bias per Dense).
-        examination: P(seen | position) relative to position 1 for positions 0..max_position
-            (index 0 unused, index 1 = 1.0), from the PAL branch; None with position_bias "none".
-        history: per epoch: loss (training, PAL product), auc (NCF alone, on up to 50k training
-            rows), seconds; with validation rows also val_loss (PAL product) and val_auc (NCF alone).
-        epochs_run, best_epoch: epochs trained, and the 1-based epoch whose weights were kept.
-        n_train, n_validation, n_positive: rows used (after down-sampling), clicks among training rows.
-        validation_auc, validation_loss: at the best epoch (NaN without validation rows).
-        samples_per_second: training rows x epochs / seconds spent in the training loop.
-        cpu_seconds: CPU seconds of this process in the training loop (on a shared machine the
-            wall-clock rate falls with the load; rows x epochs / cpu_seconds is the rate one free core gives).
-    """
-
-    weights: list[np.ndarray]
-    examination: np.ndarray | None
-    history: dict[str, list[float]]
-    epochs_run: int
-    best_epoch: int
-    n_train: int
-    n_validation: int
-    n_positive: int
-    validation_auc: float
-    validation_loss: float
-    samples_per_second: float
-    seconds: float
-    position_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    position_clicks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    cpu_seconds: float = float("nan")
 
 
 def configure_tensorflow(threads: int | None) -> None:
@@ -369,7 +332,7 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 def binary_cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float:
     """Mean binary cross-entropy, probabilities clipped to [1e-7, 1 - 1e-7] as Keras does."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), _EPSILON, 1 - _EPSILON)
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON)
     y = np.asarray(labels, dtype=np.float64)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
@@ -393,181 +356,3 @@ def clip_positions(positions: np.ndarray, max_position: int) -> np.ndarray:
     if positions.size and positions.min() < 1:
         raise ValueError(f"positions are 1-based; got a minimum of {positions.min()} in column 'position'")
     return np.minimum(positions, max_position).astype(np.int32)
-
-
-def _subsample(labels: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
-    """Row indices kept: every click, each non-click with probability `rate`."""
-    if rate >= 1:
-        return np.arange(labels.shape[0])
-    keep = (labels > 0) | (rng.random(labels.shape[0]) < rate)
-    return np.flatnonzero(keep)
-
-
-def train_ncf(
-    features: np.ndarray,
-    positions: np.ndarray,
-    labels: np.ndarray,
-    *,
-    config: NCFConfig,
-    seed: int,
-    validation: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-    threads: int | None = None,
-) -> TrainedNCF:
-    """Train one NCF on (features, position, label) rows; early-stop on the validation rows.
-
-    One compiled TensorFlow function runs a whole epoch (shuffle, slice batches, step) so Python
-    is out of the per-batch loop; the data sit in memory as float32 tensors. Same inputs, config
-    and seed give the same weights (seeded initializers, seeded shuffles, deterministic ops).
-
-    Args:
-        features: (n, w) float32, `model_features` of the resume and job vectors.
-        positions: (n,) displayed positions (1-based).
-        labels: (n,) 1 = click, 0 = none.
-        config: network and training settings.
-        seed: seeds initial weights, down-sampling and shuffles.
-        validation: (features, positions, labels) of held-out rows for early stopping, or None
-            (then all `epochs` run and the validation figures are NaN).
-        threads: TensorFlow threads (`configure_tensorflow`; None leaves them as they are).
-    """
-    configure_tensorflow(threads)
-    import keras  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
-
-    keras.utils.set_random_seed(int(seed))
-    tf.config.experimental.enable_op_determinism()
-    features = np.ascontiguousarray(features, dtype=np.float32)
-    labels = np.asarray(labels).astype(np.float32)
-    positions = clip_positions(positions, config.max_position)
-    if not features.shape[0] == labels.shape[0] == positions.shape[0] or features.ndim != 2:
-        raise ValueError(f"features {features.shape}, positions {positions.shape}, labels {labels.shape} disagree")
-    if features.shape[0] == 0:
-        raise ValueError("no training rows")
-    position_rows = np.bincount(positions, minlength=config.max_position + 1).astype(np.int64)
-    position_clicks = np.bincount(positions, weights=labels > 0, minlength=config.max_position + 1).astype(np.int64)
-    if config.negative_sample_rate < 1:  # (indexing by every row would copy the features for nothing)
-        keep = _subsample(labels, config.negative_sample_rate, np.random.default_rng(int(seed)))
-        features, positions, labels = features[keep], positions[keep], labels[keep]
-    sample_weight = np.where(labels > 0, config.positive_weight, 1.0).astype(np.float32)
-
-    ncf = build_ncf(
-        features.shape[1],
-        hidden_units=config.hidden_units,
-        final_relu=config.final_relu,
-        init_std=config.init_std,
-        seed=seed,
-    )
-    pal = config.position_bias == "pal"
-    model = build_training_model(ncf, position_bias=config.position_bias, max_position=config.max_position)
-    ncf_variables = ncf.trainable_variables
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
-    optimizer.build(ncf_variables)
-    exam_variables = model.get_layer(EXAMINATION_LAYER).trainable_variables if pal else []
-    exam_optimizer = keras.optimizers.Adam(learning_rate=config.examination_learning_rate)
-    if pal:
-        exam_optimizer.build(exam_variables)
-    variables = ncf_variables + exam_variables
-
-    n_rows, batch_size = features.shape[0], min(config.batch_size, features.shape[0])
-    n_batches = -(-n_rows // batch_size)
-    x_all, p_all = tf.constant(features), tf.constant(positions)
-    y_all, w_all = tf.constant(labels[:, None]), tf.constant(sample_weight[:, None])
-
-    def step(inputs, target, weight):
-        with tf.GradientTape() as tape:
-            probability = tf.clip_by_value(model(inputs, training=True), _EPSILON, 1 - _EPSILON)
-            loss_rows = -(target * tf.math.log(probability) + (1 - target) * tf.math.log(1 - probability))
-            loss = tf.reduce_mean(weight * loss_rows)
-        gradients = tape.gradient(loss, variables)
-        optimizer.apply(gradients[: len(ncf_variables)], ncf_variables)
-        if pal:
-            exam_optimizer.apply(gradients[len(ncf_variables) :], exam_variables)
-        return loss
-
-    # XLA fuses a step's ~100 small ops into a few kernels: at batch 1024 the per-op overhead is
-    # as large as the arithmetic. The epoch loop around it (shuffle, slicing) stays plain TF.
-    step = tf.function(step, jit_compile=config.jit_compile)
-
-    @tf.function
-    def run_epoch(shuffle_seed):
-        order = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed=shuffle_seed)
-        x, p = tf.gather(x_all, order), tf.gather(p_all, order)
-        y, w = tf.gather(y_all, order), tf.gather(w_all, order)
-        total = tf.constant(0.0)
-        for batch in tf.range(n_batches):
-            start = batch * batch_size
-            end = tf.minimum(start + batch_size, n_rows)
-            inputs = [x[start:end], p[start:end]] if pal else x[start:end]
-            loss = step(inputs, y[start:end], w[start:end])
-            total += loss * tf.cast(end - start, tf.float32)
-        return total / n_rows
-
-    if validation is not None and len(validation[2]) > 0:
-        val_x = np.asarray(validation[0], dtype=np.float32)
-        val_p = clip_positions(validation[1], config.max_position)
-        val_y = np.asarray(validation[2]).astype(np.float32)
-    else:
-        val_x = val_p = val_y = None
-
-    def examination_now() -> np.ndarray | None:
-        if not pal:
-            return None
-        logits = np.asarray(model.get_layer(EXAMINATION_LAYER).get_weights()[0][:, 0], dtype=np.float64)
-        examination = 1.0 / (1.0 + np.exp(-logits))
-        examination[1] = 1.0
-        return examination
-
-    # Training AUC per epoch on a fixed seeded subset of the training rows (a full pass would cost
-    # a third of an epoch).
-    monitor = np.random.default_rng(int(seed) + 1).permutation(n_rows)[:TRAIN_AUC_ROWS]
-    monitor_x, monitor_y = features[monitor], labels[monitor]
-    history: dict[str, list[float]] = {"loss": [], "auc": [], "seconds": []}
-    if val_y is not None:
-        history.update(val_loss=[], val_auc=[])
-    best = (np.inf, 0, [w.copy() for w in model.get_weights()])
-    waited, train_seconds, cpu_seconds = 0, 0.0, 0.0
-    epoch = 0
-    for epoch in range(1, config.epochs + 1):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        loss = float(run_epoch(tf.constant([int(seed), epoch], dtype=tf.int32)))
-        elapsed = time.perf_counter() - started
-        train_seconds += elapsed
-        cpu_seconds += time.process_time() - cpu_started
-        history["loss"].append(loss)
-        history["seconds"].append(elapsed)
-        weights = ncf.get_weights()
-        history["auc"].append(roc_auc(monitor_y, ncf_click_probability(weights, monitor_x, final_relu=config.final_relu)))
-        if val_y is None:
-            best = (loss, epoch, None)
-            continue
-        relevance = ncf_click_probability(weights, val_x, final_relu=config.final_relu)
-        examination = examination_now()
-        clicked = relevance * examination[val_p] if pal else relevance
-        val_loss = binary_cross_entropy(val_y, clicked)
-        history["val_loss"].append(val_loss)
-        history["val_auc"].append(roc_auc(val_y, relevance))
-        if val_loss < best[0] - config.early_stopping_min_delta:
-            best, waited = (val_loss, epoch, [w.copy() for w in model.get_weights()]), 0
-        else:
-            waited += 1
-            if config.early_stopping_patience and waited >= config.early_stopping_patience:
-                break
-    if best[2] is not None:
-        model.set_weights(best[2])
-    best_epoch = best[1]
-    return TrainedNCF(
-        weights=[np.asarray(w) for w in ncf.get_weights()],
-        examination=examination_now(),
-        history=history,
-        epochs_run=epoch,
-        best_epoch=best_epoch,
-        n_train=int(n_rows),
-        n_validation=0 if val_y is None else int(val_y.shape[0]),
-        n_positive=int((labels > 0).sum()),
-        validation_auc=history["val_auc"][best_epoch - 1] if val_y is not None and best_epoch else float("nan"),
-        validation_loss=history["val_loss"][best_epoch - 1] if val_y is not None and best_epoch else float("nan"),
-        samples_per_second=n_rows * epoch / train_seconds if train_seconds > 0 else float("nan"),
-        seconds=train_seconds,
-        position_rows=position_rows,
-        position_clicks=position_clicks,
-        cpu_seconds=cpu_seconds,
-    )

@@ -45,10 +45,10 @@ from job_reco.ncf import (
     ncf_click_probability,
     ncf_weights,
     roc_auc,
-    train_ncf,
     weights_from_bytes,
     weights_to_bytes,
 )
+from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling import create_pipeline, nodes
 from job_reco.pipelines.modeling.ensemble import (
     average_scores,
@@ -232,6 +232,22 @@ def test_training_is_reproducible():
     assert np.array_equal(first.examination, second.examination)
     third = train_ncf(x, p, y, config=config, seed=8)
     assert not np.array_equal(first.weights[0], third.weights[0])
+
+
+def test_a_reused_trainer_is_traced_once_and_trains_like_a_fresh_one():
+    from job_reco import ncf_training
+
+    x, p, y = _separable(600, 1)
+    other_x, other_p, other_y = _separable(450, 2)  # another cluster: other rows, same width
+    config = NCFConfig(batch_size=64, epochs=2)
+    ncf_training._TRAINERS.clear()
+    fresh = train_ncf(x, p, y, config=config, seed=7)
+    train_ncf(other_x, other_p, other_y, config=config, seed=3)  # moves the weights, Adam's moments, PAL's logits
+    reused = train_ncf(x, p, y, config=config, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.weights, reused.weights, strict=True))
+    assert np.array_equal(fresh.examination, reused.examination) and fresh.history["loss"] == reused.history["loss"]
+    (trainer,) = ncf_training._TRAINERS.values()
+    assert trainer.run_epoch.experimental_get_tracing_count() == 1  # 600 and 450 rows: one trace
 
 
 def test_xla_steps_train_the_same_network():

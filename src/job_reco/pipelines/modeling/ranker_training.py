@@ -24,7 +24,8 @@ from pyspark.sql import functions as F
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
-from job_reco.ncf import NCFConfig, configure_tensorflow, model_features, train_ncf
+from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
+from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind

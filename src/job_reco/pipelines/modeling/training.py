@@ -1,7 +1,7 @@
 """Per-cluster training (the original design): one NCF per resume cluster, each in its own Spark task.
 
 `train_cluster_models` hands each cluster's rows to one task (`groupBy(cluster).applyInPandas`),
-which trains its NCF (`job_reco.ncf.train_ncf`) and returns weights, history and position factors
+which trains its NCF (`job_reco.ncf_training.train_ncf`) and returns weights, history and position factors
 as one row; the driver turns those rows into Keras models, the history and PAL's curve.
 """
 
@@ -39,10 +39,10 @@ from job_reco.ncf import (
     build_ncf,
     model_features,
     model_input_layout,
-    train_ncf,
     weights_from_bytes,
     weights_to_bytes,
 )
+from job_reco.ncf_training import train_ncf
 from job_reco.json_values import json_number
 from job_reco.pipelines.modeling.inputs import _unit_hash
 from job_reco.spark_udf import bind as _bind
