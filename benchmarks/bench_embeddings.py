@@ -16,7 +16,8 @@ Measured in one run, on the same documents:
 - gensim `KeyedVectors.get_mean_vector(tokens, pre_normalize=False)`, one call per document (the
   same vector as `mean`; checked);
 - a plain Python loop with a dict look-up per token and numpy mean, for reference;
-- the Spark path (`embed_documents`: parquet read, Arrow transfer, kernel, `noop` sink), local[2].
+- the Spark path (`embed_documents`: parquet read of document_tokens' `token_text`, Arrow transfer,
+  kernel, `noop` sink), local[2].
 """
 
 from __future__ import annotations
@@ -151,8 +152,9 @@ def _spark_path(docs: list[list[str]], embedder, workdir: Path) -> dict[str, _Cl
     import pyarrow.parquet as pq
 
     path = str(workdir / "tokens.parquet")
+    # As tokenize_documents writes document_tokens: the token lists and the same tokens joined by a space
     table = pa.table({"doc_type": ["resume"] * len(docs), "doc_id": [f"d{i}" for i in range(len(docs))],
-                      "tokens": pa.array(docs, type=pa.list_(pa.string()))})
+                      "tokens": pa.array(docs, type=pa.list_(pa.string())), "token_text": [" ".join(d) for d in docs]})
     os.makedirs(path)
     half = len(docs) // 2  # two files: two tasks on local[2]
     pq.write_table(table.slice(0, half), f"{path}/part-0.parquet")

@@ -52,6 +52,8 @@ REASON = "reason"
 EMBEDDING = "embedding"
 CLUSTER = "cluster"
 TOKENS = "tokens"
+# document_tokens also stores the tokens joined by one space: the form the embedding tasks read.
+TOKEN_TEXT = "token_text"
 DOC_ID = "doc_id"
 DOC_TYPE = "doc_type"
 

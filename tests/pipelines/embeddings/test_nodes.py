@@ -20,6 +20,7 @@ from job_reco.columns import (
     SEEKER_ID,
     TEXT,
     TITLE,
+    TOKEN_TEXT,
     TOKENS,
     UPDATED_AT,
 )
@@ -127,7 +128,8 @@ def test_spark_scrub_equals_python_scrub(spark):
 
 def test_tokenize_documents_by_hand(spark, resumes, jobs):
     tokens = nodes.tokenize_documents(nodes.scrub_resumes(resumes), jobs)
-    assert tokens.columns == [DOC_TYPE, DOC_ID, TOKENS]
+    assert tokens.columns == [DOC_TYPE, DOC_ID, TOKENS, TOKEN_TEXT]
+    assert all(row[TOKEN_TEXT] == " ".join(row[TOKENS]) for row in tokens.collect())  # what embedding reads
     got = {(row[DOC_TYPE], row[DOC_ID]): list(row[TOKENS]) for row in tokens.collect()}
     assert got == EXPECTED_TOKENS  # empty and missing texts are kept, with no token
 

@@ -32,6 +32,7 @@ from job_reco.columns import (
     SEEKER_ID,
     TEXT,
     TITLE,
+    TOKEN_TEXT,
     TOKENS,
     UPDATED_AT,
 )
@@ -86,7 +87,12 @@ def scrub_resumes(valid_resumes: DataFrame) -> DataFrame:
 
 
 def tokenize_documents(scrubbed_resumes: DataFrame, valid_jobs: DataFrame) -> DataFrame:
-    """One row per resume and job: doc_type, doc_id, tokens (the rules of `job_reco.text`)."""
+    """One row per resume and job: doc_type, doc_id, tokens (the rules of `job_reco.text`) and token_text.
+
+    token_text is the same tokens joined by one space, what the embedding tasks read: a parquet
+    column of 120 strings per document costs the JVM far more to decode and hand to Python than one
+    string (docs/embeddings.md, "Profile of the Spark path").
+    """
     from pyspark.ml.feature import StopWordsRemover
 
     require_columns(scrubbed_resumes, (RESUME_ID, TEXT), "scrubbed_resumes")
@@ -105,7 +111,8 @@ def tokenize_documents(scrubbed_resumes: DataFrame, valid_jobs: DataFrame) -> Da
     )
     documents = resumes.unionByName(jobs).select(DOC_TYPE, DOC_ID, words.alias("_words"))
     remover = StopWordsRemover(inputCol="_words", outputCol=TOKENS, stopWords=list(text.STOP_WORDS), caseSensitive=True)
-    return remover.transform(documents).select(*DOCUMENT_TOKENS_COLUMNS)
+    tokens = remover.transform(documents).select(*DOCUMENT_TOKENS_COLUMNS)
+    return tokens.withColumn(TOKEN_TEXT, F.array_join(F.col(TOKENS), text.TOKEN_SEPARATOR))
 
 
 def count_corpus_tokens(document_tokens: DataFrame) -> dict[str, Any]:
@@ -238,12 +245,13 @@ def build_document_embedder(
     )
 
 
-def joined_tokens() -> Column:
-    """The token list as one space-joined string, the form in which the Spark path hands tokens to Python.
+def joined_tokens(document_tokens: DataFrame) -> Column:
+    """The tokens as one space-joined string, named `tokens`: the form in which the Spark path hands them to Python.
 
-    Spark's Arrow writer copies an array<string> element by element; one string per document costs
-    the JVM a fraction of that (`benchmarks/bench_embeddings.py`), and pyarrow splits it again in C++.
+    Read from token_text (`tokenize_documents` stores it), or joined here for a document_tokens without it.
     """
+    if TOKEN_TEXT in document_tokens.columns:
+        return F.col(TOKEN_TEXT).alias(TOKENS)
     return F.array_join(F.col(TOKENS), text.TOKEN_SEPARATOR).alias(TOKENS)
 
 
@@ -266,7 +274,7 @@ def fit_common_component(
         return base_document_embedder.with_component(None)
     # The embedder travels inside the task's closure (no SparkContext broadcast: Spark Connect has none).
     rows = (
-        document_tokens.select(joined_tokens())
+        document_tokens.select(joined_tokens(document_tokens))
         .mapInArrow(partial(_gram_batches, embedder=base_document_embedder), "gram array<double>, documents long")
         .collect()
     )
@@ -303,7 +311,7 @@ def embed_documents(
     embed = partial(_embed_batches, embedder=document_embedder)
 
     def embedded(doc_type: str, id_column: str) -> DataFrame:
-        documents = document_tokens.filter(F.col(DOC_TYPE) == doc_type).select(DOC_ID, joined_tokens())
+        documents = document_tokens.filter(F.col(DOC_TYPE) == doc_type).select(DOC_ID, joined_tokens(document_tokens))
         return documents.mapInArrow(embed, schema).withColumnRenamed(DOC_ID, id_column)
 
     return embedded(DOC_TYPE_RESUME, RESUME_ID), embedded(DOC_TYPE_JOB, JOB_ID)
