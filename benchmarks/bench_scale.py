@@ -153,6 +153,7 @@ root: {handlers: [plain], level: WARNING}
 COMPLETED = re.compile(r"^(\d+\.\d+) \S+ INFO Completed node: (\S+)$")
 FIRST_NODE = re.compile(r"^(\d+\.\d+) \S+ INFO (Loading data from|Running node:)")
 MEMORY_KEYS = ("driver_peak_mb", "jvm_peak_mb", "tree_peak_mb")
+SLOWEST_NODES = 8  # listed per size with their wall time and memory peaks
 
 
 def node_spans(log_lines: list[str], started_at: float) -> list[tuple[str, float, float]]:
@@ -169,11 +170,14 @@ def node_spans(log_lines: list[str], started_at: float) -> list[tuple[str, float
 
 
 def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[float, ...]],
-                     pipeline_of: dict[str, str]) -> dict[str, dict]:
-    """Per pipeline (and 'startup'): wall seconds over its nodes' spans and the memory peaks within them."""
+                     pipeline_of: dict[str, str] | None) -> dict[str, dict]:
+    """Per pipeline (and 'startup'): wall seconds over its nodes' spans and the memory peaks within them.
+
+    `pipeline_of=None`: the same per node.
+    """
     figures: dict[str, dict] = {}
     for node, start, end in spans:
-        name = "startup" if node == "startup" else pipeline_of.get(node, "other")
+        name = node if pipeline_of is None or node == "startup" else pipeline_of.get(node, "other")
         entry = figures.setdefault(name, {"wall_s": 0.0, **dict.fromkeys(MEMORY_KEYS, 0.0)})
         entry["wall_s"] += end - start
         for sample in (s for s in samples if start <= s[0] <= end):
@@ -204,7 +208,9 @@ def run_preset(preset: str, pipelines: tuple[str, ...], workspace: Path = WORKSP
     found = pipeline_figures(spans, samples[1:], pipeline_of)
     figures = {name: found[name] for name in ("startup", *pipelines, "other") if name in found}
     summary = json.loads((workspace / "data/08_reporting/data_generation_summary.json").read_text())
-    return _with_rates(preset, summary, figures, total)
+    nodes = pipeline_figures(spans, samples[1:], None)
+    slowest = dict(sorted(nodes.items(), key=lambda item: -item[1]["wall_s"])[:SLOWEST_NODES])
+    return {**_with_rates(preset, summary, figures, total), "slowest_nodes": slowest}
 
 
 def _with_rates(preset: str, summary: dict, figures: dict[str, dict], total: dict | None = None) -> dict:
