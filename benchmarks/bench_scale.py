@@ -25,10 +25,10 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Self
+
+from job_reco.progress import EveryFewSeconds
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = ROOT / "data" / "09_benchmark" / "project"
@@ -71,17 +71,17 @@ def rss_and_name(pid: int) -> tuple[int, str]:
     return int(fields.get("VmRSS", "0 kB").split()[0]) * 1024, fields.get("Name", "").strip()
 
 
-class PeakSampler:
+class PeakSampler(EveryFewSeconds):
     """Samples the memory of a process tree every `interval_s` in a thread; keeps the peaks in MB."""
 
     def __init__(self, pid: int, interval_s: float = 0.25):
-        self.pid, self.interval_s = pid, interval_s
+        super().__init__(interval_s, name=f"memory of {pid}")
+        self.pid = pid
         self.peaks = {"driver_peak_mb": 0.0, "jvm_peak_mb": 0.0, "tree_peak_mb": 0.0}
         self.samples: list[tuple[float, float, float, float]] = []  # (time.time(), driver, jvm, tree) in MB
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> None:
+    def tick(self) -> None:
+        """One sample of the tree's resident memory."""
         driver = jvm = tree = 0
         for pid in descendants(self.pid):
             rss, name = rss_and_name(pid)
@@ -92,19 +92,6 @@ class PeakSampler:
         self.samples.append((time.time(), *sample))
         for key, value in zip(self.peaks, sample, strict=True):
             self.peaks[key] = max(self.peaks[key], value)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self.interval_s)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path, samples: list | None = None) -> dict:

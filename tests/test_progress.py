@@ -66,13 +66,13 @@ def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(cap
     with caplog.at_level(logging.INFO, logger="job_reco.progress"):
         tracker.active = {7: (4, 0)}
         clock.now = 5.0
-        watcher.poll()  # 5 s: too soon for a line
+        watcher.tick()  # 5 s: too soon for a line
         tracker.active = {8: (8, 2)}  # stage 7 ended (4 of 4 done), stage 8 began
         clock.now = 30.0
-        watcher.poll()  # 6 of 12 tasks in 30 s: 0.2/s, 6 left -> 30 s
+        watcher.tick()  # 6 of 12 tasks in 30 s: 0.2/s, 6 left -> 30 s
         tracker.active = {8: (8, 4)}
         clock.now = 45.0
-        watcher.poll()  # 15 s since the last line: none
+        watcher.tick()  # 15 s since the last line: none
     assert watcher.stages == {7: (4, 4), 8: (8, 4)}
     assert caplog.messages == ["train_cluster_models: 6 / 12 Spark tasks (50%), 0.2 Spark tasks/s, 30 s left"]
 

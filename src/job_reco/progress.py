@@ -85,7 +85,34 @@ class Progress:
         return f"{text} / {self.total:,} {self.unit} ({share:.0%}), {rate_text(rate)} {self.unit}/s, {left_text}"
 
 
-class SparkTaskProgress:
+class EveryFewSeconds:
+    """A context manager that calls `tick()` in a thread when the block starts and every `interval_s` s until it ends."""
+
+    def __init__(self, interval_s: float, name: str):
+        self.interval_s = float(interval_s)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
+
+    def tick(self) -> None:
+        """What to do each time (subclasses)."""
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while True:
+            self.tick()
+            if self._stop.wait(self.interval_s):
+                return
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class SparkTaskProgress(EveryFewSeconds):
     """While a step runs, logs every `every_s` s the Spark tasks done of the stages begun since it started.
 
     The work of a Spark step happens in tasks that the driver only waits for (training one model per
@@ -97,13 +124,12 @@ class SparkTaskProgress:
 
     def __init__(self, tracker: Any, what: str, *, every_s: float = 30.0, poll_s: float = 1.0,
                  logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
-        self.tracker, self.poll_s = tracker, float(poll_s)
+        super().__init__(poll_s, name=f"progress of {what}")
+        self.tracker = tracker
         self.progress = Progress(what, 0, unit="Spark tasks", every_s=every_s, logger=logger, clock=clock)
         self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"progress of {what}")
 
-    def poll(self) -> None:
+    def tick(self) -> None:
         """Read the active stages' counts, count the stages that ended as complete, report."""
         active = {stage: self.tracker.getStageInfo(stage) for stage in self.tracker.getActiveStageIds()}
         for stage, (tasks, _) in self.stages.items():
@@ -115,15 +141,3 @@ class SparkTaskProgress:
         if self.stages:
             self.progress.report(sum(done for _, done in self.stages.values()),
                                  sum(tasks for tasks, _ in self.stages.values()))
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.poll_s):
-            self.poll()
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
