@@ -17,12 +17,12 @@ Figures: seconds, seconds per tree / per epoch, and rows x trees (rows x epochs)
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import cli
 
 PARAMETERS = Path(__file__).resolve().parents[1] / "conf" / "base" / "parameters_modeling.yml"
 LIST_LENGTH, WIDTH = 20, 161
@@ -100,10 +100,7 @@ def measure(size: str = "quick") -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Print LambdaMART's and the ranker's training time on the same rows."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="quick")
-    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+    args = cli.parse(cli.size_parser(__doc__, SIZES), argv, __name__)
     f = measure(args.size)
     print(f"{f['groups']:,} groups x {LIST_LENGTH} = {f['rows']:,} rows x {WIDTH} columns, one thread")
     print(f"LambdaMART (xgboost rank:ndcg, depth {f['gbdt_max_depth']}): {f['gbdt_trees']} trees in {f['gbdt_seconds']:.1f} s, "

@@ -22,12 +22,12 @@ Groups/s are wall clock; all three must agree to 1e-9 (checked, reported).
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import cli
 
 LIST_LENGTH = 20
 SIZES = {"tiny": 2_000, "quick": 50_000, "full": 200_000}
@@ -148,10 +148,7 @@ def measure(size: str = "quick") -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Print groups/s of job_reco.metrics, the Python loop and ranx, and how far apart their values are."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="quick")
-    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+    args = cli.parse(cli.size_parser(__doc__, SIZES), argv, __name__)
     f = measure(args.size)
     print(f"{f['groups']:,} groups x {LIST_LENGTH} rows; MRR {f['metrics']['mrr']:.4f}, nDCG@10 {f['metrics']['ndcg@10']:.4f}")
     print(f"job_reco.metrics (MRR + nDCG@10):  {f['job_reco_groups_per_second']:>12,} groups/s")

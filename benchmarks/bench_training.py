@@ -25,7 +25,6 @@ end. Last, the share of the CPU's arithmetic peak that this reaches (`arithmetic
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from pathlib import Path
@@ -34,6 +33,8 @@ import numpy as np
 
 from job_reco.ncf import NCFConfig, configure_tensorflow, ncf_click_probability, roc_auc
 from job_reco.ncf_training import train_ncf
+
+from benchmarks import cli
 
 DIM = 100
 HIDDEN = (40, 20, 10)
@@ -244,12 +245,10 @@ def measure(size: str = "quick", *, tasks: int | None = None) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Print samples/s of train_ncf, Keras fit and scikit-learn's MLP at batch 1024, their ratios and the peak."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser = cli.size_parser(__doc__, SIZES, default="full")
     parser.add_argument("--tasks", type=int, default=None, help="parallel single-threaded trainings (default: CPUs)")
     parser.add_argument("--sweep", action="store_true", help="also time train_ncf at batch 1024..16384")
-    args = parser.parse_args([] if argv is None and __name__ != "__main__" else argv)
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
+    args = cli.parse(parser, argv, __name__)
     figures = measure(args.size, tasks=args.tasks)
     print(f"synthetic data: {figures['rows']:,} rows x {DIM} float32, {figures['epochs']} epochs, batch 1024, one thread")
     print(f"train_ncf (TF, PAL):     {figures['train_ncf_samples_per_second'] / 1e6:6.2f} M samples/s "
