@@ -195,6 +195,15 @@ def salary_midpoint(salary_min: pd.Series, salary_max: pd.Series) -> np.ndarray:
     return np.where(np.isnan(low), high, np.where(np.isnan(high), low, (low + high) / 2))
 
 
+def pay_reference(titles: pd.Series, salary_mid: np.ndarray, min_ads_per_title: int) -> np.ndarray:
+    """Median pay midpoint of the ads sharing each ad's title key; of all ads where fewer than `min_ads_per_title` do."""
+    frame = pd.DataFrame({"key": title_key(titles).to_numpy(), "mid": salary_mid})
+    grouped = frame.groupby("key")["mid"]
+    median, count = frame["key"].map(grouped.median()), frame["key"].map(grouped.count())
+    overall = float(np.nanmedian(salary_mid)) if np.isfinite(salary_mid).any() else np.nan
+    return np.where(count.to_numpy() >= int(min_ads_per_title), median.to_numpy(dtype=np.float64), overall)
+
+
 def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     """Days between the ad's posting and the search, at least 0; NaN if either is missing."""
     delta = pd.to_datetime(searched_at, utc=True) - pd.to_datetime(posted_at, utc=True)

@@ -1,8 +1,7 @@
 """The candidate jobs: document vectors (the run's, or embedded on the fly) and the side columns the model reads.
 
 The side columns are built as modeling builds them (`job_reco.features` for each rule, the names of
-`ranker_inputs.JOB_SIDE`), in pandas instead of Spark: pay_reference is the median pay midpoint of
-the candidate ads sharing a title key (of all of them below `min_ads_per_title`), job_ctr_ratio the
+`ranker_inputs.JOB_SIDE`): pay_reference (`features.pay_reference`) over the candidate ads, job_ctr_ratio the
 smoothed examination CTR of the training logs relative to their average, 1 for an ad the logs
 never showed (no evidence: the prior).
 """
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
-from job_reco.features import salary_midpoint, title_key
+from job_reco.features import pay_reference, salary_midpoint
 from job_reco.pipelines.modeling.ranker_inputs import JOB_SIDE
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
@@ -70,15 +69,6 @@ def job_vectors(jobs: pd.DataFrame, embedder: DocumentEmbedder, known: pd.DataFr
         tokens = [prepare_job(t, d) for t, d in zip(jobs[TITLE][todo], jobs[DESCRIPTION][todo], strict=True)]
         vectors[todo], _ = embed_token_lists(tokens, embedder)
     return vectors
-
-
-def pay_reference(titles: pd.Series, salary_mid: np.ndarray, min_ads_per_title: int) -> np.ndarray:
-    """Median pay midpoint of the ads sharing each ad's title key; of all ads where fewer than `min_ads_per_title` do."""
-    frame = pd.DataFrame({"key": title_key(titles).to_numpy(), "mid": salary_mid})
-    grouped = frame.groupby("key")["mid"]
-    median, count = frame["key"].map(grouped.median()), frame["key"].map(grouped.count())
-    overall = float(np.nanmedian(salary_mid)) if np.isfinite(salary_mid).any() else np.nan
-    return np.where(count.to_numpy() >= int(min_ads_per_title), median.to_numpy(dtype=np.float64), overall)
 
 
 def job_ctr_ratio(job_ids: pd.Series, job_ctr: pd.DataFrame, smoothing: float) -> np.ndarray:

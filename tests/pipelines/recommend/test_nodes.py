@@ -9,7 +9,8 @@ import pytest
 from job_reco.pipelines.modeling.ranker_training import ranker_layout
 from job_reco.ranker import RankerConfig
 from job_reco.recommend.artifacts import ArtifactError, Artifacts, check_compatible
-from job_reco.recommend.jobs import job_ctr_ratio, pay_reference
+from job_reco.features import pay_reference
+from job_reco.recommend.jobs import job_ctr_ratio
 from job_reco.recommend.model import blend_scores
 from job_reco.recommend.recommender import JobRecommender, RecommendSettings
 from job_reco.recommend.resume import resolve_location

@@ -43,11 +43,11 @@ from job_reco.features import (
     available_features,
     city_name,
     feature_inputs,
+    pay_reference,
     query_city,
     salary_midpoint,
     side_feature_matrix,
     section_titles,
-    title_key,
     years_of_experience,
 )
 from job_reco.metrics import propensity_of_positions
@@ -59,7 +59,6 @@ APPLIED = "applied"
 TRAINING_SOURCE = "source"
 JOB_SIDE = {"latitude": "job_latitude", "longitude": "job_longitude", "remote": "remote", "level": "level"}
 RESUME_SIDE = {"latitude": "resume_latitude", "longitude": "resume_longitude"}
-_KEY = "_title_key"
 # Nested and text columns that only side features read: replaced by the features once computed.
 BULKY_FEATURE_INPUTS = ("resume_sections", "resume_titles", "job_title")
 
@@ -76,19 +75,19 @@ def mark_training_subsets(search_impressions: DataFrame, modeling_impressions: D
     return train.withColumn(SUBSET, F.when(is_validation, F.lit(VALIDATION)).otherwise(F.lit(TRAIN)))
 
 
-def _job_side_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    for frame in batches:
-        out = frame[[JOB_ID]].copy()
-        out[_KEY] = title_key(frame[TITLE])
-        out["salary_mid"] = salary_midpoint(frame["salary_min"], frame["salary_max"])
-        yield out
+def _pay_columns(frame: pd.DataFrame, *, min_ads_per_title: int) -> pd.DataFrame:
+    """job_id, salary_mid and pay_reference (`features.pay_reference`) of all the ads at once."""
+    mid = salary_midpoint(frame["salary_min"], frame["salary_max"])
+    reference = pay_reference(frame[TITLE], mid, min_ads_per_title)
+    return pd.DataFrame({JOB_ID: frame[JOB_ID], "salary_mid": mid, "pay_reference": reference})
 
 
 def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataFrame:
     """job_id, posted_at, job_title and whichever of job_latitude, job_longitude, remote, level, salary_mid, pay_reference the jobs log.
 
     pay_reference: the median pay midpoint of the ads sharing the job's title key
-    (`job_reco.features.title_key`), or of all ads when fewer than `min_ads_per_title` share it.
+    (`job_reco.features.pay_reference`, the rule `recommend` applies too), computed over all ads in
+    one task: one row per ad, small next to the impressions.
     """
     present = [c for c in JOB_SIDE if c in valid_jobs.columns]
     side = valid_jobs.select(
@@ -97,17 +96,13 @@ def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataF
     if not {"salary_min", "salary_max"} <= set(valid_jobs.columns):
         logger.info("jobs have no salary_min/salary_max: the pay features are off.")
         return side
-    pay = valid_jobs.select(JOB_ID, TITLE, "salary_min", "salary_max").mapInPandas(
-        _job_side_batches, f"{JOB_ID} string, {_KEY} string, salary_mid double"
+    body = _bind(_pay_columns, min_ads_per_title=int(min_ads_per_title))
+    pay = (
+        valid_jobs.select(JOB_ID, TITLE, "salary_min", "salary_max", F.lit(0).alias("_all"))
+        .groupBy("_all")
+        .applyInPandas(body, f"{JOB_ID} string, salary_mid double, pay_reference double")
     )
-    median = F.median("salary_mid")  # exact: an approximate quantile may depend on the order rows arrive in
-    by_title = pay.groupBy(_KEY).agg(median.alias("title_median"), F.count("salary_mid").alias("title_ads"))
-    overall = pay.agg(median.alias("overall_median"))
-    reference = F.when(F.col("title_ads") >= F.lit(int(min_ads_per_title)), F.col("title_median")).otherwise(
-        F.col("overall_median")
-    )
-    pay = pay.join(by_title, on=_KEY, how="left").crossJoin(F.broadcast(overall))
-    return side.join(pay.select(JOB_ID, "salary_mid", reference.alias("pay_reference")), on=JOB_ID, how="left")
+    return side.join(pay, on=JOB_ID, how="left")
 
 
 def _resume_text_batches(batches: Iterator[pd.DataFrame], *, default_year: int) -> Iterator[pd.DataFrame]:
