@@ -211,14 +211,19 @@ def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     return np.where(np.isnan(days), np.nan, np.maximum(days, 0.0))
 
 
-def vector_matrix(vectors: pd.Series) -> np.ndarray:
-    """A column of equal-length vectors as one (n, d) float64 matrix; an Arrow-backed column without a copy per row."""
-    if isinstance(vectors.dtype, pd.ArrowDtype) and len(vectors) and not vectors.isna().any():
+def vector_matrix(vectors: pd.Series, dtype: type = np.float64, dimension: int = 0) -> np.ndarray:
+    """A column of equal-length vectors as one (n, d) matrix; an Arrow-backed column without a copy per row.
+
+    `dimension`: the width of the (0, d) matrix of an empty column.
+    """
+    if not len(vectors):
+        return np.zeros((0, dimension), dtype=dtype)
+    if isinstance(vectors.dtype, pd.ArrowDtype) and not vectors.isna().any():
         import pyarrow as pa  # noqa: PLC0415
 
         lists = pa.array(vectors.array)
-        return lists.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(lists), -1)
-    return np.stack([np.asarray(v, dtype=np.float64) for v in vectors]) if len(vectors) else np.zeros((0, 0))
+        return lists.flatten().to_numpy(zero_copy_only=False).astype(dtype, copy=False).reshape(len(lists), -1)
+    return np.stack(vectors.to_numpy()).astype(dtype, copy=False)
 
 
 def _section_vectors(sections: pd.Series, first_only: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Helpers for handing plain Python functions to Spark's pandas UDFs (applyInPandas, mapInPandas)."""
+"""Helpers for handing plain Python functions to Spark's pandas and Arrow UDFs (applyInPandas, mapInPandas, applyInArrow)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,47 @@ def bind(function, *, with_key: bool = False, **kwargs):
         return function(data, **kwargs)
 
     return bound
+
+
+def arrow_backed(data_type):
+    """`pd.ArrowDtype` for lists of numbers (vectors, stacks of vectors), None (pandas' default) for the rest.
+
+    A types_mapper for `to_pandas`: a vector column stays one Arrow buffer instead of a Python array
+    object per row, which `job_reco.features.vector_matrix` reads without a copy per row.
+    """
+    import pandas as pd  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+
+    value = data_type.value_type if pa.types.is_list(data_type) else None
+    value = value.value_type if value is not None and pa.types.is_list(value) else value
+    return pd.ArrowDtype(data_type) if value is not None and pa.types.is_floating(value) else None
+
+
+def pandas_in_arrow(function, schema, *, with_key: bool = False):
+    """A `groupBy(...).applyInArrow` function that runs `function` (pandas frame in, pandas frame out).
+
+    Unlike applyInPandas, the group's vector columns reach `function` Arrow-backed (`arrow_backed`):
+    a training task over a million rows then holds its vectors in a few buffers, not a million small
+    objects that the worker keeps after the task. The result is converted to `schema` (a StructType);
+    with `with_key`, `function(key, frame)` gets the group key as plain Python values.
+    """
+    from pyspark.sql.pandas.types import to_arrow_schema  # noqa: PLC0415
+
+    arrow_schema = to_arrow_schema(schema)
+
+    def as_arrow(frame):
+        import pyarrow as pa  # noqa: PLC0415
+
+        return pa.Table.from_pandas(frame, schema=arrow_schema, preserve_index=False)
+
+    if with_key:
+
+        def run_with_key(key, table):
+            return as_arrow(function(tuple(k.as_py() for k in key), table.to_pandas(types_mapper=arrow_backed)))
+
+        return run_with_key
+
+    def run(table):
+        return as_arrow(function(table.to_pandas(types_mapper=arrow_backed)))
+
+    return run

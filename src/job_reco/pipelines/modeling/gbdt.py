@@ -17,16 +17,20 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
+from job_reco.features import vector_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs
-from job_reco.spark_udf import bind
+from job_reco.spark_udf import bind, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
 GBDT = "gbdt"
 _QID, _GAIN, _FEATURES, _IS_VALIDATION = "_qid", "_gain", "_features", "_is_validation"
+_FIT_RESULT = T.StructType([T.StructField("booster", T.BinaryType()), T.StructField("trees", T.IntegerType()),
+                            T.StructField("best_iteration", T.IntegerType())])
 
 
 def _feature_batches(batches: Iterator[pd.DataFrame], *, layout, keep) -> Iterator[pd.DataFrame]:
@@ -53,7 +57,7 @@ def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame
     train, valid = frame[~frame[_IS_VALIDATION]], frame[frame[_IS_VALIDATION]]
 
     def matrix(rows: pd.DataFrame) -> np.ndarray:
-        return np.stack(rows[_FEATURES].to_numpy()).astype(np.float32) if len(rows) else np.zeros((0, 0), np.float32)
+        return vector_matrix(rows[_FEATURES], np.float32)
 
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), **settings)
     evaluation = {"eval_set": [(matrix(valid), valid[_GAIN])], "eval_qid": [valid[_QID]]} if len(valid) else {}
@@ -90,8 +94,8 @@ def train_gbdt(
     featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION))
     settings = dict(gbdt)
     body = bind(_fit_task, settings=settings, seed=int(seed))
-    result = featured.withColumn("_one", F.lit(1)).groupBy("_one").applyInPandas(
-        body, "booster binary, trees int, best_iteration int"
+    result = featured.withColumn("_one", F.lit(1)).groupBy("_one").applyInArrow(
+        pandas_in_arrow(body, _FIT_RESULT), _FIT_RESULT
     ).first()
     best = None if result["best_iteration"] < 0 else int(result["best_iteration"])
     summary = {"rows_available": int(total), "trees": int(result["trees"]), "best_iteration": best, "params": dict(settings)}

@@ -51,6 +51,7 @@ from job_reco.features import (
     years_of_experience,
 )
 from job_reco.metrics import propensity_of_positions
+from job_reco.spark_udf import arrow_backed
 from job_reco.spark_udf import bind as _bind
 
 logger = logging.getLogger(__name__)
@@ -209,19 +210,12 @@ def assemble_ranker_inputs(
     )
 
 
-def _arrow_backed(data_type: pa.DataType) -> pd.ArrowDtype | None:
-    """Lists of numbers (vectors, stacks of section vectors) stay in Arrow when a batch becomes pandas."""
-    value = data_type.value_type if pa.types.is_list(data_type) else None
-    value = value.value_type if value is not None and pa.types.is_list(value) else value
-    return pd.ArrowDtype(data_type) if value is not None and pa.types.is_floating(value) else None
-
-
 def _side_feature_batches(
     batches: Iterator[pa.RecordBatch], *, names: list[str], inputs: list[str], kept: list[str]
 ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         # Only what the features read becomes pandas; the vectors stay in Arrow (`features.vector_matrix`)
-        frame = batch.select(inputs).to_pandas(types_mapper=_arrow_backed)
+        frame = batch.select(inputs).to_pandas(types_mapper=arrow_backed)
         features = side_feature_matrix(frame, names).astype(np.float64)
         columns = [batch.column(name) for name in kept] + [pa.array(features[:, i]) for i in range(len(names))]
         yield pa.RecordBatch.from_arrays(columns, names=[*kept, *names])

@@ -1,6 +1,6 @@
 """Training of modeling v2 in Spark tasks: the click model that yields the examination curve, then the ranker.
 
-Each node hands all training rows to ONE Spark task (`applyInPandas` on a constant key; rows
+Each node hands all training rows to ONE Spark task (`applyInArrow` on a constant key; rows
 above `max_rows` are sampled out by search, seeded), which trains with TensorFlow and returns one
 row: weights as bytes, the layout, the history. Impressions never reach the driver.
 
@@ -20,22 +20,24 @@ import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
-from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
+from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
-from job_reco.spark_udf import bind
+from job_reco.spark_udf import bind, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
 ARCHITECTURE = "shared_residual_listwise"
 LAYOUT_VERSION = 2
 _ONE = "_one"
-RESULT_SCHEMA = "weights binary, layout string, history string, summary string"
+RESULT_SCHEMA = T.StructType([T.StructField(name, T.BinaryType() if name == "weights" else T.StringType())
+                              for name in ("weights", "layout", "history", "summary")])
 
 
 def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int) -> dict:
@@ -55,16 +57,10 @@ def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_
     }
 
 
-def _vectors(frame: pd.DataFrame, column: str, dimension: int) -> np.ndarray:
-    if len(frame) == 0:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.stack(frame[column].to_numpy()).astype(np.float32, copy=False)
-
-
 def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, cosine, cluster) of rows with resume_vector, job_vector, cluster and the layout's side columns."""
     d = int(layout["vector_dimension"])
-    resume, job = _vectors(frame, "resume_vector", d), _vectors(frame, "job_vector", d)
+    resume, job = (vector_matrix(frame[c], np.float32, d) for c in ("resume_vector", "job_vector"))
     base = model_features(resume, job, ["product", "cosine"])
     side = side_feature_matrix(frame, layout["side_features"])
     side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
@@ -94,7 +90,9 @@ def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndar
 def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
     """Run `body(pandas rows)` in one Spark task over `rows[columns]`; its single result row."""
     result = (
-        rows.select(*columns).withColumn(_ONE, F.lit(1)).groupBy(_ONE).applyInPandas(body, RESULT_SCHEMA).toPandas()
+        rows.select(*columns).withColumn(_ONE, F.lit(1)).groupBy(_ONE)
+        .applyInArrow(pandas_in_arrow(body, RESULT_SCHEMA), RESULT_SCHEMA)
+        .toPandas()
     )
     if result.empty:
         raise ValueError("no training rows reached the training task (ranker_inputs is empty)")

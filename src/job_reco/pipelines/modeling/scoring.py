@@ -38,10 +38,11 @@ from job_reco.ncf import (
     ncf_click_probability,
     ncf_weights,
 )
+from job_reco.features import vector_matrix
 from job_reco.pipelines.modeling.ensemble import ENSEMBLE_MODES, ensemble_scores
 from job_reco.json_values import json_number
 from job_reco.pipelines.modeling.inputs import _unit_hash
-from job_reco.pipelines.modeling.training import MODEL_PREFIX, _stack
+from job_reco.pipelines.modeling.training import MODEL_PREFIX
 from job_reco.spark_metrics import ips_mrr_sums
 from job_reco.spark_udf import bind as _bind
 from job_reco.vectors import centre_distances, cosine_similarity, parse_centres
@@ -79,7 +80,7 @@ def _score_partitions(
     model_clusters = [cluster for cluster, _, _ in models]
     for frame in batches:
         width = centres.shape[1]
-        resume, job = _stack(frame[RESUME_VECTOR], width), _stack(frame[JOB_VECTOR], width)
+        resume, job = (vector_matrix(frame[c], np.float32, width) for c in (RESUME_VECTOR, JOB_VECTOR))
         features = model_features(resume, job, interactions)
         probabilities = np.column_stack([ncf_click_probability(w, features, final_relu=relu) for _, w, relu in models])
         distances = centre_distances(resume, centres, normalised=normalised)

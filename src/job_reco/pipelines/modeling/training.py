@@ -1,6 +1,7 @@
 """Per-cluster training (the original design): one NCF per resume cluster, each in its own Spark task.
 
-`train_cluster_models` hands each cluster's rows to one task (`groupBy(cluster).applyInPandas`),
+`train_cluster_models` hands each cluster's rows to one task (`groupBy(cluster).applyInArrow`, the
+vectors kept in Arrow: `spark_udf.pandas_in_arrow`),
 which trains its NCF (`job_reco.ncf_training.train_ncf`) and returns weights, history and position factors
 as one row; the driver turns those rows into Keras models, the history and PAL's curve.
 """
@@ -42,10 +43,12 @@ from job_reco.ncf import (
     weights_from_bytes,
     weights_to_bytes,
 )
-from job_reco.ncf_training import train_ncf
+from job_reco.features import vector_matrix
 from job_reco.json_values import json_number
+from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling.inputs import _unit_hash
 from job_reco.spark_udf import bind as _bind
+from job_reco.spark_udf import pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +103,6 @@ def _partition_slots(spark, n_partitions: int) -> list[int]:
     return [slots[part] for part in range(n_partitions)]
 
 
-def _stack(column: pd.Series, width: int) -> np.ndarray:
-    """An object column of equal-length arrays as one (n, width) float32 matrix."""
-    if len(column) == 0:
-        return np.zeros((0, width), dtype=np.float32)
-    return np.stack(column.to_numpy()).astype(np.float32, copy=False)
-
-
 def _train_cluster_task(
     key: tuple,
     frame: pd.DataFrame,
@@ -145,7 +141,8 @@ def _train_cluster_task(
     interactions = ncf_config.interactions
 
     def features(rows: pd.DataFrame) -> np.ndarray:
-        return model_features(_stack(rows[RESUME_VECTOR], dimension), _stack(rows[JOB_VECTOR], dimension), interactions)
+        resume, job = (vector_matrix(rows[c], np.float32, dimension) for c in (RESUME_VECTOR, JOB_VECTOR))
+        return model_features(resume, job, interactions)
 
     trained = train_ncf(
         features(train),
@@ -266,7 +263,7 @@ def train_cluster_models(
     results = (
         sampled.repartition(len(clusters), F.col(_SLOT))
         .groupBy(_SLOT, CLUSTER)
-        .applyInPandas(task, TRAINING_RESULT_SCHEMA)
+        .applyInArrow(pandas_in_arrow(task, TRAINING_RESULT_SCHEMA, with_key=True), TRAINING_RESULT_SCHEMA)
         .toPandas()
         .sort_values(CLUSTER, ignore_index=True)
     )
