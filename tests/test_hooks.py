@@ -24,3 +24,19 @@ def test_a_local_master_falls_back_to_pyspark_python_then_this_interpreter(monke
     assert executor_python({"spark.master": "local[2]"}) == "/driver/python"
     monkeypatch.delenv("PYSPARK_PYTHON")
     assert executor_python({"spark.master": "local[*]"}) == sys.executable
+
+
+def test_the_progress_hook_watches_a_node_while_it_runs(spark):
+    from types import SimpleNamespace
+
+    from job_reco.hooks import SparkProgressHook
+
+    hook = SparkProgressHook()
+    hook.after_context_created(SimpleNamespace(params={"progress": {"every_s": 5}}))
+    node = SimpleNamespace(name="score_test_impressions")
+    hook.before_node_run(node)
+    watcher = hook._watchers["score_test_impressions"]
+    assert watcher.progress.every_s == 5 and watcher._thread.is_alive()
+    spark.range(1000).repartition(3).count()  # a job with stages for the watcher to see
+    hook.after_node_run(node)
+    assert not watcher._thread.is_alive() and "score_test_impressions" not in hook._watchers
