@@ -258,3 +258,17 @@ def test_precompute_side_features_replaces_bulky_inputs_by_feature_columns(spark
     assert got["s2"]["remote"] == 0.0  # an unknown remote flag counts as on-site
     assert got["s1"]["named_other_city"] == 1.0 and got["s2"]["named_other_city"] == 0.0  # unknown -> 0
     assert got["s2"]["current_title_match"] == 0.0
+
+
+def test_sample_searches_keeps_whole_searches_and_only_above_the_cap(spark):
+    from job_reco.pipelines.modeling.ranker_training import sample_searches
+
+    rows = spark.createDataFrame([(f"s{s}", f"j{j}") for s in range(200) for j in range(5)], "search_id string, job_id string")
+    same, total = sample_searches(rows, 1000, seed=1)
+    assert total == 1000 and same is rows  # at or under the cap: untouched
+    sampled, total = sample_searches(rows, 500, seed=1)
+    kept = sampled.groupBy("search_id").count().collect()
+    assert total == 1000 and {r["count"] for r in kept} == {5}  # whole searches (5 rows each), never part of one
+    assert 60 <= len(kept) <= 140  # about half of the 200 searches (hash share 0.5)
+    again, _ = sample_searches(rows, 500, seed=1)
+    assert sorted(r["search_id"] for r in again.select("search_id").distinct().collect()) == sorted(r["search_id"] for r in kept)

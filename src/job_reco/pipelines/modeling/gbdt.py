@@ -22,7 +22,7 @@ from pyspark.sql import types as T
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
 from job_reco.features import vector_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
-from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs
+from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs, sample_searches
 from job_reco.spark_udf import bind, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
@@ -77,11 +77,7 @@ def train_gbdt(
     trees on two runs of the same data (its input order depends on Spark's partitioning), and the
     same parameters must give the same metrics. Returns the booster (xgboost JSON bytes) and a summary.
     """
-    rows = ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
-    total = rows.count()
-    if total > max_rows:  # whole searches, seeded
-        share = max_rows / total
-        rows = rows.filter(F.pmod(F.xxhash64(SEARCH_ID, F.lit(int(seed))), F.lit(10_000)) < F.lit(int(share * 10_000)))
+    rows, total = sample_searches(ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training")), max_rows, seed)
     gain = F.when(F.col(APPLIED) > 0, F.lit(2)).when(F.col(LABEL) > 0, F.lit(1)).otherwise(F.lit(0))
     # xgboost wants int32 query ids in non-decreasing order: number the groups (not the impressions).
     groups = rows.select(SEARCH_ID, RESUME_ID).distinct()

@@ -87,8 +87,23 @@ def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndar
     return matrix.mean(axis=0), np.where(std > 1e-9, std, 1.0)
 
 
-def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
-    """Run `body(pandas rows)` in one Spark task over `rows[columns]`; its single result row."""
+def sample_searches(rows: DataFrame, max_rows: int, seed: int) -> tuple[DataFrame, int]:
+    """`rows` with whole searches sampled out (a seeded hash of search_id) when above `max_rows`; and their number before.
+
+    Done in Spark, so a single training task receives about `max_rows` rows, not every row of the
+    training period (on the large network the click model's task held 13 GB and was killed); the
+    task's exact cap (`_sorted_rows`) trims what the hash share leaves above.
+    """
+    total = rows.count()
+    if total <= max_rows:
+        return rows, total
+    share = F.lit(int(max_rows / total * 10_000))
+    return rows.filter(F.pmod(F.xxhash64(SEARCH_ID, F.lit(int(seed))), F.lit(10_000)) < share), total
+
+
+def _one_task(rows: DataFrame, body, columns: Sequence[str], max_rows: int, seed: int) -> pd.Series:
+    """Run `body(pandas rows)` in one Spark task over `rows[columns]` (searches sampled to `max_rows`); its single result row."""
+    rows, _ = sample_searches(rows, max_rows, seed)
     result = (
         rows.select(*columns).withColumn(_ONE, F.lit(1)).groupBy(_ONE)
         .applyInArrow(pandas_in_arrow(body, RESULT_SCHEMA), RESULT_SCHEMA)
@@ -179,7 +194,7 @@ def fit_click_model(
     body = bind(
         _click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed), threads=tf_threads_per_task
     )
-    result = _one_task(rows, body, columns)
+    result = _one_task(rows, body, columns, max_rows, seed)
     summary = json.loads(result["summary"])
     logger.info("Click model (PAL) on %d training rows: curve %s.", summary["rows_train"], summary["curve"])
     return {**summary, "history": json.loads(result["history"])}
@@ -251,7 +266,7 @@ def train_ranker_model(
         _ranker_task, side=side, config=config, propensity=dict(propensity), n_clusters=int(cluster_centres["k"]),
         max_rows=int(max_rows), max_position=int(max_position), seed=int(seed), threads=tf_threads_per_task,
     )
-    result = _one_task(rows, body, columns)
+    result = _one_task(rows, body, columns, max_rows, seed)
     summary = json.loads(result["summary"])
     logger.info(
         "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s "
