@@ -73,7 +73,7 @@ def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(cap
         tracker.active = {8: (8, 4)}
         clock.now = 45.0
         watcher.tick()  # 15 s since the last line: none
-    assert watcher.stages == {7: (4, 4), 8: (8, 4)}
+    assert watcher.tasks.stages == {7: (4, 4), 8: (8, 4)}
     assert caplog.messages == ["train_cluster_models: 6 / 12 Spark tasks (50%), 0.2 Spark tasks/s, 30 s left"]
 
 
@@ -82,7 +82,7 @@ def test_spark_task_progress_runs_a_thread_until_the_step_ends():
     tracker.active = {1: (2, 1)}
     with SparkTaskProgress(tracker, "score", every_s=30, poll_s=0.01) as watcher:
         deadline = time.monotonic() + 5
-        while not watcher.stages and time.monotonic() < deadline:
+        while not watcher.tasks.stages and time.monotonic() < deadline:
             time.sleep(0.01)
-    assert watcher.stages == {1: (2, 1)}
+    assert watcher.tasks.stages == {1: (2, 1)}
     assert not watcher._thread.is_alive()

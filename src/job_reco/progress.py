@@ -57,17 +57,16 @@ class Progress:
     def update(self, rows: int) -> None:
         """Add `rows` done; log a line if `every_s` has passed since the last one or the total is reached."""
         self.done += int(rows)
-        now = self.clock()
-        finished = self.total is not None and self.done >= self.total
-        if finished or now - self.last_logged >= self.every_s:
-            self.last_logged = now
-            self.logger.info("%s", self.line(now))
+        self._log_if_due(always=self.total is not None and self.done >= self.total)
 
     def report(self, done: int, total: int | None) -> None:
         """Set the counts from outside (a watcher); log a line only if `every_s` has passed since the last one."""
         self.done, self.total = int(done), total
+        self._log_if_due()
+
+    def _log_if_due(self, *, always: bool = False) -> None:
         now = self.clock()
-        if now - self.last_logged >= self.every_s:
+        if always or now - self.last_logged >= self.every_s:
             self.last_logged = now
             self.logger.info("%s", self.line(now))
 
@@ -112,25 +111,20 @@ class EveryFewSeconds:
         self._thread.join()
 
 
-class SparkTaskProgress(EveryFewSeconds):
-    """While a step runs, logs every `every_s` s the Spark tasks done of the stages begun since it started.
+class SparkStageTasks:
+    """The tasks done and in all of the Spark stages begun since it was made, read from a status tracker.
 
-    The work of a Spark step happens in tasks that the driver only waits for (training one model per
-    cluster, scoring, joins): a thread polls `statusTracker()` every `poll_s` s, remembers each stage
-    it saw and its task counts (a stage that left the active list has finished all its tasks), and
-    logs through `Progress`. Stages not begun yet are unknown, so the time left is that of the stages
-    begun so far. `tracker` is a SparkContext's status tracker (none exists on Spark Connect).
+    It remembers each stage it saw and its task counts; a stage that left the active list has finished
+    all its tasks. Stages not begun yet are unknown. `tracker` is a SparkContext's status tracker (none
+    exists on Spark Connect).
     """
 
-    def __init__(self, tracker: Any, what: str, *, every_s: float = 30.0, poll_s: float = 1.0,
-                 logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
-        super().__init__(poll_s, name=f"progress of {what}")
+    def __init__(self, tracker: Any):
         self.tracker = tracker
-        self.progress = Progress(what, 0, unit="Spark tasks", every_s=every_s, logger=logger, clock=clock)
         self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
 
-    def tick(self) -> None:
-        """Read the active stages' counts, count the stages that ended as complete, report."""
+    def poll(self) -> tuple[int, int] | None:
+        """(tasks done, tasks) of the stages begun so far, None before the first one."""
         active = {stage: self.tracker.getStageInfo(stage) for stage in self.tracker.getActiveStageIds()}
         for stage, (tasks, _) in self.stages.items():
             if stage not in active:
@@ -138,6 +132,27 @@ class SparkTaskProgress(EveryFewSeconds):
         for stage, info in active.items():
             if info is not None:
                 self.stages[stage] = (info.numTasks, info.numCompletedTasks)
-        if self.stages:
-            self.progress.report(sum(done for _, done in self.stages.values()),
-                                 sum(tasks for tasks, _ in self.stages.values()))
+        if not self.stages:
+            return None
+        return sum(done for _, done in self.stages.values()), sum(tasks for tasks, _ in self.stages.values())
+
+
+class SparkTaskProgress(EveryFewSeconds):
+    """While a step runs, logs every `every_s` s the Spark tasks done of the stages begun since it started.
+
+    The work of a Spark step happens in tasks that the driver only waits for (training one model per
+    cluster, scoring, joins): a thread polls `SparkStageTasks` every `poll_s` s and logs through
+    `Progress`; the time left is that of the stages begun so far.
+    """
+
+    def __init__(self, tracker: Any, what: str, *, every_s: float = 30.0, poll_s: float = 1.0,
+                 logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
+        super().__init__(poll_s, name=f"progress of {what}")
+        self.tasks = SparkStageTasks(tracker)
+        self.progress = Progress(what, 0, unit="Spark tasks", every_s=every_s, logger=logger, clock=clock)
+
+    def tick(self) -> None:
+        """Poll the stages' counts and report them."""
+        counts = self.tasks.poll()
+        if counts is not None:
+            self.progress.report(*counts)

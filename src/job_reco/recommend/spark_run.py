@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from job_reco.progress import SparkStageTasks
 from job_reco.recommend.recommender import JobRecommender
 from job_reco.recommend.spark import recommend_on_spark
 
@@ -21,16 +22,12 @@ def spark_session(project: Path, env: str | None):
 
 
 def _watch_tasks(spark, progress, task, done: threading.Event) -> None:
-    """Advance the bar to Spark's finished tasks of the active stages until `done`."""
-    tracker = spark.sparkContext.statusTracker()
-    finished = 0
+    """Advance the bar to Spark's finished tasks of the stages begun (`SparkStageTasks`) until `done`."""
+    tasks = SparkStageTasks(spark.sparkContext.statusTracker())
     while not done.wait(0.5):
-        stages = [tracker.getStageInfo(s) for s in tracker.getActiveStageIds()]
-        stages = [s for s in stages if s is not None]
-        if stages:
-            total = sum(s.numTasks for s in stages)
-            finished = sum(s.numCompletedTasks for s in stages)
-            progress.update(task, total=total, completed=finished)
+        counts = tasks.poll()
+        if counts is not None:
+            progress.update(task, total=counts[1], completed=counts[0])
 
 
 def run_on_spark(recommender: JobRecommender, resumes_path: str, k: int, output: str, *, project: Path, env: str | None) -> int:
