@@ -37,35 +37,25 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = 20_000
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User + system clock ticks of a process and its waited-for children (/proc/<pid>/stat); 0 if it is gone."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return sum(int(x) for x in data[data.rindex(")") + 2 :].split()[11:15])
+
+
 def _tree_cpu_seconds(root: int | None = None) -> float:
     """CPU seconds (user + system, children included) of a process and all its descendants: this
     Python process, Spark's JVM and its Python workers. Linux /proc; NaN elsewhere."""
-    root = os.getpid() if root is None else root
+    from benchmarks.bench_scale import descendants
+
     try:
         tick = os.sysconf("SC_CLK_TCK")
-        parent, cpu = {}, {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    data = handle.read()
-            except OSError:
-                continue
-            fields = data[data.rindex(")") + 2 :].split()
-            parent[int(entry)] = int(fields[1])
-            cpu[int(entry)] = sum(int(x) for x in fields[11:15])
+        return sum(_cpu_ticks(pid) for pid in descendants(os.getpid() if root is None else root)) / tick
     except (OSError, ValueError, AttributeError):
         return float("nan")
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parent.items():
-        children.setdefault(ppid, []).append(pid)
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += cpu.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total / tick
 
 
 class _Clock:
