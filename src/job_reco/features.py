@@ -204,6 +204,15 @@ def pay_reference(titles: pd.Series, salary_mid: np.ndarray, min_ads_per_title: 
     return np.where(count.to_numpy() >= int(min_ads_per_title), median.to_numpy(dtype=np.float64), overall)
 
 
+def smoothed_ctr_ratio(clicks, examinations, prior: float, smoothing: float):
+    """((clicks + m * prior) / (examinations + m)) / prior: a job's click rate once examined, shrunk to the
+    average `prior` by m pseudo-examinations, relative to it (1 for a job without logs). Numpy arrays or
+    Spark columns alike: modeling applies it in Spark, `recommend` in pandas.
+    """
+    m = float(smoothing)
+    return (clicks + m * prior) / (examinations + m) / (prior if prior > 0 else 1.0)
+
+
 def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     """Days between the ad's posting and the search, at least 0; NaN if either is missing."""
     delta = pd.to_datetime(searched_at, utc=True) - pd.to_datetime(posted_at, utc=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
-from job_reco.features import pay_reference, salary_midpoint
+from job_reco.features import pay_reference, salary_midpoint, smoothed_ctr_ratio
 from job_reco.pipelines.modeling.ranker_inputs import JOB_SIDE
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
@@ -78,8 +78,7 @@ def job_ctr_ratio(job_ids: pd.Series, job_ctr: pd.DataFrame, smoothing: float) -
     table = job_ctr.set_index(job_ctr[JOB_ID].astype(str))
     clicks = table["job_clicks"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
     exams = table["job_examinations"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    m = float(smoothing)
-    return (clicks + m * prior) / (exams + m) / (prior if prior > 0 else 1.0)
+    return smoothed_ctr_ratio(clicks, exams, prior, smoothing)
 
 
 def _side_table(jobs: pd.DataFrame, job_ctr: pd.DataFrame | None, *, smoothing: float, min_ads_per_title: int) -> pd.DataFrame:

@@ -48,6 +48,7 @@ from job_reco.features import (
     salary_midpoint,
     side_feature_matrix,
     section_titles,
+    smoothed_ctr_ratio,
     years_of_experience,
 )
 from job_reco.metrics import propensity_of_positions
@@ -133,7 +134,7 @@ def build_resume_side_table(valid_resumes: DataFrame, scrubbed_resumes: DataFram
 def _named_city_batches(batches: Iterator[pd.DataFrame], *, known_cities: frozenset[str]) -> Iterator[pd.DataFrame]:
     for frame in batches:
         named = query_city(frame[QUERY], known_cities)
-        other = named.notna() & (named != frame["_home"].fillna(""))
+        other = named.notna() & (named != city_name(frame["_home"]))
         yield pd.DataFrame({SEARCH_ID: frame[SEARCH_ID], RESUME_ID: frame[RESUME_ID], SEARCHED_AT: frame[SEARCHED_AT],
                             "_other": other.astype("int32")})
 
@@ -157,7 +158,7 @@ def build_search_side_table(
     known = frozenset(city_name(cities.distinct().toPandas()[CITY])) - {""}
     rows = (
         searches.join(checked_searches.select(SEARCH_ID, QUERY), on=SEARCH_ID, how="left")
-        .join(valid_resumes.select(RESUME_ID, F.lower(F.trim(F.split(CITY, ",")[0])).alias("_home")), on=RESUME_ID, how="left")
+        .join(valid_resumes.select(RESUME_ID, F.col(CITY).alias("_home")), on=RESUME_ID, how="left")
         .mapInPandas(_bind(_named_city_batches, known_cities=known),
                      f"{SEARCH_ID} string, {RESUME_ID} string, {SEARCHED_AT} timestamp, _other int")
     )
@@ -287,8 +288,7 @@ def attach_job_ctr(
     own_click = F.when(own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
     clicks = F.coalesce(F.col("job_clicks"), F.lit(0.0)) - own_click
     exams = F.coalesce(F.col("job_examinations"), F.lit(0.0)) - own_exam
-    m = float(smoothing)
-    ratio = (clicks + F.lit(m * prior)) / (exams + F.lit(m)) / F.lit(prior if prior > 0 else 1.0)
+    ratio = smoothed_ctr_ratio(clicks, exams, prior, smoothing)
     return (
         ranker_inputs.join(job_ctr, on=JOB_ID, how="left")
         .withColumn("job_ctr_ratio", ratio)
