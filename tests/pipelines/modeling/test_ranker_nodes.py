@@ -117,9 +117,10 @@ def test_job_ctr_leaves_a_training_rows_own_click_out(spark):
         "search_id string, job_id string, position int, label int, source string, subset string",
     )
     propensity = {"1": 1.0, "2": 0.5}
-    ctr = compute_job_examination_ctr(rows, propensity, max_position=2)
+    training_impressions = rows.filter("source = 'training'").drop("source")
+    ctr = compute_job_examination_ctr(training_impressions, propensity, max_position=2)
     counts = {r[JOB_ID]: (r["job_clicks"], r["job_examinations"]) for r in ctr.collect()}
-    assert counts == {"j1": (1.0, 1.5), "j2": (0.0, 1.0)}  # train subset of the training rows only
+    assert counts == {"j1": (1.0, 1.5), "j2": (0.0, 1.0)}  # subset train of the training impressions only
     ratio = {r[SEARCH_ID]: r["job_ctr_ratio"] for r in attach_job_ctr(rows, ctr, propensity, 2, smoothing=1.0).collect()}
     prior = 1.0 / 2.5
     # s1 leaves out its click and examination: (0 + 0.4) / (0.5 + 1) / 0.4; s5 (test) sees all: (1 + 0.4) / (1.5 + 1) / 0.4
@@ -219,10 +220,9 @@ def test_count_swap_interventions_by_hand(spark):
     from job_reco.pipelines.modeling.propensity_nodes import count_swap_interventions
 
     rows = spark.createDataFrame(
-        [("s1", 1, 1, None, "training"), ("s1", 2, 0, None, "training"), ("s2", 1, 0, None, "training"),
-         ("s3", 1, 0, "swap_1_3", "training"), ("s3", 3, 1, "swap_1_3", "training"), ("s4", 3, 0, "swap_1_3", "training"),
-         ("s5", 1, 1, None, "evaluation")],
-        "search_id string, position int, label int, experiment string, source string",
+        [("s1", 1, 1, None), ("s1", 2, 0, None), ("s2", 1, 0, None),
+         ("s3", 1, 0, "swap_1_3"), ("s3", 3, 1, "swap_1_3"), ("s4", 3, 0, "swap_1_3")],
+        "search_id string, position int, label int, experiment string",
     )
     # one fold: ordinary first ads 2 shown, 1 clicked; first ads shown at 3: 2 shown, 1 clicked
     assert count_swap_interventions(rows, n_folds=1) == {"folds": {"0": {"counts": {"3": [2, 1]}, "baseline": [2, 1]}}}
@@ -261,7 +261,7 @@ def test_precompute_side_features_replaces_bulky_inputs_by_feature_columns(spark
 
 
 def test_sample_searches_keeps_whole_searches_and_only_above_the_cap(spark):
-    from job_reco.pipelines.modeling.ranker_training import sample_searches
+    from job_reco.pipelines.modeling.ranker_inputs import sample_searches
 
     rows = spark.createDataFrame([(f"s{s}", f"j{j}") for s in range(200) for j in range(5)], "search_id string, job_id string")
     same, total = sample_searches(rows, 1000, seed=1)
@@ -272,3 +272,38 @@ def test_sample_searches_keeps_whole_searches_and_only_above_the_cap(spark):
     assert 60 <= len(kept) <= 140  # about half of the 200 searches (hash share 0.5)
     again, _ = sample_searches(rows, 500, seed=1)
     assert sorted(r["search_id"] for r in again.select("search_id").distinct().collect()) == sorted(r["search_id"] for r in kept)
+
+
+def test_assemble_ranker_inputs_samples_training_searches_and_keeps_only_scored_evaluation_groups(spark):
+    from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE, assemble_ranker_inputs
+
+    columns = "search_id string, resume_id string, job_id string, position int, label int, applied int, searched_at timestamp, split string, subset string"
+    when = t("2024-02-01 00:00")
+    training = spark.createDataFrame(
+        [(f"s{s}", "r1", f"j{p}", p, int(p == 1), 0, when, TRAIN, TRAIN) for s in range(40) for p in (1, 2)], columns
+    )
+    evaluation = spark.createDataFrame(
+        [("e1", "r1", "j1", 1, 1, 0, when, TRAIN, TRAIN), ("e2", "r1", "j1", 1, 0, 0, when, TRAIN, VALIDATION),
+         ("e3", "r1", "j2", 1, 1, 1, when, "test", "test")], columns,
+    )
+    resumes = spark.createDataFrame([("r1", [1.0, 0.0])], "resume_id string, embedding array<double>")
+    jobs = spark.createDataFrame([("j1", [1.0, 0.0]), ("j2", [0.0, 1.0])], "job_id string, embedding array<double>")
+    clusters = spark.createDataFrame([("r1", 0)], "resume_id string, cluster int")
+    sections = spark.createDataFrame([("r1", [[0.0, 1.0]])], "resume_id string, resume_sections array<array<float>>")
+
+    def assemble(max_rows: int):
+        return assemble_ranker_inputs(
+            training, evaluation, resumes, jobs, clusters, jobs.select(JOB_ID), resumes.select(RESUME_ID), sections,
+            training.select(SEARCH_ID).distinct(), max_training_rows=max_rows, seed=3,
+        ).toPandas()
+
+    everything = assemble(80)
+    # 80 training rows at the cap: all kept; of the evaluation groups, validation (e2) and test (e3) only
+    assert (everything[TRAINING_SOURCE] == "training").sum() == 80
+    assert sorted(everything.loc[everything[TRAINING_SOURCE] == "evaluation", SEARCH_ID]) == ["e2", "e3"]
+    # the section cosine is computed and the bulky sections dropped: j2 = (0, 1) is the section's direction
+    assert "resume_sections" not in everything and everything.set_index(SEARCH_ID).loc["e3", "best_section_cosine"] == pytest.approx(1.0)
+    sampled = assemble(40)
+    kept = sampled[sampled[TRAINING_SOURCE] == "training"].groupby(SEARCH_ID).size()
+    assert set(kept) == {2} and 8 <= len(kept) <= 32  # whole searches, about half of the 40 (hash share 0.5)
+    assert sorted(sampled.loc[sampled[TRAINING_SOURCE] == "evaluation", SEARCH_ID]) == ["e2", "e3"]

@@ -13,7 +13,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SEARCH_ID
-from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
 from job_reco.propensity import choose_curve, fold_log_likelihoods, fold_totals, pool, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
@@ -21,13 +20,13 @@ logger = logging.getLogger(__name__)
 _K = "_swap_k"
 
 
-def count_swap_interventions(ranker_base_inputs: DataFrame, n_folds: int) -> dict[str, Any]:
+def count_swap_interventions(training_impressions: DataFrame, n_folds: int) -> dict[str, Any]:
     """Per fold of searches (a hash of search_id): impressions and clicks of search's first ad shown at k
     (searches marked swap_1_<k>) and at position 1 in the ordinary searches, over the training period.
 
     A few numbers per fold and position; {} when the logs have no `experiment` column.
     """
-    rows = ranker_base_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
+    rows = training_impressions
     if EXPERIMENT not in rows.columns:
         return {}
     k = F.regexp_extract(F.col(EXPERIMENT), f"^{EXPERIMENT_SWAP_PREFIX}([0-9]+)$", 1)

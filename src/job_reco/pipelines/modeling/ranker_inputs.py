@@ -166,6 +166,38 @@ def build_search_side_table(
     return rows.select(SEARCH_ID, F.max("_other").over(so_far).cast("double").alias("named_other_city"))
 
 
+def sample_searches(rows: DataFrame, max_rows: int, seed: int) -> tuple[DataFrame, int]:
+    """`rows` with whole searches sampled out (a seeded hash of search_id) when above `max_rows`; and their number before.
+
+    The one sampling rule of the training rows: applied in Spark before the side features are
+    computed and again before each single training task (the same hash, so a lower cap keeps a
+    subset of a higher one's searches); the task's exact cap (`_sorted_rows`) trims what the
+    hash share leaves above.
+    """
+    total = rows.count()
+    if total <= max_rows:
+        return rows, total
+    share = F.lit(int(max_rows / total * 10_000))
+    return rows.filter(F.pmod(F.xxhash64(SEARCH_ID, F.lit(int(seed))), F.lit(10_000)) < share), total
+
+
+def _ranker_rows(training_impressions: DataFrame, modeling_impressions: DataFrame, max_rows: int, seed: int) -> DataFrame:
+    """Training rows sampled to `max_rows` by search, then the evaluation groups that selection and reporting score."""
+    keep = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, SUBSET]
+
+    def tagged(frame: DataFrame, source: str) -> DataFrame:
+        experiment = F.col(EXPERIMENT) if EXPERIMENT in frame.columns else F.lit(None).cast("string")
+        return frame.select(*keep, experiment.alias(EXPERIMENT)).withColumn(TRAINING_SOURCE, F.lit(source))
+
+    training, total = sample_searches(training_impressions, max_rows, seed)
+    if total > max_rows:
+        logger.info("ranker_inputs: %d training rows, sampled by search to about %d (modeling.max_training_rows)",
+                    total, max_rows)
+    # Evaluation groups of subset train are scored by no model of v2: they would only cost features.
+    evaluation = modeling_impressions.filter(F.col(SUBSET) != F.lit(TRAIN))
+    return tagged(training, "training").unionByName(tagged(evaluation, "evaluation"))
+
+
 def assemble_ranker_inputs(
     training_impressions: DataFrame,
     modeling_impressions: DataFrame,
@@ -176,26 +208,19 @@ def assemble_ranker_inputs(
     resume_side_table: DataFrame,
     resume_section_embeddings: DataFrame,
     search_side_table: DataFrame,
+    max_training_rows: int,
+    seed: int,
 ) -> DataFrame:
-    """Training rows (all searches) + the evaluation groups, each with vectors, cluster and side columns.
+    """The rows the v2 models read (training rows sampled to `max_training_rows`, evaluation groups of validation and test), each with vectors, cluster and side columns.
 
-    `source` is "training" for rows of `training_impressions` (subset train/validation) and
-    "evaluation" for the contract's query groups (subset train/validation/test); the ranker trains
-    on the first, selection and reporting use the second. Side features are computed here
-    (`precompute_side_features`), all but the job CTR, which needs the examination curve.
+    `source` is "training" for rows of `training_impressions` (subset train/validation), sampled by
+    search above the cap that the training tasks apply anyway, and "evaluation" for the contract's
+    query groups of subsets validation and test; the ranker trains on the first, selection and
+    reporting use the second. Side features are computed here (`precompute_side_features`) for
+    these rows only, all but the job CTR, which needs the examination curve; counts over every
+    training row (the job CTR, the randomized slice) read `training_impressions` itself.
     """
-    keep = [SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL, APPLIED, SEARCHED_AT, SPLIT, SUBSET]
-
-    def with_experiment(frame: DataFrame) -> F.Column:
-        return F.col(EXPERIMENT) if EXPERIMENT in frame.columns else F.lit(None).cast("string")
-
-    rows = training_impressions.select(*keep, with_experiment(training_impressions).alias(EXPERIMENT)).withColumn(
-        TRAINING_SOURCE, F.lit("training")
-    ).unionByName(
-        modeling_impressions.select(*keep, with_experiment(modeling_impressions).alias(EXPERIMENT)).withColumn(
-            TRAINING_SOURCE, F.lit("evaluation")
-        )
-    )
+    rows = _ranker_rows(training_impressions, modeling_impressions, int(max_training_rows), int(seed))
     resumes = resume_embeddings.select(RESUME_ID, F.col(EMBEDDING).cast("array<float>").alias("resume_vector"))
     jobs = job_embeddings.select(JOB_ID, F.col(EMBEDDING).cast("array<float>").alias("job_vector"))
     return (
@@ -255,11 +280,16 @@ def _is_own_training_row() -> Column:
 _FIXED_POINT = 1e9
 
 
-def compute_job_examination_ctr(ranker_inputs: DataFrame, propensity: Mapping[str, float], max_position: int) -> DataFrame:
-    """Per job, over the training rows of subset train: clicks and examinations (sum of propensity(position))."""
+def compute_job_examination_ctr(
+    training_impressions: DataFrame, propensity: Mapping[str, float], max_position: int
+) -> DataFrame:
+    """Per job, over every training-period impression of subset train: clicks and examinations (sum of propensity(position)).
+
+    All of them, not only the rows sampled into `ranker_inputs`: a few numbers per job.
+    """
     examined = F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")
     return (
-        ranker_inputs.filter(_is_own_training_row())
+        training_impressions.filter(F.col(SUBSET) == F.lit(TRAIN))
         .groupBy(JOB_ID)
         .agg(
             F.sum(F.col(LABEL).cast("long")).cast("double").alias("job_clicks"),

@@ -27,7 +27,7 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
-from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
+from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind, pandas_in_arrow
 
@@ -85,20 +85,6 @@ def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndar
         return np.zeros(0), np.ones(0)
     std = matrix.std(axis=0)
     return matrix.mean(axis=0), np.where(std > 1e-9, std, 1.0)
-
-
-def sample_searches(rows: DataFrame, max_rows: int, seed: int) -> tuple[DataFrame, int]:
-    """`rows` with whole searches sampled out (a seeded hash of search_id) when above `max_rows`; and their number before.
-
-    Done in Spark, so a single training task receives about `max_rows` rows, not every row of the
-    training period (on the large network the click model's task held 13 GB and was killed); the
-    task's exact cap (`_sorted_rows`) trims what the hash share leaves above.
-    """
-    total = rows.count()
-    if total <= max_rows:
-        return rows, total
-    share = F.lit(int(max_rows / total * 10_000))
-    return rows.filter(F.pmod(F.xxhash64(SEARCH_ID, F.lit(int(seed))), F.lit(10_000)) < share), total
 
 
 def _one_task(rows: DataFrame, body, columns: Sequence[str], max_rows: int, seed: int) -> pd.Series:
