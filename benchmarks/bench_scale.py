@@ -1,6 +1,6 @@
 """The scale curve: wall time, rows/s and peak memory of each pipeline as the network grows.
 
-    .venv/bin/python -m benchmarks.bench_scale [--size quick|full|tiny]
+    .venv/bin/python -m benchmarks.bench_scale [--size quick|full|tiny] [--preset xlarge ...] [--output PATH]
 
 Each size is a `data_generation.preset` (small ~0.1M impressions, default ~1M, large ~10M, xlarge
 ~100M with `--size full`). For each size, a scratch copy of the project (src, conf, pyproject.toml in
@@ -13,7 +13,8 @@ side), `jvm` the Java processes under it (Spark's driver JVM, which runs the loc
 the sum over the process and all its descendants (JVM and Python workers) at one instant; each
 pipeline's figure is the largest sample during its nodes' spans (MB = 2^20 bytes). Rows/s:
 generated impressions / wall seconds. Size `tiny` (the CI smoke test) runs data_generation on the
-tiny preset in this process instead.
+tiny preset in this process instead. `--preset` runs the named presets alone (e.g. `xlarge`, which
+takes about an hour here).
 """
 
 from __future__ import annotations
@@ -233,18 +234,18 @@ def machine() -> dict:
             "python": sys.version.split()[0]}
 
 
-def measure(size: str = "quick") -> dict:
-    """The scale curve at `size` (tiny | quick | full): one row per preset."""
-    if size == "tiny":
+def measure(size: str = "quick", presets: tuple[str, ...] | None = None) -> dict:
+    """The scale curve at `size` (tiny | quick | full): one row per preset; or of `presets` alone when given."""
+    if size == "tiny" and not presets:
         return {"size": size, "machine": machine(), "curve": [run_tiny_in_process()]}
-    if size not in SIZES:
+    if size not in SIZES and not presets:
         raise ValueError(f"bench_scale size must be tiny, quick or full; got {size!r}")
     from job_reco.pipeline_registry import FROM_LOGS
 
     # What `kedro run` runs (recommend runs on request, on resumes a run does not make: bench_recommend)
     pipelines = ("data_generation", *FROM_LOGS)
-    curve = [run_preset(preset, pipelines) for preset in SIZES[size]]
-    return {"size": size, "machine": machine(), "pipelines": list(pipelines), "curve": curve}
+    curve = [run_preset(preset, pipelines) for preset in presets or SIZES[size]]
+    return {"size": size if not presets else "presets", "machine": machine(), "pipelines": list(pipelines), "curve": curve}
 
 
 def table(figures: dict) -> str:
@@ -266,8 +267,14 @@ def table(figures: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="quick", choices=["tiny", "quick", "full"])
+    parser.add_argument("--preset", action="append", choices=SIZES["full"],
+                        help="run this data_generation preset only (repeatable), e.g. --preset xlarge")
+    parser.add_argument("--output", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args([] if __name__ != "__main__" else None)
-    print(table(measure(args.size)))
+    figures = measure(args.size, tuple(args.preset) if args.preset else None)
+    if args.output:
+        args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    print(table(figures))
 
 
 if __name__ == "__main__":
