@@ -307,3 +307,28 @@ def test_assemble_ranker_inputs_samples_training_searches_and_keeps_only_scored_
     kept = sampled[sampled[TRAINING_SOURCE] == "training"].groupby(SEARCH_ID).size()
     assert set(kept) == {2} and 8 <= len(kept) <= 32  # whole searches, about half of the 40 (hash share 0.5)
     assert sorted(sampled.loc[sampled[TRAINING_SOURCE] == "evaluation", SEARCH_ID]) == ["e2", "e3"]
+
+
+def test_gbdt_task_runs_xgboost_on_n_jobs_threads_under_sparks_one_thread_limit(monkeypatch):
+    import xgboost
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from job_reco.pipelines.modeling.gbdt import _FEATURES, _GAIN, _IS_VALIDATION, _QID, _fit_task
+
+    seen = []
+    fit = xgboost.XGBRanker.fit
+
+    def recording_fit(self, *args, **kwargs):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(xgboost.XGBRanker, "fit", recording_fit)
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({_QID: np.repeat(np.arange(20), 5), JOB_ID: [f"j{i}" for i in range(100)],
+                          _GAIN: rng.integers(0, 3, 100), _IS_VALIDATION: np.arange(100) >= 80,
+                          _FEATURES: list(rng.normal(size=(100, 3)).astype(np.float32))})
+    # Spark's Python workers run with OMP_NUM_THREADS=spark.task.cpus (1), which caps xgboost's threads
+    with threadpool_limits(limits=1, user_api="openmp"):
+        result = _fit_task(frame, settings={"n_estimators": 2, "max_depth": 2, "n_jobs": 2}, seed=0)
+    assert seen and set(seen) == {2}
+    assert result["trees"].iloc[0] == 2

@@ -52,6 +52,7 @@ def gbdt_rows(rows: DataFrame, layout: Mapping[str, Any], keep: tuple[str, ...])
 def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame:
     """One Spark task: XGBRanker on the rows in one fixed order (group, then job); its booster as raw JSON."""
     import xgboost  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
     frame = frame.sort_values([_QID, JOB_ID], kind="mergesort", ignore_index=True)
     train, valid = frame[~frame[_IS_VALIDATION]], frame[frame[_IS_VALIDATION]]
@@ -61,7 +62,10 @@ def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame
 
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), **settings)
     evaluation = {"eval_set": [(matrix(valid), valid[_GAIN])], "eval_qid": [valid[_QID]]} if len(valid) else {}
-    model.fit(matrix(train), train[_GAIN], qid=train[_QID], verbose=False, **evaluation)
+    # Spark sets OMP_NUM_THREADS=spark.task.cpus in its Python workers, and xgboost never runs more
+    # OpenMP threads than that: without this, n_jobs had no effect inside the task.
+    with threadpool_limits(limits=int(settings.get("n_jobs") or 1), user_api="openmp"):
+        model.fit(matrix(train), train[_GAIN], qid=train[_QID], verbose=False, **evaluation)
     booster = model.get_booster()
     best = getattr(model, "best_iteration", None)
     return pd.DataFrame([{"booster": bytes(booster.save_raw("json")), "trees": int(booster.num_boosted_rounds()),
