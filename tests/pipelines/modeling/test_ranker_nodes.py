@@ -14,9 +14,6 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.pipelines.modeling.ranker_inputs import (
     APPLIED,
     attach_job_ctr,
-    build_job_side_table,
-    build_resume_side_table,
-    build_search_side_table,
     compute_job_examination_ctr,
     mark_training_subsets,
     precompute_side_features,
@@ -26,6 +23,7 @@ from job_reco.pipelines.modeling.ranker_scoring import (
     check_ranker_artifacts,
     select_architecture,
 )
+from job_reco.pipelines.modeling.side_tables import build_job_side_table, build_resume_side_table, build_search_side_table
 from job_reco.pipelines.modeling.ranker_training import (
     _click_model_task,
     _ranker_task,

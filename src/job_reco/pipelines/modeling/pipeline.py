@@ -8,12 +8,10 @@ from job_reco.pipelines.modeling.gbdt import export_gbdt_booster, score_gbdt, tr
 from job_reco.pipelines.modeling.ranker_inputs import (
     assemble_ranker_inputs,
     attach_job_ctr,
-    build_job_side_table,
-    build_resume_side_table,
-    build_search_side_table,
     compute_job_examination_ctr,
     mark_training_subsets,
 )
+from job_reco.pipelines.modeling.side_tables import build_job_side_table, build_resume_side_table, build_search_side_table
 from job_reco.pipelines.modeling.ranker_scoring import (
     add_ranker_scores,
     build_ranker_artifacts,
