@@ -65,7 +65,7 @@ def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarr
     side = side_feature_matrix(frame, layout["side_features"])
     side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
     cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
-    return np.concatenate([base[:, : 3 * d], side], axis=1).astype(np.float32), base[:, 3 * d], cluster
+    return np.concatenate([base[:, : 3 * d], side], axis=1, dtype=np.float32), base[:, 3 * d], cluster
 
 
 def _sorted_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
@@ -131,22 +131,29 @@ def training_rows(ranker_inputs: DataFrame) -> DataFrame:
     return ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
 
 
+def _click_model_arrays(frame: pd.DataFrame, side: list[str], max_rows: int, seed: int):
+    """(training arrays, validation arrays or None, side names) of a task's rows; the frames it copies die with it."""
+    frame = _sorted_rows(frame, max_rows, seed)
+    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
+    del frame  # the sorted copy: train and validation hold what is needed
+    mean, std = _side_statistics(train, side)
+    layout = {"vector_dimension": len(train["resume_vector"].iloc[0]), "side_features": side, "side_mean": mean, "side_std": std}
+
+    def arrays(rows):
+        features, cosine, _ = row_inputs(rows, layout)
+        inputs = np.concatenate([features, cosine[:, None]], axis=1)
+        return inputs, rows[POSITION].to_numpy(), rows[LABEL].to_numpy()
+
+    return arrays(train), arrays(validation) if len(validation) else None
+
+
 def _click_model_task(
     frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None
 ) -> pd.DataFrame:
     """One task: PAL click model on every training row; returns its examination curve."""
-    frame = _sorted_rows(frame, max_rows, seed)
-    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
-    mean, std = _side_statistics(train, side)
-    layout = {"vector_dimension": len(frame["resume_vector"].iloc[0]), "side_features": side, "side_mean": mean, "side_std": std}
-
-    def inputs(rows):
-        features, cosine, _ = row_inputs(rows, layout)
-        return np.concatenate([features, cosine[:, None]], axis=1)
-
+    (inputs, positions, labels), validation = _click_model_arrays(frame, side, max_rows, seed)
     trained = train_ncf(
-        inputs(train), train[POSITION].to_numpy(), train[LABEL].to_numpy(), config=NCFConfig(**config), seed=seed,
-        validation=(inputs(validation), validation[POSITION].to_numpy(), validation[LABEL].to_numpy()) if len(validation) else None,
+        inputs, positions, labels, config=NCFConfig(**config), seed=seed, validation=validation,
         threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     curve = {str(p): float(trained.examination[p]) for p in range(1, len(trained.examination)) if trained.position_rows[p] > 0}
@@ -202,6 +209,27 @@ def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str
     return ips_mrr
 
 
+def _ranker_training_data(
+    frame: pd.DataFrame, side: list[str], config: RankerConfig, propensity: dict, n_clusters: int, max_rows: int,
+    max_position: int, seed: int,
+):
+    """(layout, packed training lists, validation metric, validation rows) of a task's rows; the frames and
+    unpacked arrays it makes die with it, before training starts (they held several GB at 2M rows)."""
+    frame = _sorted_rows(frame, max_rows, seed)
+    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION].reset_index(drop=True)
+    del frame
+    mean, std = _side_statistics(train, side)
+    layout = ranker_layout(len(train["resume_vector"].iloc[0]), side, mean, std, config, n_clusters)
+    features, cosine, cluster = row_inputs(train, layout)
+    target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, config)
+    group = metrics.group_codes(train)
+    del train
+    packed = pack_groups(group, features, cosine, cluster, target, list_size=list_length(group, int(max_position)))
+    del features, cosine, cluster
+    metric = _validation_metric(validation, row_inputs(validation, layout), propensity, config.ips_clip, len(config.hidden_units))
+    return layout, packed, metric, len(validation)
+
+
 def _ranker_task(
     frame: pd.DataFrame, *, side: list[str], config: dict, propensity: dict, n_clusters: int, max_rows: int, max_position: int,
     seed: int, threads: int | None = None,
@@ -209,18 +237,12 @@ def _ranker_task(
     """One task: the listwise ranker on every training row, early-stopped on validation IPS-MRR."""
     configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     ranker_config = RankerConfig(**config)
-    frame = _sorted_rows(frame, max_rows, seed)
-    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION].reset_index(drop=True)
-    mean, std = _side_statistics(train, side)
-    layout = ranker_layout(len(frame["resume_vector"].iloc[0]), side, mean, std, ranker_config, n_clusters)
-    features, cosine, cluster = row_inputs(train, layout)
-    target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, ranker_config)
-    group = metrics.group_codes(train)
-    packed = pack_groups(group, features, cosine, cluster, target, list_size=list_length(group, int(max_position)))
-    metric = _validation_metric(validation, row_inputs(validation, layout), propensity, ranker_config.ips_clip, len(ranker_config.hidden_units))
+    layout, packed, metric, n_validation = _ranker_training_data(
+        frame, side, ranker_config, propensity, n_clusters, max_rows, max_position, seed
+    )
     trained = train_ranker(packed, n_clusters, config=ranker_config, seed=seed, validation_metric=metric)
     summary = {
-        "rows_train": trained.n_rows, "groups_train": trained.n_groups, "rows_validation": int(len(validation)),
+        "rows_train": trained.n_rows, "groups_train": trained.n_groups, "rows_validation": int(n_validation),
         "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch, "validation_ips_mrr": trained.best_metric,
         "seconds": round(trained.seconds, 3), "samples_per_second": round(trained.samples_per_second),
         "cpu_seconds": round(trained.cpu_seconds, 3),
