@@ -40,3 +40,14 @@ def test_the_progress_hook_watches_a_node_while_it_runs(spark):
     spark.range(1000).repartition(3).count()  # a job with stages for the watcher to see
     hook.after_node_run(node)
     assert not watcher._thread.is_alive() and "score_test_impressions" not in hook._watchers
+
+
+def test_release_memory_hook_runs_after_every_node(monkeypatch):
+    from job_reco import hooks, settings
+
+    calls = []
+    monkeypatch.setattr(hooks, "release_memory", lambda: calls.append(1))
+    hook = next(h for h in settings.HOOKS if isinstance(h, hooks.ReleaseMemoryHook))
+    hook.after_node_run()
+    hook.after_node_run()
+    assert len(calls) == 2

@@ -2,7 +2,7 @@
 
 from kedro.config import OmegaConfigLoader
 
-from job_reco.hooks import SparkHooks, SparkProgressHook
+from job_reco.hooks import ReleaseMemoryHook, SparkHooks, SparkProgressHook
 from job_reco.error_notes import InputLocationsHook
 from job_reco.raw_tables import RawTablesHook
 from job_reco.tracking import RunRecordHook
@@ -10,7 +10,7 @@ from job_reco.written_datasets import CompleteInputsHook
 
 # kedro-mlflow's own hook (the plugin registers it) opens and closes the MLflow run and logs parameters;
 # RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml).
-HOOKS = (SparkHooks(), SparkProgressHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook())
+HOOKS = (SparkHooks(), SparkProgressHook(), ReleaseMemoryHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
