@@ -71,9 +71,9 @@ def bm25_top_k(
     docs = np.full((len(lengths), k), -1, dtype="int64")
     scores = np.zeros((len(lengths), k), dtype="float64")
     term_scores = term_scores.astype("float32")
-    for lo in range(0, len(lengths), max(1, int(chunk_size))):
-        _top_k_rows(query_words[lo : lo + chunk_size] @ term_scores, k, docs[lo : lo + chunk_size],
-                    scores[lo : lo + chunk_size])
+    step = max(1, int(chunk_size))
+    for lo in range(0, len(lengths), step):
+        _top_k_rows(query_words[lo : lo + step] @ term_scores, k, docs[lo : lo + step], scores[lo : lo + step])
     return docs, scores
 
 

@@ -132,7 +132,7 @@ def training_rows(ranker_inputs: DataFrame) -> DataFrame:
 
 
 def _click_model_arrays(frame: pd.DataFrame, side: list[str], max_rows: int, seed: int):
-    """(training arrays, validation arrays or None, side names) of a task's rows; the frames it copies die with it."""
+    """(inputs, positions, labels) of the training rows and of the validation rows (or None); the frames it copies die with it."""
     frame = _sorted_rows(frame, max_rows, seed)
     train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
     del frame  # the sorted copy: train and validation hold what is needed
