@@ -13,8 +13,8 @@ side), `jvm` the Java processes under it (Spark's driver JVM, which runs the loc
 the sum over the process and all its descendants (JVM and Python workers) at one instant; each
 pipeline's figure is the largest sample during its nodes' spans (MB = 2^20 bytes). Rows/s:
 generated impressions / wall seconds. Size `tiny` (the CI smoke test) runs data_generation on the
-tiny preset in this process instead. `--preset` runs the named presets alone (e.g. `xlarge`, which
-takes about an hour here).
+tiny preset in this process instead. `--preset` runs the named presets alone (e.g. `xlarge`, 37 minutes
+here).
 """
 
 from __future__ import annotations
