@@ -42,6 +42,21 @@ def test_bm25_top_k_breaks_ties_by_document_index():
     assert scores[0, 0] == pytest.approx(scores[0, 1])
 
 
+def test_top_k_rows_of_a_sparse_matrix_by_hand():
+    from scipy import sparse
+
+    dense = np.array([
+        [0.0, 2.0, 5.0, 2.0, 0.5],  # 5 > 2 = 2 (tie: column 1 before 3) > 0.5
+        [0.0, 0.0, 0.0, 0.0, 0.0],  # no ad scores: nothing
+        [1e-6, 0.0, 0.0, 0.0, 3e-6],  # tiny scores keep their exact order
+    ], dtype=np.float32)
+    docs, scores = np.full((3, 3), -1), np.zeros((3, 3))
+    search._top_k_rows(sparse.csr_matrix(dense), 3, docs, scores)
+    assert docs.tolist() == [[2, 1, 3], [-1, -1, -1], [4, 0, -1]]
+    assert scores[0].tolist() == [5.0, 2.0, 2.0] and scores[1].tolist() == [0.0, 0.0, 0.0]
+    assert scores[2, :2] == pytest.approx([3e-6, 1e-6])
+
+
 def test_first_distinct_keeps_the_first_valid_unseen_candidates():
     candidates = np.array([[5, 3, 5, 7, 3, 9], [4, 4, 4, 4, 4, 4]])
     valid = np.array([[True, False, True, True, True, True], [False, True, True, True, True, True]])
