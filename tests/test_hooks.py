@@ -46,7 +46,7 @@ def test_release_memory_hook_runs_after_every_node(monkeypatch):
     from job_reco import hooks, settings
 
     calls = []
-    monkeypatch.setattr(hooks, "release_memory", lambda: calls.append(1))
+    monkeypatch.setattr(hooks, "trim_heap", lambda: calls.append(1))
     hook = next(h for h in settings.HOOKS if isinstance(h, hooks.ReleaseMemoryHook))
     hook.after_node_run()
     hook.after_node_run()

@@ -77,11 +77,17 @@ def release_memory() -> None:
     Spark keeps its Python workers between tasks: without this, a worker that trained a model keeps
     the gigabytes its task freed while another worker trains the next one.
     """
-    import ctypes  # noqa: PLC0415
-    import ctypes.util  # noqa: PLC0415
     import gc  # noqa: PLC0415
 
     gc.collect()
+    trim_heap()
+
+
+def trim_heap() -> None:
+    """Hand the heap that freed objects left back to the OS (glibc's malloc_trim; nothing elsewhere), without a garbage collection."""
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+
     library = ctypes.util.find_library("c")
     try:
         ctypes.CDLL(library).malloc_trim(0)
