@@ -26,11 +26,10 @@ def count_swap_interventions(training_impressions: DataFrame, n_folds: int) -> d
 
     A few numbers per fold and position; {} when the logs have no `experiment` column.
     """
-    rows = training_impressions
-    if EXPERIMENT not in rows.columns:
+    if EXPERIMENT not in training_impressions.columns:
         return {}
     k = F.regexp_extract(F.col(EXPERIMENT), f"^{EXPERIMENT_SWAP_PREFIX}([0-9]+)$", 1)
-    marked = rows.withColumn(_K, F.when(k != "", k.cast("int")))
+    marked = training_impressions.withColumn(_K, F.when(k != "", k.cast("int")))
     first_ad = (F.col(_K).isNotNull() & (F.col(POSITION) == F.col(_K))) | (F.col(EXPERIMENT).isNull() & (F.col(POSITION) == 1))
     shown_at = F.when(F.col(_K).isNotNull(), F.col(_K)).otherwise(F.lit(1))
     fold = F.pmod(F.xxhash64(SEARCH_ID), F.lit(int(n_folds)))

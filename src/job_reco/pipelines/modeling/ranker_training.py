@@ -1,8 +1,9 @@
 """Training of modeling v2 in Spark tasks: the click model that yields the examination curve, then the ranker.
 
 Each node hands all training rows to ONE Spark task (`applyInArrow` on a constant key; rows
-above `max_rows` are sampled out by search, seeded), which trains with TensorFlow and returns one
-row: weights as bytes, the layout, the history. Impressions never reach the driver.
+above `max_rows` were sampled out by search, seeded, when `ranker_inputs` was assembled), which
+trains with TensorFlow and returns one row: weights as bytes, the layout, the history.
+Impressions never reach the driver.
 
 The model's input layout is decided here once (`ranker_layout`) and saved with the model, so
 scoring and `recommend` read it from the artifact instead of from parameters.
@@ -27,7 +28,7 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
-from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
+from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind, pandas_in_arrow
 
@@ -87,9 +88,13 @@ def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndar
     return matrix.mean(axis=0), np.where(std > 1e-9, std, 1.0)
 
 
-def _one_task(rows: DataFrame, body, columns: Sequence[str], max_rows: int, seed: int) -> pd.Series:
-    """Run `body(pandas rows)` in one Spark task over `rows[columns]` (searches sampled to `max_rows`); its single result row."""
-    rows, _ = sample_searches(rows, max_rows, seed)
+def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
+    """Run `body(pandas rows)` in one Spark task over `rows[columns]`; its single result row.
+
+    The rows come from `ranker_inputs`, whose training rows `assemble_ranker_inputs` already sampled
+    by search to `max_training_rows`; the task's exact cap (`_sorted_rows`) trims what the hash share
+    leaves above.
+    """
     result = (
         rows.select(*columns).withColumn(_ONE, F.lit(1)).groupBy(_ONE)
         .applyInArrow(pandas_in_arrow(body, RESULT_SCHEMA), RESULT_SCHEMA)
@@ -187,7 +192,7 @@ def fit_click_model(
     body = bind(
         _click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed), threads=tf_threads_per_task
     )
-    result = _one_task(rows, body, columns, max_rows, seed)
+    result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
     logger.info("Click model (PAL) on %d training rows: curve %s.", summary["rows_train"], summary["curve"])
     return {**summary, "history": json.loads(result["history"])}
@@ -274,7 +279,7 @@ def train_ranker_model(
         _ranker_task, side=side, config=config, propensity=dict(propensity), n_clusters=int(cluster_centres["k"]),
         max_rows=int(max_rows), max_position=int(max_position), seed=int(seed), threads=tf_threads_per_task,
     )
-    result = _one_task(rows, body, columns, max_rows, seed)
+    result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
     logger.info(
         "Ranker: %d training rows in %d groups, %d epochs (best %d), validation IPS-MRR %.4f, %.0f samples/s "
