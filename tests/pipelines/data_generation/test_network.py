@@ -84,6 +84,13 @@ def _flat(prefix: str, params: dict):
             yield from _flat(f"{prefix}{key}.", value)
 
 
+class ArrowLoadedDataset(KeptDataset):
+    """Loads its frame with Arrow-backed columns, as the catalog reads `raw_searches@pandas` (dtype_backend: pyarrow)."""
+
+    def load(self) -> pd.DataFrame:
+        return super().load().convert_dtypes(dtype_backend="pyarrow")
+
+
 def whole(value):
     """A table as one frame: the parts of a `@parts` output ({part: function}) concatenated in part order."""
     if isinstance(value, dict) and value and all(callable(v) for v in value.values()):
@@ -91,13 +98,14 @@ def whole(value):
     return value
 
 
-def generate(**overrides) -> dict[str, pd.DataFrame]:
+def generate(arrow_backed: tuple[str, ...] = (), **overrides) -> dict[str, pd.DataFrame]:
     """Run the whole pipeline on the conf/test parameters in memory; every dataset by its name without the
-    transcoding suffix (`raw_impressions`), tables written in parts as one frame."""
+    transcoding suffix (`raw_impressions`), tables written in parts as one frame. The datasets named in
+    `arrow_backed` reach the nodes with Arrow-backed columns."""
     params = {**load_parameters(), **overrides}
     pipeline = create_pipeline()
-    catalog = DataCatalog({name: KeptDataset(copy_mode="assign") for name in pipeline.datasets()
-                           if not name.startswith("params:")})
+    catalog = DataCatalog({name: (ArrowLoadedDataset if name in arrow_backed else KeptDataset)(copy_mode="assign")
+                           for name in pipeline.datasets() if not name.startswith("params:")})
     for name, config in PACKAGED.items():
         catalog[name] = PackagedTableDataset(**config)
     for name, value in _flat("params:data_generation.", params):
@@ -120,6 +128,13 @@ def test_same_seed_gives_identical_tables(clean_network):
     again = generate(dirty_share=0.0)
     for name in RAW_OUTPUTS + TRUTH_OUTPUTS:
         pd.testing.assert_frame_equal(clean_network[name], again[name], check_exact=True, obj=name)
+
+
+def test_searches_read_arrow_backed_give_identical_tables(clean_network):
+    """The catalog reads raw_searches@pandas with Arrow-backed columns (issue #12: memory at 5M searches)."""
+    arrow = generate(arrow_backed=("raw_searches@pandas",), dirty_share=0.0)
+    for name in [n for n in RAW_OUTPUTS + TRUTH_OUTPUTS if n != "raw_searches"]:  # the one read back converted
+        pd.testing.assert_frame_equal(clean_network[name], arrow[name], check_exact=True, obj=name)
 
 
 def test_a_different_seed_gives_different_tables(clean_network):

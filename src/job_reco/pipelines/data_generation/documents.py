@@ -364,7 +364,7 @@ def write_resumes(
     experience = _experience(occupations, seekers, short, pd.Timestamp(start_date).year, level_years, seed, generator)
     text = contact + "\n\n" + summary.where(~short, "") + experience + education.where(~short, education.str.split(
         "\n\nADDITIONAL").str[0])
-    first_search = pd.Series(draws.micros(searches[SEARCHED_AT])).groupby(searches[SEEKER_ID].to_numpy()).min()
+    first_search = pd.Series(draws.micros(searches[SEARCHED_AT]), index=searches.index).groupby(searches[SEEKER_ID]).min()
     first_seen = first_search.reindex(seekers[SEEKER_ID]).to_numpy()
     start, end = draws.window(start_date, n_months)
     anchor = np.where(np.isnan(first_seen), generator.integers(start, end, len(seekers)), first_seen).astype("int64")

@@ -108,7 +108,7 @@ def log_impression_parts(
         impressions = pd.DataFrame({SEARCH_ID: truth[SEARCH_ID].to_numpy(dtype=object),
                                     JOB_ID: truth[JOB_ID].to_numpy(dtype=object),
                                     POSITION: truth[POSITION].to_numpy().astype("int32"),
-                                    SHOWN_AT: part[SEARCHED_AT].to_numpy()[shown]})
+                                    SHOWN_AT: draws.timestamps(draws.micros(part[SEARCHED_AT])[shown])})
         return faults.dirty_impressions(impressions, dirty_share, seed, number)
 
     return _each_part(searches, searches_per_part, "raw_impressions", make)
