@@ -64,7 +64,7 @@ class ChosenModel:
         return self.selected in ("ranker", "blend")
 
     def gbdt(self, rows: RowInputs) -> np.ndarray:
-        """LambdaMART's margin on the ranker's inputs plus cosine (modeling's `gbdt_rows`); in-place, no DMatrix."""
+        """LambdaMART's margin on the ranker's inputs plus cosine (modeling's `gbdt_features`); in-place, no DMatrix."""
         matrix = np.concatenate([rows.features, rows.cosine[:, None]], axis=1).astype(np.float32)
         return np.asarray(self.booster.inplace_predict(matrix, predict_type="margin"), dtype=np.float64)
 

@@ -10,17 +10,16 @@ that is how a practitioner would run it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
-from job_reco.features import vector_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
 from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs
 from job_reco.spark_udf import bind, pandas_in_arrow
@@ -28,44 +27,41 @@ from job_reco.spark_udf import bind, pandas_in_arrow
 logger = logging.getLogger(__name__)
 
 GBDT = "gbdt"
-_QID, _GAIN, _FEATURES, _IS_VALIDATION = "_qid", "_gain", "_features", "_is_validation"
+_GAIN, _IS_VALIDATION = "_gain", "_is_validation"
 _FIT_RESULT = T.StructType([T.StructField("booster", T.BinaryType()), T.StructField("trees", T.IntegerType()),
                             T.StructField("best_iteration", T.IntegerType())])
 
 
-def _feature_batches(batches: Iterator[pd.DataFrame], *, layout, keep) -> Iterator[pd.DataFrame]:
-    for frame in batches:
-        features, cosine, _ = row_inputs(frame, layout)
-        out = frame[list(keep)].copy()
-        out[_FEATURES] = list(np.concatenate([features, cosine[:, None]], axis=1))
-        yield out
+def gbdt_features(frame: pd.DataFrame, layout: Mapping[str, Any]) -> np.ndarray:
+    """float32 (n, width + 1): the ranker's inputs (by its layout) plus cosine, what LambdaMART reads."""
+    features, cosine, _ = row_inputs(frame, layout)
+    return np.concatenate([features, cosine[:, None]], axis=1, dtype=np.float32)
 
 
-def gbdt_rows(rows: DataFrame, layout: Mapping[str, Any], keep: tuple[str, ...]) -> DataFrame:
-    """`rows[keep]` with `_features`, an array of the ranker's inputs (by its layout) plus cosine."""
-    _, columns = ranker_columns(rows, layout["side_features"])
-    schema = ", ".join(f"{c} {dict(rows.dtypes)[c]}" for c in keep) + f", {_FEATURES} array<float>"
-    body = bind(_feature_batches, layout=dict(layout), keep=tuple(keep))
-    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
-
-
-def _fit_task(frame: pd.DataFrame, *, settings: dict, seed: int) -> pd.DataFrame:
-    """One Spark task: XGBRanker on the rows in one fixed order (group, then job); its booster as raw JSON."""
+def _fit_booster(features: np.ndarray, gain: np.ndarray, qid: np.ndarray, is_validation: np.ndarray,
+                 settings: Mapping[str, Any], seed: int):
+    """XGBRanker on rows grouped by `qid` (non-decreasing), early stopping on the validation rows; the fitted model."""
     import xgboost  # noqa: PLC0415
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
-    frame = frame.sort_values([_QID, JOB_ID], kind="mergesort", ignore_index=True)
-    train, valid = frame[~frame[_IS_VALIDATION]], frame[frame[_IS_VALIDATION]]
-
-    def matrix(rows: pd.DataFrame) -> np.ndarray:
-        return vector_matrix(rows[_FEATURES], np.float32)
-
+    train = ~is_validation
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), **settings)
-    evaluation = {"eval_set": [(matrix(valid), valid[_GAIN])], "eval_qid": [valid[_QID]]} if len(valid) else {}
+    evaluation = ({"eval_set": [(features[is_validation], gain[is_validation])], "eval_qid": [qid[is_validation]]}
+                  if is_validation.any() else {})
     # Spark sets OMP_NUM_THREADS=spark.task.cpus in its Python workers, and xgboost never runs more
     # OpenMP threads than that: without this, n_jobs had no effect inside the task.
     with threadpool_limits(limits=int(settings.get("n_jobs") or 1), user_api="openmp"):
-        model.fit(matrix(train), train[_GAIN], qid=train[_QID], verbose=False, **evaluation)
+        model.fit(features[train], gain[train], qid=qid[train], verbose=False, **evaluation)
+    return model
+
+
+def _fit_task(frame: pd.DataFrame, *, layout: dict, settings: dict, seed: int) -> pd.DataFrame:
+    """One Spark task: the rows in one fixed order (group, then job), their features, the booster as raw JSON."""
+    frame = frame.sort_values([SEARCH_ID, RESUME_ID, JOB_ID], kind="mergesort", ignore_index=True)
+    # xgboost wants query ids in non-decreasing order: the groups numbered in that order
+    qid = frame.groupby([SEARCH_ID, RESUME_ID], sort=False, dropna=False).ngroup().to_numpy(np.int32)
+    model = _fit_booster(gbdt_features(frame, layout), frame[_GAIN].to_numpy(), qid,
+                         frame[_IS_VALIDATION].to_numpy(bool), settings, seed)
     booster = model.get_booster()
     best = getattr(model, "best_iteration", None)
     return pd.DataFrame([{"booster": bytes(booster.save_raw("json")), "trees": int(booster.num_boosted_rounds()),
@@ -79,22 +75,16 @@ def train_gbdt(
 
     One task and one fixed row order: xgboost's PySpark estimator (SparkXGBRanker) gave different
     trees on two runs of the same data (its input order depends on Spark's partitioning), and the
-    same parameters must give the same metrics. Returns the booster (xgboost JSON bytes) and a summary.
+    same parameters must give the same metrics. The task builds the features from the ranker's
+    inputs itself, as the ranker's task does. Returns the booster (xgboost JSON bytes) and a summary.
     """
     rows, total = sample_searches(ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training")), max_rows, seed)
     gain = F.when(F.col(APPLIED) > 0, F.lit(2)).when(F.col(LABEL) > 0, F.lit(1)).otherwise(F.lit(0))
-    # xgboost wants int32 query ids in non-decreasing order: number the groups (not the impressions).
-    groups = rows.select(SEARCH_ID, RESUME_ID).distinct()
-    groups = groups.withColumn(_QID, F.row_number().over(Window.orderBy(SEARCH_ID, RESUME_ID)).cast("int"))
-    prepared = (
-        rows.join(groups, on=[SEARCH_ID, RESUME_ID])
-        .withColumn(_GAIN, gain)
-        .withColumn(_IS_VALIDATION, F.col(SUBSET) == F.lit(VALIDATION))
-    )
-    featured = gbdt_rows(prepared, ranker_layout, (_QID, JOB_ID, _GAIN, _IS_VALIDATION))
+    _, columns = ranker_columns(rows, ranker_layout["side_features"])
+    prepared = rows.select(*columns, gain.alias(_GAIN), (F.col(SUBSET) == F.lit(VALIDATION)).alias(_IS_VALIDATION))
     settings = dict(gbdt)
-    body = bind(_fit_task, settings=settings, seed=int(seed))
-    result = featured.withColumn("_one", F.lit(1)).groupBy("_one").applyInArrow(
+    body = bind(_fit_task, layout=dict(ranker_layout), settings=settings, seed=int(seed))
+    result = prepared.withColumn("_one", F.lit(1)).groupBy("_one").applyInArrow(
         pandas_in_arrow(body, _FIT_RESULT), _FIT_RESULT
     ).first()
     best = None if result["best_iteration"] < 0 else int(result["best_iteration"])
@@ -103,22 +93,23 @@ def train_gbdt(
     return bytes(result["booster"]), summary
 
 
-def _predict_batches(batches, *, booster: bytes, keys: tuple[str, ...]):
+def _predict_batches(batches, *, booster: bytes, layout: dict, keys: tuple[str, ...]):
     import xgboost  # noqa: PLC0415
 
     model = xgboost.Booster(model_file=bytearray(booster))
     for frame in batches:
         out = frame[list(keys)].copy()
-        features = np.stack(frame[_FEATURES].to_numpy()).astype(np.float32) if len(frame) else np.zeros((0, 1), np.float32)
-        out[score_column(GBDT)] = model.predict(xgboost.DMatrix(features), output_margin=True).astype(np.float64) if len(frame) else []
+        out[score_column(GBDT)] = (model.predict(xgboost.DMatrix(gbdt_features(frame, layout)), output_margin=True)
+                                   .astype(np.float64) if len(frame) else [])
         yield out
 
 
 def predict_gbdt(rows: DataFrame, gbdt_model: bytes, ranker_layout: Mapping[str, Any], keys: tuple[str, ...]) -> DataFrame:
     """`rows[keys]` with score_gbdt, the booster's margin (numpy in mapInPandas; the booster travels with the task)."""
-    featured = gbdt_rows(rows, ranker_layout, keys)
-    schema = ", ".join(f"{c} {dict(featured.dtypes)[c]}" for c in keys) + f", {score_column(GBDT)} double"
-    return featured.mapInPandas(bind(_predict_batches, booster=bytes(gbdt_model), keys=tuple(keys)), schema)
+    _, columns = ranker_columns(rows, ranker_layout["side_features"])
+    schema = ", ".join(f"{c} {dict(rows.dtypes)[c]}" for c in keys) + f", {score_column(GBDT)} double"
+    body = bind(_predict_batches, booster=bytes(gbdt_model), layout=dict(ranker_layout), keys=tuple(keys))
+    return rows.select(*sorted(set(columns) | set(keys))).mapInPandas(body, schema)
 
 
 def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any]) -> DataFrame:
