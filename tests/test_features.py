@@ -99,6 +99,15 @@ def test_vector_matrix_reads_arrow_backed_and_plain_columns_alike():
     assert vector_matrix(arrow).tolist() == vector_matrix(pd.Series([np.array(r) for r in rows])).tolist() == rows
 
 
+def test_vector_matrix_reads_a_column_of_several_arrow_chunks():
+    # A Spark task's input arrives as one chunk per Arrow batch; sliced chunks start mid-buffer
+    import pyarrow as pa
+
+    vectors = pa.array([[9.0, 9.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], type=pa.list_(pa.float32()))
+    column = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([vectors.slice(1, 2), vectors.slice(3)])))
+    assert vector_matrix(column, np.float32).tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+
+
 def test_available_features_follow_the_columns():
     assert available_features(["posted_at", "searched_at", "remote"]) == ["remote", "log_age_days"]
     assert available_features(["posted_at"]) == []

@@ -231,7 +231,9 @@ def vector_matrix(vectors: pd.Series, dtype: type = np.float64, dimension: int =
         import pyarrow as pa  # noqa: PLC0415
 
         lists = pa.array(vectors.array)
-        return lists.flatten().to_numpy(zero_copy_only=False).astype(dtype, copy=False).reshape(len(lists), -1)
+        chunks = lists.chunks if isinstance(lists, pa.ChunkedArray) else [lists]  # a task's input: one chunk per batch
+        flat = np.concatenate([chunk.flatten().to_numpy(zero_copy_only=False) for chunk in chunks])
+        return flat.astype(dtype, copy=False).reshape(len(lists), -1)
     return np.stack(vectors.to_numpy()).astype(dtype, copy=False)
 
 

@@ -323,28 +323,29 @@ def test_gbdt_task_runs_xgboost_on_n_jobs_threads_under_sparks_one_thread_limit(
     monkeypatch.setattr(xgboost.XGBRanker, "fit", recording_fit)
     rng = np.random.default_rng(0)
     features, gain = rng.normal(size=(100, 3)).astype(np.float32), rng.integers(0, 3, 100)
-    qid, is_validation = np.repeat(np.arange(20), 5), np.arange(100) >= 80
+    qid = np.repeat(np.arange(20), 5)  # the last 4 groups validate
     # Spark's Python workers run with OMP_NUM_THREADS=spark.task.cpus (1), which caps xgboost's threads
     with threadpool_limits(limits=1, user_api="openmp"):
-        model = _fit_booster(features, gain, qid, is_validation, {"n_estimators": 2, "max_depth": 2, "n_jobs": 2}, seed=0)
+        model = _fit_booster(features, gain, qid, 80, {"n_estimators": 2, "max_depth": 2, "n_jobs": 2}, seed=0)
     assert seen and set(seen) == {2}
     assert model.get_booster().num_boosted_rounds() == 2
 
 
-def test_gbdt_task_sorts_rows_by_group_and_job_and_numbers_the_groups_in_that_order():
+def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
     from job_reco.pipelines.modeling.gbdt import _GAIN, _IS_VALIDATION, _fit_booster, _fit_task, gbdt_features
 
     rng = np.random.default_rng(1)
-    n = 24  # 6 (search, resume) groups of 4 jobs; the last two groups validate
+    n = 24  # 6 (search, resume) groups of 4 jobs; the groups of s2 validate
     ordered = pd.DataFrame({SEARCH_ID: np.repeat(["s1", "s2", "s3"], 8), RESUME_ID: np.tile(np.repeat(["r1", "r2"], 4), 3),
                             JOB_ID: [f"j{i % 4}" for i in range(n)],
                             "resume_vector": list(rng.normal(size=(n, 2))), "job_vector": list(rng.normal(size=(n, 2))),
-                            _GAIN: rng.integers(0, 3, n), _IS_VALIDATION: np.arange(n) >= 16})
+                            _GAIN: rng.integers(0, 3, n), _IS_VALIDATION: (np.arange(n) >= 8) & (np.arange(n) < 16)})
     layout = {"vector_dimension": 2, "side_features": [], "side_mean": [], "side_std": []}
     settings = {"n_estimators": 3, "max_depth": 2, "n_jobs": 1}
     shuffled = ordered.sample(frac=1.0, random_state=3).reset_index(drop=True)
     result = _fit_task(shuffled, layout=layout, settings=settings, seed=0)
-    by_hand = _fit_booster(gbdt_features(ordered, layout), ordered[_GAIN].to_numpy(), np.repeat(np.arange(6), 4),
-                           ordered[_IS_VALIDATION].to_numpy(), settings, seed=0)
+    by_hand_order = np.r_[0:8, 16:24, 8:16]  # s1's and s3's groups train, then s2's validate
+    by_hand = _fit_booster(gbdt_features(ordered, layout)[by_hand_order], ordered[_GAIN].to_numpy()[by_hand_order],
+                           np.repeat(np.arange(6), 4), 16, settings, seed=0)
     assert result["booster"].iloc[0] == bytes(by_hand.get_booster().save_raw("json"))
     assert result["trees"].iloc[0] == 3

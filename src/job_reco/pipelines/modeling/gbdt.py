@@ -38,30 +38,33 @@ def gbdt_features(frame: pd.DataFrame, layout: Mapping[str, Any]) -> np.ndarray:
     return np.concatenate([features, cosine[:, None]], axis=1, dtype=np.float32)
 
 
-def _fit_booster(features: np.ndarray, gain: np.ndarray, qid: np.ndarray, is_validation: np.ndarray,
-                 settings: Mapping[str, Any], seed: int):
-    """XGBRanker on rows grouped by `qid` (non-decreasing), early stopping on the validation rows; the fitted model."""
+def _fit_booster(features: np.ndarray, gain: np.ndarray, qid: np.ndarray, n_train: int, settings: Mapping[str, Any], seed: int):
+    """XGBRanker on the first `n_train` rows, early stopping on the rest; rows grouped by `qid` (non-decreasing in each part)."""
     import xgboost  # noqa: PLC0415
     from threadpoolctl import threadpool_limits  # noqa: PLC0415
 
-    train = ~is_validation
     model = xgboost.XGBRanker(objective="rank:ndcg", random_state=int(seed), **settings)
-    evaluation = ({"eval_set": [(features[is_validation], gain[is_validation])], "eval_qid": [qid[is_validation]]}
-                  if is_validation.any() else {})
+    evaluation = ({"eval_set": [(features[n_train:], gain[n_train:])], "eval_qid": [qid[n_train:]]}
+                  if n_train < len(features) else {})
     # Spark sets OMP_NUM_THREADS=spark.task.cpus in its Python workers, and xgboost never runs more
     # OpenMP threads than that: without this, n_jobs had no effect inside the task.
     with threadpool_limits(limits=int(settings.get("n_jobs") or 1), user_api="openmp"):
-        model.fit(features[train], gain[train], qid=qid[train], verbose=False, **evaluation)
+        model.fit(features[:n_train], gain[:n_train], qid=qid[:n_train], verbose=False, **evaluation)
     return model
 
 
 def _fit_task(frame: pd.DataFrame, *, layout: dict, settings: dict, seed: int) -> pd.DataFrame:
-    """One Spark task: the rows in one fixed order (group, then job), their features, the booster as raw JSON."""
-    frame = frame.sort_values([SEARCH_ID, RESUME_ID, JOB_ID], kind="mergesort", ignore_index=True)
+    """One Spark task: the training rows, then the validation rows, each in one fixed order (group, then
+    job); their features; the booster as raw JSON."""
+    keys = frame[[_IS_VALIDATION, SEARCH_ID, RESUME_ID, JOB_ID]].sort_values(
+        [_IS_VALIDATION, SEARCH_ID, RESUME_ID, JOB_ID], kind="mergesort")
+    order = keys.index.to_numpy()
     # xgboost wants query ids in non-decreasing order: the groups numbered in that order
-    qid = frame.groupby([SEARCH_ID, RESUME_ID], sort=False, dropna=False).ngroup().to_numpy(np.int32)
-    model = _fit_booster(gbdt_features(frame, layout), frame[_GAIN].to_numpy(), qid,
-                         frame[_IS_VALIDATION].to_numpy(bool), settings, seed)
+    qid = keys.groupby([SEARCH_ID, RESUME_ID], sort=False, dropna=False).ngroup().to_numpy(np.int32)
+    # only the key columns are sorted: the features are built once and reordered, slices feed xgboost
+    features = gbdt_features(frame, layout)[order]
+    n_train = int((~keys[_IS_VALIDATION].to_numpy(bool)).sum())
+    model = _fit_booster(features, frame[_GAIN].to_numpy()[order], qid, n_train, settings, seed)
     booster = model.get_booster()
     best = getattr(model, "best_iteration", None)
     return pd.DataFrame([{"booster": bytes(booster.save_raw("json")), "trees": int(booster.num_boosted_rounds()),
