@@ -220,6 +220,11 @@ def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     return np.where(np.isnan(days), np.nan, np.maximum(days, 0.0))
 
 
+def lambdamart_matrix(features: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+    """float32 (n, width + 1): what LambdaMART reads, the ranker's features plus cosine (modeling and recommend)."""
+    return np.concatenate([features, np.asarray(cosine)[:, None]], axis=1, dtype=np.float32)
+
+
 def vector_matrix(vectors: pd.Series, dtype: type = np.float64, dimension: int = 0) -> np.ndarray:
     """A column of equal-length vectors as one (n, d) matrix; an Arrow-backed column without a copy per row.
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from job_reco.features import lambdamart_matrix
 from job_reco.ncf import check_interactions, model_features, ncf_click_probability
 from job_reco.pipelines.modeling.ensemble import ensemble_scores
 from job_reco.ranker import ranker_scores
@@ -64,8 +65,8 @@ class ChosenModel:
         return self.selected in ("ranker", "blend")
 
     def gbdt(self, rows: RowInputs) -> np.ndarray:
-        """LambdaMART's margin on the ranker's inputs plus cosine (modeling's `gbdt_features`); in-place, no DMatrix."""
-        matrix = np.concatenate([rows.features, rows.cosine[:, None]], axis=1).astype(np.float32)
+        """LambdaMART's margin on its inputs (`lambdamart_matrix`, as modeling builds them); in-place, no DMatrix."""
+        matrix = lambdamart_matrix(rows.features, rows.cosine)
         return np.asarray(self.booster.inplace_predict(matrix, predict_type="margin"), dtype=np.float64)
 
     def per_cluster(self, rows: RowInputs) -> np.ndarray:

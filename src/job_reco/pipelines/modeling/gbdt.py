@@ -20,6 +20,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
+from job_reco.features import lambdamart_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
 from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs
 from job_reco.spark_udf import bind, pandas_in_arrow
@@ -35,7 +36,7 @@ _FIT_RESULT = T.StructType([T.StructField("booster", T.BinaryType()), T.StructFi
 def gbdt_features(frame: pd.DataFrame, layout: Mapping[str, Any]) -> np.ndarray:
     """float32 (n, width + 1): the ranker's inputs (by its layout) plus cosine, what LambdaMART reads."""
     features, cosine, _ = row_inputs(frame, layout)
-    return np.concatenate([features, cosine[:, None]], axis=1, dtype=np.float32)
+    return lambdamart_matrix(features, cosine)
 
 
 def _fit_booster(features: np.ndarray, gain: np.ndarray, qid: np.ndarray, n_train: int, settings: Mapping[str, Any], seed: int):
