@@ -227,3 +227,22 @@ def test_short_resumes_keep_one_job_one_line_and_no_summary():
     assert len(HEADING.findall(text)) == 1 and "SUMMARY" not in text
     section = text.split("EXPERIENCE")[1].split("EDUCATION")[0].strip().splitlines()
     assert len(section) == 1 + 1 + 1  # heading, one ESCO occupation line, one resume skill
+
+
+def test_line_forms_write_each_item_in_the_first_person_and_as_a_bullet_with_one_full_stop():
+    items = np.array([["manage staff", "keep records."], ["weld pipes", ""]], dtype=object)
+    forms = documents._line_forms(items)
+    assert forms.tolist() == [
+        ["\nI manage staff.", "\nI keep records."], ["\nI weld pipes.", ""],  # first person
+        ["\n- Manage staff.", "\n- Keep records."], ["\n- Weld pipes.", ""],  # bullets; padding stays ''
+    ]
+
+
+def test_lines_pick_distinct_lines_of_the_row_occupation_in_the_row_voice():
+    forms = documents._line_forms(np.array([["a", "b", "c"], ["x", "", ""]], dtype=object))
+    lines = documents._lines(forms, np.array([3, 1]), np.array([0, 0, 1]), 2, np.array([True, False, True]),
+                             np.random.default_rng(0))
+    first, second, third = (text.split("\n")[1:] for text in lines)
+    assert len(first) == 2 and len(set(first)) == 2 and set(first) <= {"I a.", "I b.", "I c."}
+    assert len(second) == 2 and set(second) <= {"- A.", "- B.", "- C."}
+    assert third == ["I x."]  # one line where the occupation has one

@@ -286,11 +286,33 @@ def _career(seekers: pd.DataFrame, occ_index: pd.Index, short: np.ndarray, gener
     return np.where(np.arange(3)[None, :] < n_sections[:, None], section_occ, -1), starts, ends, years
 
 
-def _lines(matrix, lengths, rows, k, first_person, generator) -> pd.Series:
-    """Up to k lines per row, each "I <phrase>." in the first person or "- <Phrase>." as a bullet."""
-    phrases = draws.pick_distinct(matrix, lengths, rows, k, generator, prefix="\n", suffix="")
-    bullets = phrases.str.replace(r"\n(\w)", lambda m: "\n- " + m.group(1).upper(), regex=True)
-    return phrases.str.replace("\n", "\nI ", regex=False).where(first_person, bullets)
+def _line_forms(items: np.ndarray) -> np.ndarray:
+    """Each item of an (occupations x items) matrix written as one resume line ending in a full stop:
+    rows [0, n) in the first person ("\nI <phrase>."), rows [n, 2n) as bullets ("\n- <Phrase>."); '' stays ''.
+
+    Written once per occupation's item, not once per resume (400,000 resumes at `xlarge`, issue #12):
+    every rule looks at one line only, so the lines a resume picks read as if written in place."""
+    def form(item: str, first_person: bool) -> str:
+        if item == "":
+            return ""
+        line = ("\n" + item).replace("\n", "\nI ") if first_person else _BULLET.sub(
+            lambda m: "\n- " + m.group(1).upper(), "\n" + item)
+        return _FULL_STOP.sub(".", line)
+
+    return np.array([[form(item, first_person) for item in row] for first_person in (True, False) for row in items],
+                    dtype=object).reshape(2 * items.shape[0], items.shape[1])
+
+
+_BULLET = re.compile(r"\n(\w)")
+_SPACES = re.compile(r"[ \t]+")
+_FULL_STOP = re.compile(r"(?<=[^.])(?=\n|$)")
+
+
+def _lines(forms: np.ndarray, lengths: np.ndarray, rows: np.ndarray, k: int, first_person: np.ndarray,
+           generator) -> pd.Series:
+    """Up to k distinct lines per row (`_line_forms` of its occupation), in the first person or as bullets."""
+    written = rows + len(lengths) * ~first_person
+    return draws.pick_distinct(forms, np.concatenate([lengths, lengths]), written, k, generator, prefix="", suffix="")
 
 
 def _experience(occupations: pd.DataFrame, seekers: pd.DataFrame, short: np.ndarray, year: int,
@@ -304,7 +326,8 @@ def _experience(occupations: pd.DataFrame, seekers: pd.DataFrame, short: np.ndar
     lines, n_lines = draws.padded(occupations[RESUME_LINES].map(lambda t: tuple(_lower_first(x) for x in t)))
     skills, n_skills = draws.padded(occupations[RESUME_SKILLS].map(
         lambda t: tuple(_lower_first(x).rstrip(".") for x in t)))
-    first_person = pd.Series(generator.random(n) < 0.5, index=idx)
+    lines, skills = _line_forms(lines), _line_forms(skills)
+    first_person = generator.random(n) < 0.5
     text = pd.Series("EXPERIENCE", index=idx, dtype=object)
     for j in range(3):  # sections, not rows
         has = section_occ[:, j] >= 0
@@ -318,8 +341,8 @@ def _experience(occupations: pd.DataFrame, seekers: pd.DataFrame, short: np.ndar
                 + _lines(skills, n_skills, occ, 1 if j else 2, first_person, generator))
         one_each = (_lines(lines, n_lines, occ, 1, first_person, generator)
                     + _lines(skills, n_skills, occ, 1, first_person, generator))
-        body = full.where(~short, one_each)
-        text = text + np.where(has, heading + body.str.replace(r"(?<=[^.])(?=\n|$)", ".", regex=True), "")
+        text = text + np.where(has, heading + full.where(~short, one_each), "")
+        draws.release_memory()
     return text
 
 
@@ -362,14 +385,17 @@ def write_resumes(
     state_names = cities.drop_duplicates(STATE).set_index(STATE)[STATE_NAME]
     summary, education = _summary_and_education(occupations, seekers, state_names, primary, generator)
     experience = _experience(occupations, seekers, short, pd.Timestamp(start_date).year, level_years, seed, generator)
-    text = contact + "\n\n" + summary.where(~short, "") + experience + education.where(~short, education.str.split(
-        "\n\nADDITIONAL").str[0])
+    education = education.where(~short, education.str.split("\n\nADDITIONAL").str[0])
+    # each resume joined and its blanks collapsed in one go: no column of half-joined resumes
+    text = [_SPACES.sub(" ", f"{c}\n\n{s}{e}{d}") for c, s, e, d in zip(contact, summary.where(~short, ""), experience,
+                                                                           education, strict=True)]
+    del contact, summary, experience, education
     first_search = pd.Series(draws.micros(searches[SEARCHED_AT]), index=searches.index).groupby(searches[SEEKER_ID]).min()
     first_seen = first_search.reindex(seekers[SEEKER_ID]).to_numpy()
     start, end = draws.window(start_date, n_months)
     anchor = np.where(np.isnan(first_seen), generator.integers(start, end, len(seekers)), first_seen).astype("int64")
     updated = anchor - HOUR - (generator.random(len(seekers)) * 90 * DAY).astype("int64")
     out = seekers[[RESUME_ID, SEEKER_ID, CITY, STATE, LATITUDE, LONGITUDE]].copy()
-    out[TEXT] = text.str.replace(r"[ \t]+", " ", regex=True).to_numpy(dtype=object)
+    out[TEXT] = np.array(text, dtype=object)
     out[UPDATED_AT] = draws.timestamps(updated - updated % SECOND)
     return out[list(RESUME_COLUMNS)]

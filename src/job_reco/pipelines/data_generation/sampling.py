@@ -223,10 +223,19 @@ def build_queries(
          np.asarray(related_title, dtype=object), np.asarray(vague, dtype=object)],
         default="",
     )
-    query = pd.Series(base, dtype=object).str.lower()
     with_city = np.asarray(add_city, dtype=bool) & (kinds != voc.QUERY_KINDS.index("vague"))
-    query = query.where(~with_city, query + " " + pd.Series(np.asarray(city, dtype=object)).str.lower())
-    return query.str.strip().to_numpy(dtype=object)
+    # Composed once per distinct (phrase, city named or not): millions of searches share a few hundred
+    # thousand queries, and the rows point at those strings.
+    base_code, base_values = pd.factorize(base)
+    city_code, city_values = pd.factorize(np.asarray(city, dtype=object))
+    if (base_code < 0).any() or (with_city & (city_code < 0)).any():
+        raise ValueError("build_queries: a missing query phrase or city")
+    key = base_code.astype("int64") * (len(city_values) + 1) + np.where(with_city, city_code + 1, 0)
+    distinct, rows = np.unique(key, return_inverse=True)
+    phrases, cities = base_values[distinct // (len(city_values) + 1)], distinct % (len(city_values) + 1)
+    queries = [(phrase.lower() + (" " + city_values[c - 1].lower() if c else "")).strip()
+               for phrase, c in zip(phrases, cities, strict=True)]
+    return np.array(queries, dtype=object)[rows]
 
 
 def _search_times(n: int, n_seekers: int, start_date: str, n_months: int, generator) -> tuple[np.ndarray, np.ndarray]:
@@ -270,7 +279,7 @@ def draw_searches(
     mate = draws.group_mate(pd.factorize(occupations[MINOR_GROUP])[0], occ, generator)
     titles = occupations[AD_TITLE].to_numpy(dtype=object)
     keywords, n_keywords = draws.padded(occupations[KEYWORDS])
-    home = pd.Series(truth_seekers[CITY].to_numpy(dtype=object)[who]).str.rsplit(",", n=1).str[0].to_numpy(dtype=object)
+    home = truth_seekers[CITY].str.rsplit(",", n=1).str[0].to_numpy(dtype=object)[who]
     elsewhere = cities[CITY_NAME].to_numpy(dtype=object)[generator.choice(len(cities), size=n, p=city_shares(cities))]
     query = build_queries(
         kinds=generator.choice(len(voc.QUERY_KINDS), size=n, p=p), title=titles[occ],
@@ -282,7 +291,8 @@ def draw_searches(
     policy = draws.rng(seed, "policy")
     randomized = policy.random(n) < float(randomized_share)
     k = policy.integers(2, max(2, int(impressions_per_search)) + 1, size=n)
-    experiment = np.where(randomized, pd.Series(k).map(swap_experiment).to_numpy(dtype=object), None)
+    experiment = np.full(n, None, dtype=object)
+    experiment[randomized] = [swap_experiment(x) for x in k[randomized]]
     order = np.lexsort((who, when))
     return pd.DataFrame({
         SEARCH_ID: draws.ids("Q", n), SEEKER_ID: truth_seekers[SEEKER_ID].to_numpy(dtype=object)[who[order]],
