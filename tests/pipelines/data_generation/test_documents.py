@@ -246,3 +246,17 @@ def test_lines_pick_distinct_lines_of_the_row_occupation_in_the_row_voice():
     assert len(first) == 2 and len(set(first)) == 2 and set(first) <= {"I a.", "I b.", "I c."}
     assert len(second) == 2 and set(second) <= {"- A.", "- B.", "- C."}
     assert third == ["I x."]  # one line where the occupation has one
+
+
+def test_joined_text_joins_the_sections_in_chunks_and_collapses_blanks():
+    contact = pd.Series(["Ann Lee\n1  Main St", "Bo Kim", "Cy Ng"])
+    summary = pd.Series(["SUMMARY\nNurse\t with 3 years.\n\n", "", "SUMMARY\nWelder.\n\n"])
+    experience = pd.Series(["EXPERIENCE\n\nNurse | A | B | 2021-Present", "EXPERIENCE", "EXPERIENCE"])
+    education = pd.Series(["\n\nEDUCATION\nBSN", "\n\nEDUCATION\nGED", "\n\nEDUCATION\nGED"])
+    text = documents._joined_text(contact, summary, experience, education, rows_per_chunk=2)
+    assert str(text.dtype) == "string" and text.dtype.storage == "pyarrow"
+    assert list(text) == [
+        "Ann Lee\n1 Main St\n\nSUMMARY\nNurse with 3 years.\n\nEXPERIENCE\n\nNurse | A | B | 2021-Present\n\nEDUCATION\nBSN",
+        "Bo Kim\n\nEXPERIENCE\n\nEDUCATION\nGED",
+        "Cy Ng\n\nSUMMARY\nWelder.\n\nEXPERIENCE\n\nEDUCATION\nGED",
+    ]

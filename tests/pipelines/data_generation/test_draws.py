@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import weakref
-
-import pandas as pd
-
 from job_reco.pipelines.data_generation import draws
 
 
@@ -16,16 +11,3 @@ def test_ids_are_zero_padded_to_at_least_six_digits_and_carry_the_part():
     assert draws.ids("S", 1_234_567)[-1] == "S1234567"  # wider than six digits: the width of n
     assert draws.ids("A", 0).tolist() == []
 
-
-def test_release_memory_frees_a_series_whose_str_accessor_was_used():
-    gc.disable()  # no automatic collection between the steps
-    try:
-        column = pd.Series(["Registered Nurse", "Welder"])
-        column.str.lower()
-        alive = weakref.ref(column)
-        del column
-        assert alive() is not None  # the accessor cached on the Series keeps it in a cycle
-        draws.release_memory()
-        assert alive() is None
-    finally:
-        gc.enable()

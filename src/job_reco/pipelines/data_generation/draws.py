@@ -3,14 +3,11 @@ vectorised picks from ragged per-occupation lists (no Python loop per event)."""
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-
-from job_reco.spark_udf import trim_heap
 
 SECOND = 1_000_000  # timestamps are handled as int64 microseconds since the epoch
 HOUR = 3600 * SECOND
@@ -54,16 +51,6 @@ def ids(prefix: str, n: int, part: int | None = None) -> np.ndarray:
     head = prefix if part is None else f"{prefix}{int(part):05d}-"
     # one string per id, built once: pandas' astype(str), zfill and concatenation made three (5M searches)
     return np.array([f"{head}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
-
-
-def release_memory() -> None:
-    """Free the string columns pandas leaves in reference cycles, then hand the freed heap back to the OS.
-
-    pandas' `.str` accessor caches itself on its Series, so such a Series outlives its last reference
-    until a full garbage collection, which allocating strings never triggers (`xlarge`'s 400,000
-    resumes left 1.7 GB of them); glibc keeps what Python frees until it is trimmed (issue #12)."""
-    gc.collect()
-    trim_heap()
 
 
 def lookup(keys: pd.Series | np.ndarray, index: pd.Index, what: str) -> np.ndarray:
