@@ -129,6 +129,20 @@ def test_build_queries_by_kind_with_city_but_never_on_vague_queries():
                             "registered nurse houston"]
 
 
+def test_build_queries_compose_each_row_from_its_own_phrase_and_city():
+    title = np.array(["Welder", "Welder", "Welder", "Registered Nurse"], dtype=object)
+    got = sampling.build_queries(
+        kinds=np.zeros(4, dtype=int), title=title, keyword=title, related_title=title, vague=title,
+        city=np.array(["Austin", "Boston", "Austin", "Austin"], dtype=object),
+        add_city=np.array([True, True, False, True]),
+    )
+    assert got.tolist() == ["welder austin", "welder boston", "welder", "registered nurse austin"]
+    with pytest.raises(ValueError, match="1 without the city"):
+        sampling.build_queries(kinds=np.zeros(2, dtype=int), title=title[:2], keyword=title[:2],
+                               related_title=title[:2], vague=title[:2], city=np.array(["Austin", None], dtype=object),
+                               add_city=np.array([True, True]))
+
+
 def test_draw_searches_marks_the_randomized_share_and_names_wrong_query_kinds(occupations, cities):
     seekers = sampling.draw_seekers(occupations, cities, {"n_seekers": 50}, SEEKERS, JOB_MARKET["pay_by_level"], 1)
     searches = sampling.draw_searches(seekers, occupations, cities, {"n_searches": 5000}, "2024-01-01", 5, MIX, 1.0,

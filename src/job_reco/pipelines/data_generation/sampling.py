@@ -229,7 +229,8 @@ def build_queries(
     base_code, base_values = pd.factorize(base)
     city_code, city_values = pd.factorize(np.asarray(city, dtype=object))
     if (base_code < 0).any() or (with_city & (city_code < 0)).any():
-        raise ValueError("build_queries: a missing query phrase or city")
+        raise ValueError(f"searches.query: {int((base_code < 0).sum())} searches without a phrase and "
+                         f"{int((with_city & (city_code < 0)).sum())} without the city they name; expected strings")
     key = base_code.astype("int64") * (len(city_values) + 1) + np.where(with_city, city_code + 1, 0)
     distinct, rows = np.unique(key, return_inverse=True)
     phrases, cities = base_values[distinct // (len(city_values) + 1)], distinct % (len(city_values) + 1)
