@@ -196,9 +196,17 @@ def resume_seekers(short: bool = False) -> pd.DataFrame:
     })
 
 
+def test_find_first_searches_keeps_each_seekers_earliest_search_in_microseconds():
+    searches = pd.DataFrame({SEEKER_ID: ["S1", "S2", "S1"],
+                             SEARCHED_AT: [ts("2024-02-01"), ts("2024-03-01"), ts("2024-01-31")]})
+    first = documents.find_first_searches(searches)
+    assert first.to_dict() == {"S1": 1_706_659_200_000_000, "S2": 1_709_251_200_000_000}  # 2024-01-31, 2024-03-01 UTC
+
+
 def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree():
     searches = pd.DataFrame({SEEKER_ID: ["S1", "S2"], SEARCHED_AT: [ts("2024-02-01"), ts("2024-03-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES, searches, "2024-01-01", 5,
+    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES,
+                                      documents.find_first_searches(searches), "2024-01-01", 5,
                                       short_resume_share=0.0, level_years=LEVEL_YEARS, seed=5)
     assert list(resumes.columns) == list(documents.RESUME_COLUMNS)
     first = resumes[TEXT].iloc[0]
@@ -221,7 +229,8 @@ def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree
 
 def test_short_resumes_keep_one_job_one_line_and_no_summary():
     searches = pd.DataFrame({SEEKER_ID: ["S1"], SEARCHED_AT: [ts("2024-02-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES, searches, "2024-01-01", 5,
+    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES,
+                                      documents.find_first_searches(searches), "2024-01-01", 5,
                                       short_resume_share=1.0, level_years=LEVEL_YEARS, seed=5)
     text = resumes[TEXT].iloc[0]
     assert len(HEADING.findall(text)) == 1 and "SUMMARY" not in text

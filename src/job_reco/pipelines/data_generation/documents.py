@@ -382,21 +382,25 @@ def _joined_text(contact: pd.Series, summary: pd.Series, experience: pd.Series, 
     return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=pa.string()))
 
 
+def find_first_searches(searches: pd.DataFrame) -> pd.Series:
+    """Each seeker's first search (epoch microseconds), indexed by seeker_id: what dates a resume, so
+    that the searches table (5M rows at `xlarge`) is not held while the resumes are written."""
+    require_columns(searches, [SEEKER_ID, SEARCHED_AT], "searches")
+    return pd.Series(draws.micros(searches[SEARCHED_AT]), index=searches.index).groupby(searches[SEEKER_ID]).min()
+
+
 def write_resumes(
-    truth_seekers: pd.DataFrame, occupations: pd.DataFrame, cities: pd.DataFrame, searches: pd.DataFrame,
+    truth_seekers: pd.DataFrame, occupations: pd.DataFrame, cities: pd.DataFrame, first_searches: pd.Series,
     start_date: str, n_months: int, short_resume_share: float, level_years: list[float], seed: int,
 ) -> pd.DataFrame:
     """Write one resume per seeker (raw `resumes`, contract v2): fake contact details, a summary, one
     experience section per past job, education; short resumes keep one job and no summary. Updated
-    before the seeker's first search. The text column is Arrow-backed (`string[pyarrow]`)."""
+    before the seeker's first search (`find_first_searches`). The text column is Arrow-backed (`string[pyarrow]`)."""
     require_columns(truth_seekers, [SEEKER_ID, RESUME_ID, OCCUPATION_CODE, SECONDARY_OCCUPATION_CODE,
                                     TERTIARY_OCCUPATION_CODE, CITY, STATE, YEARS_OF_EXPERIENCE], "truth_seekers")
-    require_columns(searches, [SEEKER_ID, SEARCHED_AT], "searches")
     generator = draws.rng(seed, "resumes")
     seekers = truth_seekers.reset_index(drop=True)
-    # first, while no text is held: grouping the searches (5M at `xlarge`) takes memory of its own
-    first_search = pd.Series(draws.micros(searches[SEARCHED_AT]), index=searches.index).groupby(searches[SEEKER_ID]).min()
-    first_seen = first_search.reindex(seekers[SEEKER_ID]).to_numpy()
+    first_seen = first_searches.reindex(seekers[SEEKER_ID]).to_numpy(dtype="float64")  # NaN: never searched
     primary = draws.lookup(seekers[OCCUPATION_CODE], pd.Index(occupations[OCCUPATION_CODE]), "truth_seekers.occupation_code")
     short = generator.random(len(seekers)) < float(short_resume_share)
     contact = _fake_contact_blocks(pd.Series(seekers[CITY].to_numpy(dtype=object)), seed, generator)

@@ -46,8 +46,9 @@ def _market() -> list:
               P + "city_in_query_share", P + "other_occupation_query_share", P + "randomized_share",
               P + "impressions_per_search", P + "seed"],
              "raw_searches@pandas", name="draw_searches"),
+        node(documents.find_first_searches, "raw_searches@pandas", "first_searches", name="find_first_searches"),
         node(documents.write_resumes,
-             ["truth_seekers", "occupations", "cities", "raw_searches@pandas", *window, P + "seekers.short_resume_share",
+             ["truth_seekers", "occupations", "cities", "first_searches", *window, P + "seekers.short_resume_share",
               P + "seekers.level_years", P + "seed"], "raw_resumes@pandas", name="write_resumes"),
     ]
 
