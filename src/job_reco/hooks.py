@@ -106,7 +106,9 @@ class ReleaseMemoryHook:
     glibc keeps the freed heap, and on `xlarge` the driver held 3.3 GB through the modeling nodes
     that followed while the Python workers needed every gigabyte (issue #12). No garbage collection
     here: with TensorFlow imported one takes about 0.2 s, 25 s over a run's nodes, and the frames a
-    node drops are freed when their last reference goes.
+    node drops are freed when their last reference goes, except a Series whose `.str` accessor was
+    used (pandas caches the accessor on it, a reference cycle): generation keeps its large text
+    columns out of `.str` for that reason (docs/data_generation.md).
     """
 
     @hook_impl
