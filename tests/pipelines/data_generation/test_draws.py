@@ -10,4 +10,3 @@ def test_ids_are_zero_padded_to_at_least_six_digits_and_carry_the_part():
     assert draws.ids("C", 2, part=12).tolist() == ["C00012-000001", "C00012-000002"]
     assert draws.ids("S", 1_234_567)[-1] == "S1234567"  # wider than six digits: the width of n
     assert draws.ids("A", 0).tolist() == []
-
