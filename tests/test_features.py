@@ -48,6 +48,8 @@ def test_years_of_experience_unions_spans_and_reads_stated_years():
 def test_level_index_and_seeker_level():
     assert level_index(pd.Series(["Entry", "mid", " SENIOR", "lead", "boss", None])).tolist()[:4] == [0.0, 1.0, 2.0, 3.0]
     assert np.isnan(level_index(pd.Series(["boss", None]))).all()
+    assert level_index(pd.Series(["lead", None, "Lead ", "lead"], dtype=object)).tolist()[::2] == [3.0, 3.0]
+    assert level_index(pd.Series([], dtype=object)).shape == (0,)
     # thresholds 2, 5, 10 years
     assert seeker_level(np.array([0, 1.9, 2, 4.9, 5, 9.9, 10, 30])).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
@@ -150,14 +152,30 @@ def test_section_titles_read_each_heading_up_to_its_separator():
     assert section_titles("no dated block") == [] and section_titles(None) == []
 
 
-def test_title_containment_current_and_past_by_hand():
-    titles = pd.Series([["Senior Registered Nurse", "Truck Driver"], ["Welder"], None])
+@pytest.mark.parametrize("arrow_backed", [False, True])
+def test_title_containment_current_and_past_by_hand(arrow_backed):
+    import pyarrow as pa
+
+    rows = [["Senior Registered Nurse", "Truck Driver"], ["Welder"], None]
+    titles = pd.Series(rows, dtype=object)
+    if arrow_backed:  # what precompute_side_features hands over
+        titles = pd.Series(pd.arrays.ArrowExtensionArray(pa.array(rows, type=pa.list_(pa.string()))))
     jobs = pd.Series(["Registered Nurse - Night Shift", "Nurse", "Nurse"])
     # "registered nurse" in the ad's words: 2/2; "welder": 0/1; no titles: 0
     assert title_containment(titles, jobs, current=True).tolist() == [1.0, 0.0, 0.0]
     # past titles: "truck driver" has 0/2 words in the first ad; r2 and r3 have no past title
     assert title_containment(titles, jobs, current=False).tolist() == [0.0, 0.0, 0.0]
     assert title_containment(pd.Series([["Cook", "Truck Driver"]]), pd.Series(["Driver (Remote)"]), current=False)[0] == 0.5
+
+
+def test_title_containment_takes_the_best_past_title_and_counts_a_word_once():
+    # row 0's past titles: "Nurse Nurse Aide" is {nurse, aide}, 1 of 2 in "nurse" (2/3 if counted twice),
+    # "Pastry Chef" 0 -> 0.5; row 1: "---" has no words (skipped), "Driver" 0/1 in "truck" -> 0;
+    # row 2: an empty list and no ad title -> 0. Current titles: "Welder", "Cook", none -> 0.
+    titles = pd.Series([["Welder", "Nurse Nurse Aide", "Pastry Chef"], ["Cook", "---", "Driver"], []], dtype=object)
+    jobs = pd.Series(["Nurse", "Truck", None])
+    assert title_containment(titles, jobs, current=False).tolist() == [0.5, 0.0, 0.0]
+    assert title_containment(titles, jobs, current=True).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_query_city_takes_the_longest_known_ending():

@@ -28,6 +28,8 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from job_reco.vectors import cosine_similarity
 
@@ -135,24 +137,38 @@ def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, curren
 
     `current`: the first title (the job held now); else the best of the other titles. 0 without a title.
     """
-    job_words = _title_words(job_titles)
-    held = [[] if titles is None else list(titles) for titles in resume_titles]
-    chosen = [titles[:1] if current else titles[1:] for titles in held]
-    # One vectorized title_key over every title of every row, then back to rows by their counts.
-    keys = iter(_title_words(pd.Series([t for titles in chosen for t in titles], dtype=object)))
-    out = np.zeros(len(job_words), dtype=np.float64)
-    for index, titles in enumerate(chosen):
-        for words in (next(keys) for _ in titles):
-            if words:
-                out[index] = max(out[index], len(words & job_words[index]) / len(words))
+    titles = _string_lists(resume_titles)
+    chosen = pc.list_slice(titles, 0, 1) if current else pc.list_slice(titles, 1)
+    row_of_title = pc.list_parent_indices(chosen).to_numpy()
+    title, word = _key_words(pd.Series(pc.list_flatten(chosen).to_pandas(), dtype=object))
+    ad, ad_word = _key_words(job_titles)
+    # Words as integers, and (row, word) pairs as one integer each: a title's word is in its row's ad if its pair is among the ad's.
+    codes, vocabulary = pd.factorize(np.concatenate([word, ad_word]))
+    pairs = row_of_title[title] * len(vocabulary) + codes[: len(word)]
+    found = pd.Series(pairs).isin(ad * len(vocabulary) + codes[len(word) :]).to_numpy()
+    words_found = np.bincount(title, weights=found, minlength=len(row_of_title))
+    words = np.bincount(title, minlength=len(row_of_title))
+    out = np.zeros(len(job_titles), dtype=np.float64)
+    np.maximum.at(out, row_of_title, np.divide(words_found, words, out=np.zeros(len(words)), where=words > 0))
     return out
 
 
-def _title_words(titles: pd.Series) -> list[frozenset[str]]:
-    """The words of each title's key, computed once per distinct title."""
+def _string_lists(values: pd.Series) -> pa.ListArray:
+    """A column of string lists (None or NaN for none) as one Arrow list array, Arrow-backed or objects."""
+    lists = pa.array(values, type=pa.list_(pa.string()))
+    return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
+
+
+def _key_words(titles: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(title's position in `titles`, word) for each distinct word of each title's key; title_key runs once per distinct title."""
     codes, distinct = pd.factorize(titles.fillna("").astype(str))
-    words = [frozenset(key.split()) for key in title_key(pd.Series(distinct, dtype=object))]
-    return [words[code] for code in codes]
+    words = title_key(pd.Series(distinct, dtype=object)).map(lambda key: sorted(set(key.split()))).explode().dropna()
+    per_code = np.bincount(words.index.to_numpy(np.int64), minlength=len(distinct))
+    per_title = per_code[codes]
+    title = np.repeat(np.arange(len(codes)), per_title)
+    within = np.arange(len(title)) - np.repeat(np.cumsum(per_title) - per_title, per_title)
+    first = (np.cumsum(per_code) - per_code)[codes]
+    return title, words.to_numpy(dtype=object)[np.repeat(first, per_title) + within]
 
 
 def city_name(cities: pd.Series) -> pd.Series:
@@ -174,7 +190,9 @@ def query_city(queries: pd.Series, known_cities: Collection[str], max_words: int
 def level_index(levels: pd.Series) -> np.ndarray:
     """entry 0, mid 1, senior 2, lead 3 (case-insensitive); NaN for anything else or null."""
     lookup = {name: float(i) for i, name in enumerate(LEVELS)}
-    return levels.astype("string").str.strip().str.lower().map(lookup).astype("float64").to_numpy(na_value=np.nan)
+    codes, distinct = pd.factorize(levels)  # a few distinct words in a million rows: each read once
+    index = pd.Series(distinct, dtype=object).astype("string").str.strip().str.lower().map(lookup)
+    return np.append(index.astype("float64").to_numpy(na_value=np.nan), np.nan)[codes]  # code -1 (null): the NaN
 
 
 def seeker_level(years: np.ndarray) -> np.ndarray:
@@ -215,7 +233,8 @@ def smoothed_ctr_ratio(clicks, examinations, prior: float, smoothing: float):
 
 def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
     """Days between the ad's posting and the search, at least 0; NaN if either is missing."""
-    delta = pd.to_datetime(searched_at, utc=True) - pd.to_datetime(posted_at, utc=True)
+    # cache=False: the cache check walks the first rows in Python, per batch
+    delta = pd.to_datetime(searched_at, utc=True, cache=False) - pd.to_datetime(posted_at, utc=True, cache=False)
     days = delta.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan) / 86400.0
     return np.where(np.isnan(days), np.nan, np.maximum(days, 0.0))
 

@@ -24,17 +24,19 @@ def bind(function, *, with_key: bool = False, **kwargs):
 
 
 def arrow_backed(data_type):
-    """`pd.ArrowDtype` for lists of numbers (vectors, stacks of vectors), None (pandas' default) for the rest.
+    """`pd.ArrowDtype` for lists of numbers (vectors, stacks of vectors) or of strings, None (pandas' default) for the rest.
 
     A types_mapper for `to_pandas`: a vector column stays one Arrow buffer instead of a Python array
-    object per row, which `job_reco.features.vector_matrix` reads without a copy per row.
+    object per row, which `job_reco.features.vector_matrix` reads without a copy per row (and
+    `title_containment` reads a list of titles per row with Arrow's list kernels).
     """
     import pandas as pd  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
 
     value = data_type.value_type if pa.types.is_list(data_type) else None
     value = value.value_type if value is not None and pa.types.is_list(value) else value
-    return pd.ArrowDtype(data_type) if value is not None and pa.types.is_floating(value) else None
+    kept = value is not None and (pa.types.is_floating(value) or pa.types.is_string(value) or pa.types.is_large_string(value))
+    return pd.ArrowDtype(data_type) if kept else None
 
 
 def pandas_in_arrow(function, schema, *, with_key: bool = False):
