@@ -30,3 +30,13 @@ def test_cosine_is_zero_for_a_zero_vector():
     left = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
     right = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, -1.0]])
     np.testing.assert_allclose(cosine_similarity(left, right), [1.0, 0.0, -1.0])
+
+
+def test_cosine_in_chunks_of_rows_gives_every_row_the_same_value():
+    rng = np.random.default_rng(3)
+    left, right = rng.standard_normal((10, 4)).astype(np.float32), rng.standard_normal((10, 4)).astype(np.float32)
+    left[4] = 0.0
+    whole = cosine_similarity(left, right)
+    for rows in (1, 3, 10, 64):  # a chunk of one row, a ragged last chunk, one chunk, more than the rows
+        assert np.array_equal(cosine_similarity(left, right, rows_per_chunk=rows), whole)
+    assert whole[4] == 0.0 and cosine_similarity(left[:0], right[:0]).shape == (0,)

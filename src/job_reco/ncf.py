@@ -169,24 +169,35 @@ def model_input_layout(dimension: int, interactions: Sequence[str] | None) -> di
     return {"interactions": list(check_interactions(interactions)), "width": start, "columns": blocks}
 
 
-def model_features(resume: np.ndarray, job: np.ndarray, interactions: Sequence[str] | None) -> np.ndarray:
-    """The model input: resume ++ job ++ [resume * job] ++ [cosine(resume, job)], float32 (n, width).
+def model_features(
+    resume: np.ndarray, job: np.ndarray, interactions: Sequence[str] | None, extra: np.ndarray | None = None
+) -> np.ndarray:
+    """The model input: resume ++ job ++ [resume * job] ++ [cosine(resume, job)] (++ extra), float32 (n, width).
 
     The appended blocks follow the order of `interactions`: "product" the element-wise product (the
     GMF signal of NeuMF, He et al. 2017), "cosine" one column, 0 where either vector is zero. Used
     alike for training, validation and scoring, so a saved model always sees the same layout.
+    `extra`: (n, k) columns appended last (the ranker's side features), written in the same matrix.
     """
     resume = np.asarray(resume, dtype=np.float32)
     job = np.asarray(job, dtype=np.float32)
     if resume.ndim != 2 or resume.shape != job.shape:
         raise ValueError(f"resume vectors {resume.shape} and job vectors {job.shape} must be (n, d) alike")
-    blocks = [resume, job]
-    for name in check_interactions(interactions):
+    names = check_interactions(interactions)
+    n, d = resume.shape
+    extra = np.zeros((n, 0), dtype=np.float32) if extra is None else np.asarray(extra)
+    out = np.empty((n, 2 * d + sum(d if name == "product" else 1 for name in names) + extra.shape[1]), dtype=np.float32)
+    out[:, :d], out[:, d : 2 * d] = resume, job
+    start = 2 * d
+    for name in names:
         if name == "product":
-            blocks.append(resume * job)
+            np.multiply(resume, job, out=out[:, start : start + d])
+            start += d
         else:
-            blocks.append(cosine_similarity(resume, job)[:, None].astype(np.float32))
-    return np.concatenate(blocks, axis=1).astype(np.float32, copy=False)
+            out[:, start] = cosine_similarity(resume, job)
+            start += 1
+    out[:, start:] = extra
+    return out
 
 
 def configure_tensorflow(threads: int | None) -> None:

@@ -153,6 +153,10 @@ def test_model_features_by_hand():
     )
     # The appended blocks follow the listed order.
     np.testing.assert_allclose(model_features(resume, job, ["cosine", "product"])[:, 4], [0.6, 0, -1], atol=1e-6)
+    # extra columns (the ranker's side features) come last, in the same float32 matrix
+    extra = np.array([[7.0], [8.0], [9.0]])
+    assert model_features(resume, job, ["product"], extra=extra).tolist() == [
+        [3, 4, 1, 0, 3, 0, 7], [0, 0, 1, 2, 0, 0, 8], [1, 1, -2, -2, -2, -2, 9]]
 
 
 def test_feature_width_follows_the_interactions():

@@ -67,7 +67,7 @@ def sample_searches(rows: DataFrame, max_rows: int, seed: int) -> tuple[DataFram
     The one sampling rule of the training rows: applied in Spark before the side features are
     computed (`max_training_rows`) and again before LambdaMART's task (`max_gbdt_rows`; the same
     hash, so a lower cap keeps a subset of a higher one's searches); a task's exact cap
-    (`_sorted_rows`) trims what the hash share leaves above.
+    (`_sorted_subsets`) trims what the hash share leaves above.
     """
     total = rows.count()
     if total <= max_rows:

@@ -28,6 +28,7 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
+from job_reco.vectors import cosine_similarity
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind, pandas_in_arrow
@@ -62,22 +63,26 @@ def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarr
     """(features, cosine, cluster) of rows with resume_vector, job_vector, cluster and the layout's side columns."""
     d = int(layout["vector_dimension"])
     resume, job = (vector_matrix(frame[c], np.float32, d) for c in ("resume_vector", "job_vector"))
-    base = model_features(resume, job, ["product", "cosine"])
     side = side_feature_matrix(frame, layout["side_features"])
     side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
     cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
-    return np.concatenate([base[:, : 3 * d], side], axis=1, dtype=np.float32), base[:, 3 * d], cluster
+    features = model_features(resume, job, ["product"], extra=side)
+    return features, cosine_similarity(resume, job).astype(np.float32), cluster
 
 
-def _sorted_rows(frame: pd.DataFrame, max_rows: int, seed: int) -> pd.DataFrame:
-    """Rows in a fixed order; whole searches sampled out (seeded) above max_rows."""
-    frame = frame.sort_values([SEARCH_ID, POSITION, JOB_ID], kind="mergesort", ignore_index=True)
-    if len(frame) <= max_rows:
-        return frame
-    searches = frame[SEARCH_ID].drop_duplicates()
-    share = max_rows / len(frame)
-    kept = searches.sample(frac=share, random_state=int(seed))
-    return frame[frame[SEARCH_ID].isin(kept)].reset_index(drop=True)
+def _sorted_subsets(frame: pd.DataFrame, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, validation) rows, each in a fixed order; whole searches sampled out (seeded) above max_rows.
+
+    Only the keys are sorted: the vector columns are copied once, into their subset.
+    """
+    keys = frame[[SEARCH_ID, POSITION, JOB_ID, SUBSET]].reset_index(drop=True)
+    keys = keys.sort_values([SEARCH_ID, POSITION, JOB_ID], kind="mergesort")
+    if len(keys) > max_rows:
+        kept = keys[SEARCH_ID].drop_duplicates().sample(frac=max_rows / len(keys), random_state=int(seed))
+        keys = keys[keys[SEARCH_ID].isin(kept)]
+    train, validation = (frame.take(keys.index[keys[SUBSET] == subset]) for subset in (TRAIN, VALIDATION))
+    train.index, validation.index = pd.RangeIndex(len(train)), pd.RangeIndex(len(validation))  # reset_index would copy
+    return train, validation
 
 
 def _side_statistics(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +97,7 @@ def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
     """Run `body(pandas rows)` in one Spark task over `rows[columns]`; its single result row.
 
     The rows come from `ranker_inputs`, whose training rows `assemble_ranker_inputs` already sampled
-    by search to `max_training_rows`; the task's exact cap (`_sorted_rows`) trims what the hash share
+    by search to `max_training_rows`; the task's exact cap (`_sorted_subsets`) trims what the hash share
     leaves above.
     """
     result = (
@@ -138,9 +143,7 @@ def training_rows(ranker_inputs: DataFrame) -> DataFrame:
 
 def _click_model_arrays(frame: pd.DataFrame, side: list[str], max_rows: int, seed: int):
     """(inputs, positions, labels) of the training rows and of the validation rows (or None); the frames it copies die with it."""
-    frame = _sorted_rows(frame, max_rows, seed)
-    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION]
-    del frame  # the sorted copy: train and validation hold what is needed
+    train, validation = _sorted_subsets(frame, max_rows, seed)
     mean, std = _side_statistics(train, side)
     layout = {"vector_dimension": len(train["resume_vector"].iloc[0]), "side_features": side, "side_mean": mean, "side_std": std}
 
@@ -220,9 +223,7 @@ def _ranker_training_data(
 ):
     """(layout, packed training lists, validation metric, validation rows) of a task's rows; the frames and
     unpacked arrays it makes die with it, before training starts (they held several GB at 2M rows)."""
-    frame = _sorted_rows(frame, max_rows, seed)
-    train, validation = frame[frame[SUBSET] == TRAIN], frame[frame[SUBSET] == VALIDATION].reset_index(drop=True)
-    del frame
+    train, validation = _sorted_subsets(frame, max_rows, seed)
     mean, std = _side_statistics(train, side)
     layout = ranker_layout(len(train["resume_vector"].iloc[0]), side, mean, std, config, n_clusters)
     features, cosine, cluster = row_inputs(train, layout)
