@@ -411,14 +411,21 @@ def embed_token_lists(
     return vectors.astype(np.float32), is_zero
 
 
-def embed_texts(texts: Iterable[str | None], embedder: DocumentEmbedder) -> tuple[np.ndarray, np.ndarray]:
-    """Embed new raw texts (e.g. a new resume) exactly as the pipeline embeds its documents."""
+def embed_texts(
+    texts: Iterable[str | None], embedder: DocumentEmbedder, *, scrubbed: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Embed new raw texts (e.g. a new resume) exactly as the pipeline embeds its documents.
+
+    `scrubbed`: the texts are pieces of an already scrubbed text (a resume's experience sections):
+    tokenized only, as the pipeline tokenizes a scrubbed document. Scrubbing a piece again would
+    apply the rules anchored at a text's start (a first line that is a name) to a job heading.
+    """
     if embedder.token_rules_version != TOKEN_RULES_VERSION:
         raise ValueError(
             f"document_embedder was built with token rules version {embedder.token_rules_version!r}; "
             f"this code applies version {TOKEN_RULES_VERSION!r}: rerun the embeddings pipeline"
         )
-    return embed_token_lists([prepare_text(text) for text in texts], embedder)
+    return embed_token_lists([tokenize(text) if scrubbed else prepare_text(text) for text in texts], embedder)
 
 
 def first_principal_component(gram: np.ndarray) -> np.ndarray | None:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.features import experience_sections, section_titles, years_of_experience
-from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_text, scrub_personal_data, tokenize
+from job_reco.text import DocumentEmbedder, embed_token_lists, scrub_personal_data, tokenize
 
 
 @dataclass
@@ -106,8 +106,8 @@ def prepare_resumes(
     out = []
     for index, text in enumerate(scrubbed):
         sections = experience_sections(text)[: int(max_sections)]
-        # As embeddings' `embed_resume_sections`: each section of the scrubbed text through the token rules again.
-        section_vectors = embed([prepare_text(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
+        # As embeddings' `embed_resume_sections`: each section of the scrubbed text tokenized as a document.
+        section_vectors = embed([tokenize(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
         lat, lon = resolve_location(locations[index])
         out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index],
                                   section_titles(text)[: int(max_sections)]))

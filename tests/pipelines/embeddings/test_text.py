@@ -276,3 +276,13 @@ def test_embed_texts_new_resume():
     vectors, is_zero = text.embed_texts(["Jane Doe\njane@x.com\nNurse; patient CARE.", "555-123-4567"], embedder)
     assert vectors[0] == pytest.approx([0.5, 0.5])
     assert is_zero.tolist() == [False, True]
+
+
+def test_embed_texts_of_scrubbed_pieces_only_tokenizes():
+    embedder = text.DocumentEmbedder(
+        method="mean", words=["nurse", "care"], vectors=np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32),
+        weights=np.ones(2, dtype=np.float32), n_corpus_words=2,
+    )
+    section = "Nurse Care\n2019 - 2021: nurse"  # a first line of capitalised words reads as a name to the scrubber
+    assert text.embed_texts([section], embedder)[0][0] == pytest.approx([1.0, 0.0])
+    assert text.embed_texts([section], embedder, scrubbed=True)[0][0] == pytest.approx([2 / 3, 1 / 3])

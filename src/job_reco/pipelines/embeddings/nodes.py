@@ -119,16 +119,20 @@ def count_corpus_tokens(document_tokens: DataFrame) -> dict[str, Any]:
     """Corpus counts: per (doc_type, token) occurrences and documents; per doc_type totals.
 
     Only the vocabulary comes to the driver (its size is bounded by the language, not the data).
+    Each count is one aggregation by (doc_type, token) of the exploded tokens (documents: of each
+    document's distinct tokens; one row per document), which Spark combines before the shuffle:
+    a shuffle by (document, token) first moved every token of the corpus (3.5x slower at `large`).
     """
     require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
-    per_document = (
-        document_tokens.select(DOC_TYPE, DOC_ID, F.explode(TOKENS).alias(TOKEN))
-        .groupBy(DOC_TYPE, DOC_ID, TOKEN)
-        .count()
-    )
+
+    def counted(tokens: Column, name: str) -> DataFrame:
+        exploded = document_tokens.select(DOC_TYPE, F.explode(tokens).alias(TOKEN))
+        return exploded.groupBy(DOC_TYPE, TOKEN).agg(F.count(F.lit(1)).alias(name))
+
     tokens = (
-        per_document.groupBy(DOC_TYPE, TOKEN)
-        .agg(F.sum("count").alias(OCCURRENCES), F.count(F.lit(1)).alias(DOCUMENTS))
+        counted(F.col(TOKENS), OCCURRENCES)
+        .join(counted(F.array_distinct(TOKENS), DOCUMENTS), on=[DOC_TYPE, TOKEN])
+        .select(DOC_TYPE, TOKEN, OCCURRENCES, DOCUMENTS)
         .toPandas()
         .astype({OCCURRENCES: "int64", DOCUMENTS: "int64"})
         .sort_values([DOC_TYPE, TOKEN], ignore_index=True)

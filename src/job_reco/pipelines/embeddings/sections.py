@@ -21,7 +21,7 @@ def _section_batches(batches: Iterator[pd.DataFrame], *, embedder: DocumentEmbed
         sections = [experience_sections(text)[:max_sections] for text in frame[TEXT]]
         # One call per batch: `embed_texts` hashes the whole vocabulary each time it is called.
         flat = [section for resume in sections for section in resume]
-        vectors = embed_texts(flat, embedder)[0] if flat else np.zeros((0, embedder.dimension), dtype=np.float32)
+        vectors = embed_texts(flat, embedder, scrubbed=True)[0] if flat else np.zeros((0, embedder.dimension), dtype=np.float32)
         bounds = np.cumsum([0, *map(len, sections)])
         stacks = [vectors[start:end].tolist() for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
         yield pd.DataFrame({RESUME_ID: frame[RESUME_ID], RESUME_SECTIONS: stacks})
@@ -30,8 +30,9 @@ def _section_batches(batches: Iterator[pd.DataFrame], *, embedder: DocumentEmbed
 def embed_resume_sections(scrubbed_resumes: DataFrame, document_embedder: DocumentEmbedder, max_sections: int) -> DataFrame:
     """resume_id, resume_sections (array of vectors, most recent section first; empty if none is found).
 
-    Sections come from the scrubbed text (`job_reco.features.experience_sections`) and are embedded
-    exactly as whole documents are (`job_reco.text.embed_texts`); the embedder travels with the task.
+    Sections come from the scrubbed text (`job_reco.features.experience_sections`) and are tokenized
+    and embedded exactly as whole scrubbed documents are (`job_reco.text.embed_texts(scrubbed=True)`);
+    the embedder travels with the task.
     """
     body = bind(_section_batches, embedder=document_embedder, max_sections=int(max_sections))
     return scrubbed_resumes.select(RESUME_ID, TEXT).mapInPandas(
