@@ -314,13 +314,13 @@ def test_gbdt_task_runs_xgboost_on_n_jobs_threads_under_sparks_one_thread_limit(
     from job_reco.pipelines.modeling.gbdt import _fit_booster
 
     seen = []
-    fit = xgboost.XGBRanker.fit
+    train = xgboost.train
 
-    def recording_fit(self, *args, **kwargs):
+    def recording_train(*args, **kwargs):
         seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
-        return fit(self, *args, **kwargs)
+        return train(*args, **kwargs)
 
-    monkeypatch.setattr(xgboost.XGBRanker, "fit", recording_fit)
+    monkeypatch.setattr(xgboost, "train", recording_train)
     rng = np.random.default_rng(0)
     features, gain = rng.normal(size=(100, 3)).astype(np.float32), rng.integers(0, 3, 100)
     qid = np.repeat(np.arange(20), 5)  # the last 4 groups validate
@@ -328,7 +328,25 @@ def test_gbdt_task_runs_xgboost_on_n_jobs_threads_under_sparks_one_thread_limit(
     with threadpool_limits(limits=1, user_api="openmp"):
         model = _fit_booster(features, gain, qid, 80, {"n_estimators": 2, "max_depth": 2, "n_jobs": 2}, seed=0)
     assert seen and set(seen) == {2}
-    assert model.get_booster().num_boosted_rounds() == 2
+    assert model.num_boosted_rounds() == 2
+
+
+def test_gbdt_booster_is_the_one_xgbrankers_fit_gives():
+    import xgboost
+
+    from job_reco.pipelines.modeling.gbdt import _fit_booster
+
+    rng = np.random.default_rng(2)
+    features, gain = rng.normal(size=(400, 5)).astype(np.float32), rng.integers(0, 3, 400)
+    qid = np.repeat(np.arange(40), 10)  # the last 8 groups validate
+    settings = {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.3, "tree_method": "hist", "eval_metric": "ndcg@10",
+                "early_stopping_rounds": 3, "n_jobs": 1}
+    ranker = xgboost.XGBRanker(objective="rank:ndcg", random_state=5, **settings)
+    ranker.fit(features[:320], gain[:320], qid=qid[:320], eval_set=[(features[320:], gain[320:])], eval_qid=[qid[320:]],
+               verbose=False)
+    booster = _fit_booster(features, gain, qid, 320, settings, seed=5)
+    assert bytes(booster.save_raw("json")) == bytes(ranker.get_booster().save_raw("json"))
+    assert booster.best_iteration == ranker.best_iteration and booster.num_boosted_rounds() < 30  # it stopped early
 
 
 def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
@@ -347,5 +365,5 @@ def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
     by_hand_order = np.r_[0:8, 16:24, 8:16]  # s1's and s3's groups train, then s2's validate
     by_hand = _fit_booster(gbdt_features(ordered, layout)[by_hand_order], ordered[_GAIN].to_numpy()[by_hand_order],
                            np.repeat(np.arange(6), 4), 16, settings, seed=0)
-    assert result["booster"].iloc[0] == bytes(by_hand.get_booster().save_raw("json"))
+    assert result["booster"].iloc[0] == bytes(by_hand.save_raw("json"))
     assert result["trees"].iloc[0] == 3
