@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SECOND = 1_000_000  # timestamps are handled as int64 microseconds since the epoch
 HOUR = 3600 * SECOND
@@ -39,8 +41,19 @@ def timestamps(micros: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(np.asarray(micros, dtype="int64").astype("datetime64[us]")).tz_localize("UTC")
 
 
+_MICROS_PER_UNIT = {"s": (SECOND, 1), "ms": (1000, 1), "us": (1, 1), "ns": (1, 1000)}  # (multiply, floor-divide)
+
+
 def micros(values: pd.Series) -> np.ndarray:
-    """Tz-aware timestamps -> epoch microseconds, whatever their pandas resolution."""
+    """Tz-aware timestamps -> epoch microseconds, whatever their pandas resolution.
+
+    An Arrow-backed column (a table read with Arrow dtypes) is read by Arrow: pandas would turn
+    each value into a Timestamp object first (2.4 s per 2M rows).
+    """
+    dtype = getattr(values.dtype, "pyarrow_dtype", None)
+    if dtype is not None and pa.types.is_timestamp(dtype) and not values.isna().any():
+        multiply, divide = _MICROS_PER_UNIT[dtype.unit]
+        return pc.cast(pa.array(values), pa.int64()).to_numpy() * multiply // divide
     return ((pd.to_datetime(values, utc=True) - _EPOCH) // pd.Timedelta(1, "us")).to_numpy("int64")
 
 
