@@ -42,7 +42,8 @@ def test_bm25_top_k_breaks_ties_by_document_index():
     assert scores[0, 0] == pytest.approx(scores[0, 1])
 
 
-def test_top_k_rows_of_a_sparse_matrix_by_hand():
+@pytest.mark.parametrize("columns", [5, 2**40])  # 2**40: the (row, score, column) key needs more than 63 bits
+def test_top_k_rows_of_a_sparse_matrix_by_hand(columns):
     from scipy import sparse
 
     dense = np.array([
@@ -50,8 +51,13 @@ def test_top_k_rows_of_a_sparse_matrix_by_hand():
         [0.0, 0.0, 0.0, 0.0, 0.0],  # no ad scores: nothing
         [1e-6, 0.0, 0.0, 0.0, 3e-6],  # tiny scores keep their exact order
     ], dtype=np.float32)
+    stored = sparse.csr_matrix(dense)
+    # each row's columns stored in decreasing order (a product of CSR matrices need not sort them)
+    indices = np.concatenate([stored.indices[a:b][::-1] for a, b in zip(stored.indptr[:-1], stored.indptr[1:])])
+    data = np.concatenate([stored.data[a:b][::-1] for a, b in zip(stored.indptr[:-1], stored.indptr[1:])])
+    matrix = sparse.csr_matrix((data, indices.astype(np.int64), stored.indptr.astype(np.int64)), shape=(3, columns))
     docs, scores = np.full((3, 3), -1), np.zeros((3, 3))
-    search._top_k_rows(sparse.csr_matrix(dense), 3, docs, scores)
+    search._top_k_rows(matrix, 3, docs, scores)
     assert docs.tolist() == [[2, 1, 3], [-1, -1, -1], [4, 0, -1]]
     assert scores[0].tolist() == [5.0, 2.0, 2.0] and scores[1].tolist() == [0.0, 0.0, 0.0]
     assert scores[2, :2] == pytest.approx([3e-6, 1e-6])

@@ -81,19 +81,29 @@ def _top_k_rows(product, k: int, docs: np.ndarray, scores: np.ndarray) -> None:
     """Write each row's k best positive columns of a sparse float32 matrix into `docs` / `scores` (best first, ties by column).
 
     On the matrix's stored cells only (a query scores the few ads that hold one of its words): one
-    stable sort by (row, score descending), with a float32's bit pattern as the exact integer order of
-    a positive score, where the column order of a row breaks ties. 2.4x faster than a dense
-    `np.partition` of every query x ad on the default network, same result.
+    sort by (row, score descending, column), a float32's bit pattern being the exact integer order of
+    a positive score, packed in one int64 when the three fit (else `np.lexsort`). A product of CSR
+    matrices stores each (row, column) once, so the keys are distinct and the order is total. `large`'s
+    candidates (70,000 queries x 40,000 ads): 28 s -> 14 s with the same result, against a stable sort
+    of the cells in column order and a binary search for each cell's rank.
     """
     product = product.tocsr()
-    product.sum_duplicates()  # canonical: each row's columns once, in increasing order
-    row = np.repeat(np.arange(product.shape[0]), np.diff(product.indptr))
+    counts = np.diff(product.indptr)
+    row = np.repeat(np.arange(product.shape[0], dtype=np.int64), counts)
     positive = product.data > 0
-    row, col, value = row[positive], product.indices[positive], product.data[positive].astype(np.float32)
-    descending = np.int64(0x7FFFFFFF) - value.view(np.int32).astype(np.int64)
-    order = np.argsort((row.astype(np.int64) << 32) | descending, kind="stable")
-    row, col, value = row[order], col[order], value[order]
-    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    row, col, value = row[positive], product.indices[positive].astype(np.int64), product.data[positive].astype(np.float32)
+    descending = np.int64(0x7FFFFFFF) - value.view(np.int32).astype(np.int64)  # 31 bits: a positive float32's bits
+    row_bits, col_bits = int(product.shape[0]).bit_length(), int(product.shape[1]).bit_length()
+    if row_bits + 31 + col_bits <= 63:  # sorted as one int64 and unpacked: no gather of three arrays
+        key = np.sort((row << (31 + col_bits)) | (descending << col_bits) | col)
+        row, col = key >> (31 + col_bits), key & ((1 << col_bits) - 1)
+        value = (np.int64(0x7FFFFFFF) - ((key >> col_bits) & 0x7FFFFFFF)).astype(np.int32).view(np.float32)
+    else:
+        order = np.lexsort((col, descending, row))
+        row, col, value = row[order], col[order], value[order]
+    # rows are sorted now: a cell's rank is its index minus its row's first index
+    per_row = np.bincount(row, minlength=product.shape[0])
+    rank = np.arange(len(row)) - (np.cumsum(per_row) - per_row)[row]
     top = rank < k
     docs[row[top], rank[top]] = col[top]
     scores[row[top], rank[top]] = value[top].astype("float64")
