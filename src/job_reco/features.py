@@ -142,7 +142,8 @@ def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, curren
     row_of_title = pc.list_parent_indices(chosen).to_numpy()
     title, word = _key_words(pd.Series(pc.list_flatten(chosen).to_pandas(), dtype=object))
     ad, ad_word = _key_words(job_titles)
-    # Words as integers, and (row, word) pairs as one integer each: a title's word is in its row's ad if its pair is among the ad's.
+    # Words as integers and (row, word) pairs as one integer each: a title's word is in its row's ad
+    # if its pair is among the ad's pairs.
     codes, vocabulary = pd.factorize(np.concatenate([word, ad_word]))
     pairs = row_of_title[title] * len(vocabulary) + codes[: len(word)]
     found = pd.Series(pairs).isin(ad * len(vocabulary) + codes[len(word) :]).to_numpy()

@@ -121,7 +121,7 @@ def count_corpus_tokens(document_tokens: DataFrame) -> dict[str, Any]:
     Only the vocabulary comes to the driver (its size is bounded by the language, not the data).
     Each count is one aggregation by (doc_type, token) of the exploded tokens (documents: of each
     document's distinct tokens; one row per document), which Spark combines before the shuffle:
-    a shuffle by (document, token) first moved every token of the corpus (3.5x slower at `large`).
+    a shuffle by (document, token) first moved every token of the corpus (`large`: 13.2 s -> 5.0 s).
     """
     require_columns(document_tokens, DOCUMENT_TOKENS_COLUMNS, "document_tokens")
 

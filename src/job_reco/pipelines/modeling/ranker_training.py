@@ -28,10 +28,10 @@ from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH
 from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
 from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
-from job_reco.vectors import cosine_similarity
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.spark_udf import bind, pandas_in_arrow
+from job_reco.vectors import cosine_similarity
 
 logger = logging.getLogger(__name__)
 
