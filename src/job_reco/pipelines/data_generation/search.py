@@ -95,7 +95,9 @@ def _top_k_rows(product, k: int, docs: np.ndarray, scores: np.ndarray) -> None:
     descending = np.int64(0x7FFFFFFF) - value.view(np.int32).astype(np.int64)  # 31 bits: a positive float32's bits
     row_bits, col_bits = int(product.shape[0]).bit_length(), int(product.shape[1]).bit_length()
     if row_bits + 31 + col_bits <= 63:  # sorted as one int64 and unpacked: no gather of three arrays
-        key = np.sort((row << (31 + col_bits)) | (descending << col_bits) | col)
+        key = (row << (31 + col_bits)) | (descending << col_bits) | col
+        del descending
+        key.sort()  # in place: one array of the chunk's cells fewer at the peak
         row, col = key >> (31 + col_bits), key & ((1 << col_bits) - 1)
         value = (np.int64(0x7FFFFFFF) - ((key >> col_bits) & 0x7FFFFFFF)).astype(np.int32).view(np.float32)
     else:
