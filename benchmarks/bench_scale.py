@@ -11,7 +11,10 @@ its nodes' spans (from the previous node's completion to its own, so loading and
 /proc is sampled every 0.25 s; `driver` is the `kedro run` Python process (the Spark driver's Python
 side), `jvm` the Java processes under it (Spark's driver JVM, which runs the local executors), `tree`
 the sum over the process and all its descendants (JVM and Python workers) at one instant; each
-pipeline's figure is the largest sample during its nodes' spans (MB = 2^20 bytes). Rows/s:
+pipeline's figure is the largest sample during its nodes' spans (MB = 2^20 bytes). CPU: the machine's
+busy and stolen CPU seconds from /proc/stat at each sample; `cores_busy` is the busy share of all cores
+during a pipeline's spans (1.0: every core busy all the time; the figures assume nothing else runs),
+`steal_s` the time the hypervisor gave our cores to someone else (noise, not our cost). Rows/s:
 generated impressions / wall seconds. Size `tiny` (the CI smoke test) runs data_generation on the
 tiny preset in this process instead. `--preset` runs the named presets alone (e.g. `xlarge`, 37 minutes
 here).
@@ -63,6 +66,16 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """The machine's (busy, stolen) CPU seconds since boot, all cores together (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
+
+
 def rss_and_name(pid: int) -> tuple[int, str]:
     """Resident memory (bytes) and command name of a process; (0, '') if it is gone."""
     try:
@@ -79,7 +92,7 @@ class PeakSampler(EveryFewSeconds):
         super().__init__(interval_s, name=f"memory of {pid}")
         self.pid = pid
         self.peaks = {"driver_peak_mb": 0.0, "jvm_peak_mb": 0.0, "tree_peak_mb": 0.0}
-        self.samples: list[tuple[float, float, float, float]] = []  # (time.time(), driver, jvm, tree) in MB
+        self.samples: list[tuple[float, ...]] = []  # (time.time(), driver, jvm, tree in MB, busy s, steal s)
 
     def tick(self) -> None:
         """One sample of the tree's resident memory."""
@@ -90,7 +103,7 @@ class PeakSampler(EveryFewSeconds):
             driver += rss if pid == self.pid else 0
             jvm += rss if name == "java" else 0
         sample = tuple(round(value / MB, 1) for value in (driver, jvm, tree))
-        self.samples.append((time.time(), *sample))
+        self.samples.append((time.time(), *sample, *cpu_seconds()))
         for key, value in zip(self.peaks, sample, strict=True):
             self.peaks[key] = max(self.peaks[key], value)
 
@@ -100,14 +113,16 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path, 
 
     `samples`, if given, receives the start time (as a first, empty sample) and the memory timeline.
     """
-    start, started_at = time.perf_counter(), time.time()
+    start, started_at, cpu_at_start = time.perf_counter(), time.time(), cpu_seconds()
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
         with PeakSampler(process.pid) as sampler:
             returncode = process.wait()
     if samples is not None:
-        samples += [(started_at, 0.0, 0.0, 0.0), *sampler.samples]
-    return {"wall_s": round(time.perf_counter() - start, 1), "returncode": returncode, **sampler.peaks}
+        samples += [(started_at, 0.0, 0.0, 0.0, *cpu_at_start), *sampler.samples]
+    wall = time.perf_counter() - start
+    return {"wall_s": round(wall, 1), "returncode": returncode, **sampler.peaks,
+            **cpu_use([(started_at, *cpu_at_start), (started_at + wall, *cpu_seconds())])}
 
 
 def prepare_workspace(workspace: Path = WORKSPACE) -> Path:
@@ -157,22 +172,39 @@ def node_spans(log_lines: list[str], started_at: float) -> list[tuple[str, float
     return spans
 
 
-def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[float, ...]],
-                     pipeline_of: dict[str, str] | None) -> dict[str, dict]:
-    """Per pipeline (and 'startup'): wall seconds over its nodes' spans and the memory peaks within them.
+def cpu_use(timeline: list[tuple[float, float, float]], cores: int | None = None) -> dict[str, float]:
+    """`cores_busy` and `steal_s` between the first and last of (time, busy s, steal s), in order."""
+    if len(timeline) < 2 or timeline[-1][0] <= timeline[0][0]:
+        return {}
+    (t0, busy0, steal0), (t1, busy1, steal1) = timeline[0], timeline[-1]
+    return {"cores_busy": round((busy1 - busy0) / ((t1 - t0) * (cores or os.cpu_count())), 2),
+            "steal_s": round(steal1 - steal0, 1)}
 
-    `pipeline_of=None`: the same per node.
+
+def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[float, ...]],
+                     pipeline_of: dict[str, str] | None, cores: int | None = None) -> dict[str, dict]:
+    """Per pipeline (and 'startup'): wall seconds over its nodes' spans, the memory peaks and CPU use within them.
+
+    `pipeline_of=None`: the same per node. CPU use counts from each span's first sample to its last.
     """
     figures: dict[str, dict] = {}
+    cpu: dict[str, list[float]] = {}  # name: [seconds sampled, busy s, steal s]
     for node, start, end in spans:
         name = node if pipeline_of is None or node == "startup" else pipeline_of.get(node, "other")
         entry = figures.setdefault(name, {"wall_s": 0.0, **dict.fromkeys(MEMORY_KEYS, 0.0)})
         entry["wall_s"] += end - start
-        for sample in (s for s in samples if start <= s[0] <= end):
-            for key, value in zip(MEMORY_KEYS, sample[1:], strict=True):
+        within = [s for s in samples if start <= s[0] <= end]
+        for sample in within:
+            for key, value in zip(MEMORY_KEYS, sample[1:4], strict=True):
                 entry[key] = max(entry[key], value)
-    for entry in figures.values():
+        if len(within) >= 2:
+            totals = cpu.setdefault(name, [0.0, 0.0, 0.0])
+            for i, column in enumerate((0, 4, 5)):
+                totals[i] += within[-1][column] - within[0][column]
+    for name, entry in figures.items():
         entry["wall_s"] = round(entry["wall_s"], 1)
+        seconds, busy, steal = cpu.get(name, (0.0, 0.0, 0.0))
+        entry.update(cpu_use([(0.0, 0.0, 0.0), (seconds, busy, steal)], cores))
     return figures
 
 
@@ -209,7 +241,8 @@ def _with_rates(preset: str, summary: dict, figures: dict[str, dict], total: dic
     for values in figures.values():
         values["rows_per_s"] = round(impressions / max(values["wall_s"], 1e-9))
     return {"preset": preset, "impressions": impressions, "searches": int(summary["searches"]), "pipelines": figures,
-            "total_wall_s": total["wall_s"], **{key: total[key] for key in MEMORY_KEYS}}
+            "total_wall_s": total["wall_s"], **{key: total[key] for key in MEMORY_KEYS},
+            **{f"total_{key}": total[key] for key in ("cores_busy", "steal_s") if key in total}}
 
 
 def run_tiny_in_process() -> dict:
@@ -251,16 +284,19 @@ def measure(size: str = "quick", presets: tuple[str, ...] | None = None) -> dict
 def table(figures: dict) -> str:
     """The scale curve as a text table: one line per preset and pipeline, then the totals."""
     lines = [(f"{'preset':8} {'impressions':>12} {'pipeline':18} {'wall s':>8} {'rows/s':>10} "
-              f"{'driver MB':>10} {'jvm MB':>8} {'tree MB':>8}")]
+              f"{'driver MB':>10} {'jvm MB':>8} {'tree MB':>8} {'busy':>5} {'steal s':>7}")]
     for row in figures["curve"]:
         if "error" in row:
             lines.append(f"{row['preset']:8} failed: {row['error'][:300]}")
             continue
-        for name, v in [*row["pipelines"].items(), ("total", {**row, "wall_s": row["total_wall_s"],
-                        "rows_per_s": round(row["impressions"] / max(row["total_wall_s"], 1e-9))})]:
+        total = {**row, "wall_s": row["total_wall_s"], "rows_per_s": round(row["impressions"] / max(row["total_wall_s"], 1e-9)),
+                 "cores_busy": row.get("total_cores_busy"), "steal_s": row.get("total_steal_s")}
+        for name, v in [*row["pipelines"].items(), ("total", total)]:
+            busy = "" if v.get("cores_busy") is None else f"{v['cores_busy']:.0%}"
+            steal = "" if v.get("steal_s") is None else f"{v['steal_s']:.1f}"
             lines.append(f"{row['preset']:8} {row['impressions']:>12,} {name:18} {v['wall_s']:>8.1f} "
                          f"{v['rows_per_s']:>10,} {v['driver_peak_mb']:>10,.0f} {v['jvm_peak_mb']:>8,.0f} "
-                         f"{v['tree_peak_mb']:>8,.0f}")
+                         f"{v['tree_peak_mb']:>8,.0f} {busy:>5} {steal:>7}")
     return "\n".join(lines)
 
 

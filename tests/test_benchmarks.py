@@ -49,10 +49,16 @@ def test_node_spans_and_pipeline_figures_by_hand():
     spans = node_spans(log, started_at=98.0)
     # startup: process start (98) to the first load (112); each node from the previous completion to its own
     assert spans == [("startup", 98.0, 112.0), ("make_jobs", 112.0, 120.0), ("join_logs", 120.0, 130.5)]
-    samples = [(99.0, 300.0, 0.0, 300.0), (115.0, 900.0, 400.0, 1500.0), (125.0, 800.0, 2000.0, 3100.0)]
-    figures = pipeline_figures(spans, samples, {"make_jobs": "data_generation", "join_logs": "data_integration"})
+    # (time, driver, jvm, tree MB, the machine's busy and stolen CPU seconds so far)
+    samples = [(99.0, 300.0, 0.0, 300.0, 10.0, 0.0), (115.0, 900.0, 400.0, 1500.0, 20.0, 0.0),
+               (119.0, 700.0, 400.0, 1200.0, 26.0, 1.0), (121.0, 800.0, 2000.0, 3100.0, 28.0, 1.0),
+               (125.0, 800.0, 1000.0, 2100.0, 36.0, 1.5)]
+    figures = pipeline_figures(spans, samples, {"make_jobs": "data_generation", "join_logs": "data_integration"}, cores=2)
+    # make_jobs sampled from 115 to 119: 6 busy s in 4 s on 2 cores; join_logs 121-125: 8 in 4
     assert figures == {
         "startup": {"wall_s": 14.0, "driver_peak_mb": 300.0, "jvm_peak_mb": 0.0, "tree_peak_mb": 300.0},
-        "data_generation": {"wall_s": 8.0, "driver_peak_mb": 900.0, "jvm_peak_mb": 400.0, "tree_peak_mb": 1500.0},
-        "data_integration": {"wall_s": 10.5, "driver_peak_mb": 800.0, "jvm_peak_mb": 2000.0, "tree_peak_mb": 3100.0},
+        "data_generation": {"wall_s": 8.0, "driver_peak_mb": 900.0, "jvm_peak_mb": 400.0, "tree_peak_mb": 1500.0,
+                            "cores_busy": 0.75, "steal_s": 1.0},
+        "data_integration": {"wall_s": 10.5, "driver_peak_mb": 800.0, "jvm_peak_mb": 2000.0, "tree_peak_mb": 3100.0,
+                             "cores_busy": 1.0, "steal_s": 0.5},
     }
