@@ -51,6 +51,8 @@ class TrainedNCF:
         samples_per_second: training rows x epochs / seconds spent in the training loop.
         cpu_seconds: CPU seconds of this process in the training loop (on a shared machine the
             wall-clock rate falls with the load; rows x epochs / cpu_seconds is the rate one free core gives).
+        trained_from, trained_until: wall-clock time (epoch seconds) when the first epoch began and the
+            last epoch's validation ended: tasks on other cores can be put on one time line.
     """
 
     weights: list[np.ndarray]
@@ -68,7 +70,8 @@ class TrainedNCF:
     position_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     position_clicks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     cpu_seconds: float = float("nan")
-
+    trained_from: float = float("nan")
+    trained_until: float = float("nan")
 
 
 
@@ -266,6 +269,7 @@ def _run_epochs(trainer: _Trainer, data: tuple, monitor: tuple, validation, *, s
     config = trainer.config
     history: dict[str, list[float]] = {"loss": [], "auc": [], "seconds": []} | ({"val_loss": [], "val_auc": []} if validation else {})
     best, waited, train_seconds, cpu_seconds, epoch = (np.inf, 0, trainer.model.get_weights()), 0, 0.0, 0.0, 0
+    trained_from = time.time()
     for epoch in range(1, config.epochs + 1):
         started, cpu_started = time.perf_counter(), time.process_time()
         history["loss"].append(float(trainer.run_epoch(*data, np.array([seed, epoch], dtype=np.int32))))
@@ -297,5 +301,5 @@ def _run_epochs(trainer: _Trainer, data: tuple, monitor: tuple, validation, *, s
         "validation_auc": history["val_auc"][best_epoch - 1] if kept else float("nan"),
         "validation_loss": history["val_loss"][best_epoch - 1] if kept else float("nan"),
         "samples_per_second": n_rows * epoch / train_seconds if train_seconds > 0 else float("nan"),
-        "seconds": train_seconds, "cpu_seconds": cpu_seconds,
+        "seconds": train_seconds, "cpu_seconds": cpu_seconds, "trained_from": trained_from, "trained_until": time.time(),
     }

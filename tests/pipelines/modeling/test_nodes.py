@@ -49,7 +49,7 @@ from job_reco.ncf import (
     weights_to_bytes,
 )
 from job_reco.ncf_training import train_ncf
-from job_reco.pipelines.modeling import create_pipeline, nodes
+from job_reco.pipelines.modeling import create_pipeline, nodes, training
 from job_reco.pipelines.modeling.ensemble import (
     average_scores,
     routed_scores,
@@ -550,6 +550,21 @@ def test_build_cluster_models_and_history(trained):
     assert entry["examination"]["1"] == 1.0
     propensity = nodes.estimate_propensity(results, "pal")
     assert propensity["1"] == 1.0 and set(propensity) == {str(p) for p in range(1, 9)}
+
+
+def test_training_rates_put_the_tasks_on_one_time_line():
+    # two tasks on two cores: 1,000 rows x 4 epochs in 2 s (from t=10 to 12, 1.5 CPU s) and 3,000 x 2
+    # in 3 s (t=11 to 14, 3 CPU s), and a skipped cluster; all tasks: 10,000 samples from t=10 to t=14
+    results = pd.DataFrame({
+        "status": [nodes.TRAINED, nodes.TRAINED, nodes.SKIPPED], "rows_train": [1000, 3000, 5],
+        "epochs_run": [4, 2, None], "seconds": [2.0, 3.0, None], "cpu_seconds": [1.5, 3.0, None],
+        "trained_from": [10.0, 11.0, None], "trained_until": [12.0, 14.0, None],
+    })
+    assert training._training_rates(results) == {
+        "clusters_trained": 2, "samples_per_second_per_task": 2000, "samples_per_cpu_second_per_task": 2222,
+        "samples_per_second_all_tasks": 2500, "training_span_s": 4.0,
+    }
+    assert training._training_rates(results.iloc[2:])["samples_per_second_all_tasks"] is None
 
 
 def test_score_test_impressions_gives_the_contract_columns_and_baselines(spark, network, model_inputs):

@@ -74,6 +74,8 @@ TRAINING_RESULT_SCHEMA = T.StructType(
         T.StructField("seconds", T.DoubleType()),
         T.StructField("samples_per_second", T.DoubleType()),
         T.StructField("cpu_seconds", T.DoubleType()),
+        T.StructField("trained_from", T.DoubleType()),
+        T.StructField("trained_until", T.DoubleType()),
         T.StructField("final_relu", T.BooleanType()),
         T.StructField("history", T.StringType()),
         T.StructField("weights", T.BinaryType()),
@@ -169,6 +171,8 @@ def _train_cluster_task(
         seconds=trained.seconds,
         samples_per_second=trained.samples_per_second,
         cpu_seconds=trained.cpu_seconds,
+        trained_from=trained.trained_from,
+        trained_until=trained.trained_until,
         history=json.dumps(trained.history),
         weights=weights_to_bytes(trained.weights),
         examination=None if trained.examination is None else trained.examination.tolist(),
@@ -278,6 +282,10 @@ def train_cluster_models(
             row.cluster, row.status, row.rows_train, row.epochs_run, row.validation_auc, row.samples_per_second or 0,
             (row.rows_train * row.epochs_run / row.cpu_seconds) if row.cpu_seconds else 0,
         )
+    rates = _training_rates(results)
+    if rates["samples_per_second_all_tasks"]:
+        logger.info("all clusters: %d samples/s on the cores together, over %.1f s", rates["samples_per_second_all_tasks"],
+                    rates["training_span_s"])
     return results, summary
 
 
@@ -325,20 +333,33 @@ def summarise_training(cluster_training_results: pd.DataFrame, training_data_sum
                 seconds=round(float(row.seconds), 3),
                 samples_per_second=round(float(row.samples_per_second)),
                 cpu_seconds=round(float(row.cpu_seconds), 3),
+                trained_from=round(float(row.trained_from), 3),
+                trained_until=round(float(row.trained_until), 3),
                 history={k: [json_number(v) for v in values] for k, values in json.loads(row.history).items()},
             )
             if row.examination is not None:
                 entry["examination"] = _curve(row.examination, row.position_rows)
         clusters[str(int(row.cluster))] = entry
+    return {**dict(training_data_summary), **_training_rates(cluster_training_results), "clusters": clusters}
+
+
+def _training_rates(cluster_training_results: pd.DataFrame) -> dict[str, Any]:
+    """Samples (rows x epochs) per second of the training loops: per task, per CPU second, and of all tasks together."""
     trained = cluster_training_results[cluster_training_results["status"] == TRAINED]
+    if not len(trained):
+        return {"clusters_trained": 0, "samples_per_second_per_task": None, "samples_per_cpu_second_per_task": None,
+                "samples_per_second_all_tasks": None}
     total_rows = float((trained["rows_train"] * trained["epochs_run"]).sum())
+    # All tasks on one time line, from the first epoch's start to the last task's end: what the cores
+    # together did, the pauses between a worker's clusters (reading the next one's rows) included.
+    span = float(trained["trained_until"].max() - trained["trained_from"].min())
     return {
-        **dict(training_data_summary),
         "clusters_trained": int(len(trained)),
-        "samples_per_second_per_task": round(total_rows / float(trained["seconds"].sum())) if len(trained) else None,
+        "samples_per_second_per_task": round(total_rows / float(trained["seconds"].sum())),
         # Per CPU second of the training loops: what one free core gives, whatever else the machine runs.
-        "samples_per_cpu_second_per_task": round(total_rows / float(trained["cpu_seconds"].sum())) if len(trained) else None,
-        "clusters": clusters,
+        "samples_per_cpu_second_per_task": round(total_rows / float(trained["cpu_seconds"].sum())),
+        "samples_per_second_all_tasks": round(total_rows / span) if span > 0 else None,
+        "training_span_s": round(span, 3),
     }
 
 
