@@ -47,7 +47,9 @@ CHECKED = {
     ),
     "clicks": (
         "click_id string, search_id string, job_id string, reason string",
-        [("c1", "s1", "j2", None), ("c2", "s2", "j4", None), ("c3", "s3", "j3", None), ("c4", "s3", "j1", "exact_duplicate")],
+        # c5: a second valid click on s1's j2 (one labelled row all the same)
+        [("c1", "s1", "j2", None), ("c2", "s2", "j4", None), ("c3", "s3", "j3", None), ("c4", "s3", "j1", "exact_duplicate"),
+         ("c5", "s1", "j2", None)],
     ),
     "applications": (
         "application_id string, resume_id string, job_id string, click_id string, reason string",

@@ -36,6 +36,7 @@ from job_reco.columns import (
 logger = logging.getLogger(__name__)
 
 _RESUME_RANK = "__resume_rank__"
+_LABELS = "__labels__"
 
 
 def _valid_rows(checked: DataFrame) -> DataFrame:
@@ -68,6 +69,26 @@ def training_cutoff(split_groups: DataFrame) -> DataFrame:
     return split_groups.filter(F.col(SPLIT) == F.lit(TRAIN)).agg(F.max(SEARCHED_AT).alias(SEARCHED_AT))
 
 
+def _labels_by_search(checked_clicks: DataFrame, checked_applications: DataFrame) -> DataFrame:
+    """search_id, `_labels`: a map {job_id clicked in that search: 1 if an application followed it, else 0}.
+
+    An application reaches a search only through its click, so every applied pair is a clicked pair.
+    """
+    clicks = _valid_rows(checked_clicks).select(CLICK_ID, SEARCH_ID, JOB_ID)
+    applied = (
+        _valid_rows(checked_applications)
+        .filter(F.col(CLICK_ID).isNotNull())
+        .select(CLICK_ID)
+        .join(clicks, on=CLICK_ID)
+        .select(SEARCH_ID, JOB_ID)
+        .distinct()
+        .withColumn(APPLIED, F.lit(1))
+    )
+    clicked = clicks.select(SEARCH_ID, JOB_ID).distinct().join(applied, on=[SEARCH_ID, JOB_ID], how="left")
+    entry = F.struct(JOB_ID, F.coalesce(F.col(APPLIED), F.lit(0)))
+    return clicked.groupBy(SEARCH_ID).agg(F.map_from_entries(F.collect_list(entry)).alias(_LABELS))
+
+
 def restore_search_impressions(
     split_groups: DataFrame,
     checked_searches: DataFrame,
@@ -90,26 +111,20 @@ def restore_search_impressions(
     split = F.when(
         F.col("_cutoff").isNotNull() & (F.col(SEARCHED_AT) <= F.col("_cutoff")), F.lit(TRAIN)
     ).otherwise(F.lit(TEST))
-    clicks = _valid_rows(checked_clicks).select(CLICK_ID, SEARCH_ID, JOB_ID)
-    clicked = clicks.select(SEARCH_ID, JOB_ID).distinct().withColumn(LABEL, F.lit(1))
-    applied = (
-        _valid_rows(checked_applications)
-        .filter(F.col(CLICK_ID).isNotNull())
-        .select(CLICK_ID)
-        .join(clicks, on=CLICK_ID)
-        .select(SEARCH_ID, JOB_ID)
-        .distinct()
-        .withColumn(APPLIED, F.lit(1))
-    )
-    impressions = _valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION)
-    rows = (
+    per_search = (
         with_resume.crossJoin(F.broadcast(cutoff))
         .withColumn(SPLIT, split)
-        .join(impressions, on=SEARCH_ID)
-        .join(clicked, on=[SEARCH_ID, JOB_ID], how="left")
-        .join(applied, on=[SEARCH_ID, JOB_ID], how="left")
-        .withColumn(LABEL, F.coalesce(F.col(LABEL), F.lit(0)).cast("int"))
-        .withColumn(APPLIED, F.coalesce(F.col(APPLIED), F.lit(0)).cast("int"))
+        .join(_labels_by_search(checked_clicks, checked_applications), on=SEARCH_ID, how="left")
+    )
+    # The impressions, the one table of this size, are shuffled once: by search, which the join with
+    # the per-search rows (labels as a map) reuses and the written table keeps (issue #12: joining the
+    # clicked and applied pairs on (search, job) shuffled them twice more).
+    impressions = _valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION).repartition(SEARCH_ID)
+    found = F.element_at(F.col(_LABELS), F.col(JOB_ID))
+    rows = (
+        impressions.join(per_search, on=SEARCH_ID)
+        .withColumn(LABEL, found.isNotNull().cast("int"))
+        .withColumn(APPLIED, F.coalesce(found, F.lit(0)).cast("int"))
         .withColumn(POSITION, F.col(POSITION).cast("int"))
     )
-    return rows.select(*SEARCH_IMPRESSIONS_COLUMNS).repartition(SEARCH_ID).sortWithinPartitions(SEARCH_ID, POSITION)
+    return rows.select(*SEARCH_IMPRESSIONS_COLUMNS).sortWithinPartitions(SEARCH_ID, POSITION)
