@@ -74,7 +74,6 @@ class TrainedNCF:
     trained_until: float = float("nan")
 
 
-
 def _subsample(labels: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
     """Row indices kept: every click, each non-click with probability `rate`."""
     if rate >= 1:
