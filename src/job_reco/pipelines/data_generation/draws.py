@@ -54,7 +54,8 @@ def micros(values: pd.Series) -> np.ndarray:
     if dtype is not None and pa.types.is_timestamp(dtype) and not values.isna().any():
         multiply, divide = _MICROS_PER_UNIT[dtype.unit]
         return pc.cast(pa.array(values), pa.int64()).to_numpy() * multiply // divide
-    return ((pd.to_datetime(values, utc=True) - _EPOCH) // pd.Timedelta(1, "us")).to_numpy("int64")
+    # cache=False: deciding whether to cache made a Timestamp of each value (0.06 s per part of 20,000 searches)
+    return ((pd.to_datetime(values, utc=True, cache=False) - _EPOCH) // pd.Timedelta(1, "us")).to_numpy("int64")
 
 
 def ids(prefix: str, n: int, part: int | None = None) -> np.ndarray:
