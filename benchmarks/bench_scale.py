@@ -121,8 +121,8 @@ def run_measured(command: list[str], cwd: Path, env: dict[str, str], log: Path, 
     if samples is not None:
         samples += [(started_at, 0.0, 0.0, 0.0, *cpu_at_start), *sampler.samples]
     wall = time.perf_counter() - start
-    return {"wall_s": round(wall, 1), "returncode": returncode, **sampler.peaks,
-            **cpu_use([(started_at, *cpu_at_start), (started_at + wall, *cpu_seconds())])}
+    busy, steal = (end - begin for begin, end in zip(cpu_at_start, cpu_seconds(), strict=True))
+    return {"wall_s": round(wall, 1), "returncode": returncode, **sampler.peaks, **cpu_use(wall, busy, steal)}
 
 
 def prepare_workspace(workspace: Path = WORKSPACE) -> Path:
@@ -172,13 +172,11 @@ def node_spans(log_lines: list[str], started_at: float) -> list[tuple[str, float
     return spans
 
 
-def cpu_use(timeline: list[tuple[float, float, float]], cores: int | None = None) -> dict[str, float]:
-    """`cores_busy` and `steal_s` between the first and last of (time, busy s, steal s), in order."""
-    if len(timeline) < 2 or timeline[-1][0] <= timeline[0][0]:
+def cpu_use(seconds: float, busy: float, steal: float, cores: int | None = None) -> dict[str, float]:
+    """`cores_busy` and `steal_s` of `seconds` of wall time with `busy` and `steal` CPU seconds; {} without time."""
+    if seconds <= 0:
         return {}
-    (t0, busy0, steal0), (t1, busy1, steal1) = timeline[0], timeline[-1]
-    return {"cores_busy": round((busy1 - busy0) / ((t1 - t0) * (cores or os.cpu_count())), 2),
-            "steal_s": round(steal1 - steal0, 1)}
+    return {"cores_busy": round(busy / (seconds * (cores or os.cpu_count())), 2), "steal_s": round(steal, 1)}
 
 
 def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[float, ...]],
@@ -204,7 +202,7 @@ def pipeline_figures(spans: list[tuple[str, float, float]], samples: list[tuple[
     for name, entry in figures.items():
         entry["wall_s"] = round(entry["wall_s"], 1)
         seconds, busy, steal = cpu.get(name, (0.0, 0.0, 0.0))
-        entry.update(cpu_use([(0.0, 0.0, 0.0), (seconds, busy, steal)], cores))
+        entry.update(cpu_use(seconds, busy, steal, cores))
     return figures
 
 
