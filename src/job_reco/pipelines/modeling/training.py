@@ -348,7 +348,7 @@ def _training_rates(cluster_training_results: pd.DataFrame) -> dict[str, Any]:
     trained = cluster_training_results[cluster_training_results["status"] == TRAINED]
     if not len(trained):
         return {"clusters_trained": 0, "samples_per_second_per_task": None, "samples_per_cpu_second_per_task": None,
-                "samples_per_second_all_tasks": None}
+                "samples_per_second_all_tasks": None, "training_span_s": None}
     total_rows = float((trained["rows_train"] * trained["epochs_run"]).sum())
     # All tasks on one time line, from the first epoch's start to the last task's end: what the cores
     # together did, the pauses between a worker's clusters (reading the next one's rows) included.
