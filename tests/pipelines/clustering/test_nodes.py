@@ -100,11 +100,23 @@ def test_fit_kmeans_missing_column_named(embeddings):
 
 
 def test_sweep_k(embeddings):
-    sweep = nodes.sweep_k(embeddings, [2, 3], 7, 20, 1e-4, True)
+    sweep = nodes.sweep_k(embeddings, [2, 3], 5, {}, {}, 7, 20, 1e-4, True)
     assert [entry["k"] for entry in sweep] == [2, 3]
     assert sweep[1]["silhouette"] > sweep[0]["silhouette"]  # the true k scores best
     assert sum(sweep[1]["sizes"]) == 90  # zero vectors are not fitted
-    assert nodes.sweep_k(embeddings, [], 7, 20, 1e-4, True) == []
+    assert nodes.sweep_k(embeddings, [], 5, {}, {}, 7, 20, 1e-4, True) == []
+
+
+def test_sweep_k_takes_the_models_own_k_from_its_fit_and_scores(embeddings):
+    resume_clusters, _, summary = nodes.cluster_resumes(embeddings, 3, 7, 20, 1e-4, True)
+    scores = nodes.score_clustering(embeddings, resume_clusters, True)
+    fitted = nodes.sweep_k(embeddings, [3], 5, {}, {}, 7, 20, 1e-4, True)[0]  # k=3 fitted by the sweep itself
+    reused = nodes.sweep_k(embeddings, [3, 2], 3, summary, scores, 7, 20, 1e-4, True)
+    assert [entry["k"] for entry in reused] == [3, 2]
+    assert reused[0] == fitted  # the same figures as a fit of its own
+    sentinel = {"silhouette": 0.125, "silhouette_cosine": 0.25, "training_cost": 0.5, "training_sizes": [1, 2]}
+    own = nodes.sweep_k(embeddings, [3], 3, sentinel, sentinel, 7, 20, 1e-4, True)
+    assert own == [{"k": 3, "silhouette": 0.125, "silhouette_cosine": 0.25, "training_cost": 0.5, "sizes": [1, 2]}]
 
 
 # --- characteristic words, by hand ----------------------------------------------------------------
@@ -151,6 +163,7 @@ def test_cluster_resumes_gives_clusters_centres_and_summary(embeddings, model, c
     assert {row[RESUME_ID]: row[CLUSTER] for row in resume_clusters.collect()} == clusters
     np.testing.assert_array_equal(np.array(centres["centres"]), np.array(model.clusterCenters()))
     assert summary["iterations"] >= 1 and summary["training_cost"] > 0
+    assert summary["training_sizes"] == sorted(summary["training_sizes"]) and sum(summary["training_sizes"]) == 90
 
 
 def test_report_clusters(model):

@@ -77,7 +77,8 @@ def cluster_resumes(
     are all a later step needs.
     """
     model = fit_kmeans(resume_embeddings, k, seed, max_iter, tol, normalise)
-    summary = {"iterations": int(model.summary.numIter), "training_cost": float(model.summary.trainingCost)}
+    summary = {"iterations": int(model.summary.numIter), "training_cost": float(model.summary.trainingCost),
+               "training_sizes": sorted(int(size) for size in model.summary.clusterSizes)}
     return assign_clusters(resume_embeddings, model, normalise), export_cluster_centres(model, normalise), summary
 
 
@@ -123,25 +124,34 @@ def score_clustering(resume_embeddings: DataFrame, resume_clusters: DataFrame, n
 
 
 def sweep_k(
-    resume_embeddings: DataFrame, k_values: list[int], seed: int, max_iter: int, tol: float, normalise: bool
+    resume_embeddings: DataFrame, k_values: list[int], k: int, kmeans_summary: dict[str, Any],
+    clustering_scores: dict[str, Any], seed: int, max_iter: int, tol: float, normalise: bool,
 ) -> list[dict[str, Any]]:
-    """Fit K-means for each k of `k_values` and report its silhouettes, sizes and training cost."""
-    if not k_values:
-        return []
-    training = resume_features(resume_embeddings, normalise).filter(~F.col(IS_ZERO_VECTOR)).cache()
-    results = []
-    try:
-        for k in k_values:
-            model = _kmeans(k, seed, max_iter, tol).fit(training)
-            predictions = model.transform(training)
-            sizes = sorted(int(size) for size in model.summary.clusterSizes)
-            results.append({"k": int(k), **_silhouettes(predictions),
-                            "training_cost": float(model.summary.trainingCost), "sizes": sizes})
-            logger.info("k=%s: silhouette %.4f (cosine %.4f).", k, results[-1]["silhouette"],
-                        results[-1]["silhouette_cosine"])
-    finally:
-        training.unpersist()
-    return results
+    """Silhouettes, sizes and training cost of K-means for each k of `k_values`, in that order.
+
+    The model's own k is not fitted again: `cluster_resumes` fitted it on the same rows with the same
+    settings and `score_clustering` scored it (the same figures; a third of the sweep's time).
+    """
+    results = {}
+    if int(k) in k_values:
+        results[int(k)] = {"k": int(k), "silhouette": clustering_scores["silhouette"],
+                           "silhouette_cosine": clustering_scores["silhouette_cosine"],
+                           "training_cost": kmeans_summary["training_cost"], "sizes": kmeans_summary["training_sizes"]}
+    others = [value for value in k_values if int(value) != int(k)]
+    if others:
+        training = resume_features(resume_embeddings, normalise).filter(~F.col(IS_ZERO_VECTOR)).cache()
+        try:
+            for value in others:
+                model = _kmeans(value, seed, max_iter, tol).fit(training)
+                results[int(value)] = {"k": int(value), **_silhouettes(model.transform(training)),
+                                       "training_cost": float(model.summary.trainingCost),
+                                       "sizes": sorted(int(size) for size in model.summary.clusterSizes)}
+        finally:
+            training.unpersist()
+    for value in k_values:
+        logger.info("k=%s: silhouette %s (cosine %s).", value, results[int(value)]["silhouette"],
+                    results[int(value)]["silhouette_cosine"])
+    return [results[int(value)] for value in k_values]
 
 
 def characteristic_word_scores(

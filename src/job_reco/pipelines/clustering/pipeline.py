@@ -12,7 +12,7 @@ from job_reco.pipelines.clustering.nodes import (
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Fit and assign, score, sweep k, describe, report."""
+    """Fit and assign, score, sweep the other k, describe, report."""
     kmeans_settings = [
         "params:clustering.seed",
         "params:clustering.max_iter",
@@ -25,8 +25,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                  ["resume_clusters", "cluster_centres", "kmeans_summary"], name="cluster_resumes"),
             node(score_clustering, ["resume_embeddings", "resume_clusters", "params:clustering.normalise"],
                  "clustering_scores", name="score_clustering"),
-            node(sweep_k, ["resume_embeddings", "params:clustering.k_sweep", *kmeans_settings], "k_sweep",
-                 name="sweep_k"),
+            node(sweep_k, ["resume_embeddings", "params:clustering.k_sweep", "params:clustering.k", "kmeans_summary",
+                           "clustering_scores", *kmeans_settings], "k_sweep", name="sweep_k"),
             node(
                 find_characteristic_words,
                 ["document_tokens", "resume_clusters", "params:clustering.min_word_documents",
