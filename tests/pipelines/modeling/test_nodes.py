@@ -552,6 +552,26 @@ def test_build_cluster_models_and_history(trained):
     assert propensity["1"] == 1.0 and set(propensity) == {str(p) for p in range(1, 9)}
 
 
+def test_cluster_rows_orders_by_ids_and_caps_by_the_smallest_draws():
+    # Rows as Spark might deliver them. By (search, resume, job) the training rows are
+    # s1/r1/j1 (pos 3, draw .5), s1/r1/j2 (pos 0, draw .2), s2/r2/j1 (pos 4, draw .2), s3/r1/j9 (pos 1, draw .9);
+    # the validation rows s1/r1/j3 (pos 5), s4/r2/j1 (pos 2). A cap of 2 keeps the two smallest draws (.2, .2:
+    # positions 0 and 4), in id order; a cap of 1 keeps the earlier of the tie (position 0).
+    frame = pd.DataFrame({
+        SEARCH_ID: ["s1", "s3", "s4", "s1", "s2", "s1"], RESUME_ID: ["r1", "r1", "r2", "r1", "r2", "r1"],
+        JOB_ID: ["j2", "j9", "j1", "j1", "j1", "j3"],
+        SUBSET: [TRAIN, TRAIN, VALIDATION, TRAIN, TRAIN, VALIDATION], training._DRAW: [0.2, 0.9, 0.1, 0.5, 0.2, 0.0],
+    })
+    train, validation, available = training._cluster_rows(frame, max_rows=10)
+    assert train.tolist() == [3, 0, 4, 1] and validation.tolist() == [5, 2] and available == 4
+    assert training._cluster_rows(frame, max_rows=2)[0].tolist() == [0, 4]
+    assert training._cluster_rows(frame, max_rows=1)[0].tolist() == [0]
+    # the same rows in another order give the same rows in the same order
+    shuffled = frame.iloc[[4, 2, 0, 5, 1, 3]].reset_index(drop=True)
+    again, _, _ = training._cluster_rows(shuffled, max_rows=10)
+    pd.testing.assert_frame_equal(shuffled.iloc[again].reset_index(drop=True), frame.iloc[train].reset_index(drop=True))
+
+
 def test_training_rates_put_the_tasks_on_one_time_line():
     # two tasks on two cores: 1,000 rows x 4 epochs in 2 s (from t=10 to 12, 1.5 CPU s) and 3,000 x 2
     # in 3 s (t=11 to 14, 3 CPU s), and a skipped cluster; all tasks: 10,000 samples from t=10 to t=14
