@@ -173,47 +173,25 @@ def _train_cluster_task(
         validation=(features(validation), positions[validation], labels[validation]) if len(validation) else None,
         threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
-    result.update(
-        status=TRAINED,
-        reason=None,
-        rows_train=trained.n_train,
-        positives=trained.n_positive,
-        epochs_run=trained.epochs_run,
-        best_epoch=trained.best_epoch,
-        validation_auc=trained.validation_auc,
-        validation_loss=trained.validation_loss,
-        seconds=trained.seconds,
-        samples_per_second=trained.samples_per_second,
-        cpu_seconds=trained.cpu_seconds,
-        trained_from=trained.trained_from,
-        trained_until=trained.trained_until,
-        history=json.dumps(trained.history),
-        weights=weights_to_bytes(trained.weights),
-        examination=None if trained.examination is None else trained.examination.tolist(),
-        position_rows=trained.position_rows.tolist(),
-        position_clicks=trained.position_clicks.tolist(),
-    )
-    return pd.DataFrame([result])
+    return pd.DataFrame([{**result, **_trained_fields(trained)}])
 
 
-def train_cluster_models(
-    model_inputs: DataFrame,
-    network: Mapping[str, Any],
-    training: Mapping[str, Any],
-    position_bias: str,
-    max_position: int,
-    max_rows_per_cluster: int,
-    min_rows_per_cluster: int,
-    tf_threads_per_task: int | None,
-    seed: int,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Train one NCF per resume cluster, each in its own Spark task; return their results and row counts.
+def _trained_fields(trained) -> dict[str, Any]:
+    """The result row's fields that a trained NCF (`TrainedNCF`) fills."""
+    return {
+        "status": TRAINED, "reason": None, "rows_train": trained.n_train, "positives": trained.n_positive,
+        "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch, "validation_auc": trained.validation_auc,
+        "validation_loss": trained.validation_loss, "seconds": trained.seconds,
+        "samples_per_second": trained.samples_per_second, "cpu_seconds": trained.cpu_seconds,
+        "trained_from": trained.trained_from, "trained_until": trained.trained_until,
+        "history": json.dumps(trained.history), "weights": weights_to_bytes(trained.weights),
+        "examination": None if trained.examination is None else trained.examination.tolist(),
+        "position_rows": trained.position_rows.tolist(), "position_clicks": trained.position_clicks.tolist(),
+    }
 
-    Rows of a cluster above `max_rows_per_cluster` are sampled out (seeded hash draw, then an exact
-    cap in the task). Training rows without a cluster or with a missing vector are counted, not hidden.
-    """
-    config = NCFConfig.from_params(network, training, position_bias=position_bias, max_position=max_position)
-    rows = model_inputs.filter(F.col(SUBSET).isin(TRAIN, VALIDATION))
+
+def _training_row_counts(rows: DataFrame) -> dict[str, Any]:
+    """Training and validation rows per cluster, and those without a cluster or with a missing vector."""
     counts = (
         rows.groupBy(CLUSTER, SUBSET)
         .agg(
@@ -240,34 +218,63 @@ def train_cluster_models(
             summary["rows_missing_resume_vector"],
             summary["rows_missing_job_vector"],
         )
-    clusters = [int(c) for c in summary["rows_by_cluster"]]
-    if not clusters:
-        raise ValueError("no training rows with a resume cluster: labeled_impressions x resume_clusters is empty")
-    fraction = {
-        c: min(1.0, 1.05 * max_rows_per_cluster / max(1, summary["rows_by_cluster"][str(c)][TRAIN])) for c in clusters
-    }
-    slots = _partition_slots(model_inputs.sparkSession, len(clusters))
+    return summary
+
+
+def _rows_by_slot(rows: DataFrame, rows_by_cluster: Mapping[str, Mapping[str, int]], max_rows: int, seed: int) -> DataFrame:
+    """The rows each cluster's task reads, under the slot key of its own partition; a seeded draw
+    samples a cluster's rows down to about 1.05 x `max_rows` (the task caps exactly)."""
+    clusters = [int(c) for c in rows_by_cluster]
+    fraction = {c: min(1.0, 1.05 * max_rows / max(1, rows_by_cluster[str(c)][TRAIN])) for c in clusters}
+    slots = _partition_slots(rows.sparkSession, len(clusters))
     slot_of = F.create_map(*(F.lit(x) for c, s in zip(clusters, slots, strict=True) for x in (c, s)))
     fraction_of = F.create_map(*(F.lit(x) for c in clusters for x in (c, fraction[c])))
-    dimension = len(model_inputs.select(RESUME_VECTOR).first()[0])
-    sampled = (
+    return (
         rows.filter(F.col(CLUSTER).isNotNull())
         .withColumn(_DRAW, _unit_hash(SEARCH_ID, RESUME_ID, JOB_ID, seed=seed))
         .filter(F.col(_DRAW) < fraction_of[F.col(CLUSTER)])
-        .select(
-            slot_of[F.col(CLUSTER)].alias(_SLOT),
-            CLUSTER,
-            SUBSET,
-            SEARCH_ID,
-            RESUME_ID,
-            JOB_ID,
-            POSITION,
-            LABEL,
-            _DRAW,
-            RESUME_VECTOR,
-            JOB_VECTOR,
-        )
+        .select(slot_of[F.col(CLUSTER)].alias(_SLOT), CLUSTER, SUBSET, SEARCH_ID, RESUME_ID, JOB_ID, POSITION, LABEL,
+                _DRAW, RESUME_VECTOR, JOB_VECTOR)
+        .repartition(len(clusters), F.col(_SLOT))
     )
+
+
+def _log_training(results: pd.DataFrame) -> None:
+    """One line per cluster, and the clusters' rate on one time line."""
+    for row in results.itertuples():
+        logger.info(
+            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s (%.0f per CPU second)",
+            row.cluster, row.status, row.rows_train, row.epochs_run, row.validation_auc, row.samples_per_second or 0,
+            (row.rows_train * row.epochs_run / row.cpu_seconds) if row.cpu_seconds else 0,
+        )
+    rates = _training_rates(results)
+    if rates["samples_per_second_all_tasks"]:
+        logger.info("all clusters: %d samples/s on the cores together, over %.1f s", rates["samples_per_second_all_tasks"],
+                    rates["training_span_s"])
+
+
+def train_cluster_models(
+    model_inputs: DataFrame,
+    network: Mapping[str, Any],
+    training: Mapping[str, Any],
+    position_bias: str,
+    max_position: int,
+    max_rows_per_cluster: int,
+    min_rows_per_cluster: int,
+    tf_threads_per_task: int | None,
+    seed: int,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Train one NCF per resume cluster, each in its own Spark task; return their results and row counts.
+
+    Rows of a cluster above `max_rows_per_cluster` are sampled out (seeded hash draw, then an exact
+    cap in the task). Training rows without a cluster or with a missing vector are counted, not hidden.
+    """
+    config = NCFConfig.from_params(network, training, position_bias=position_bias, max_position=max_position)
+    rows = model_inputs.filter(F.col(SUBSET).isin(TRAIN, VALIDATION))
+    summary = _training_row_counts(rows)
+    if not summary["rows_by_cluster"]:
+        raise ValueError("no training rows with a resume cluster: labeled_impressions x resume_clusters is empty")
+    dimension = len(model_inputs.select(RESUME_VECTOR).first()[0])
     task = _bind(
         _train_cluster_task,
         with_key=True,
@@ -279,7 +286,7 @@ def train_cluster_models(
         dimension=dimension,
     )
     results = (
-        sampled.repartition(len(clusters), F.col(_SLOT))
+        _rows_by_slot(rows, summary["rows_by_cluster"], max_rows_per_cluster, seed)
         .groupBy(_SLOT, CLUSTER)
         .applyInArrow(pandas_in_arrow(task, TRAINING_RESULT_SCHEMA, with_key=True), TRAINING_RESULT_SCHEMA)
         .toPandas()
@@ -290,16 +297,7 @@ def train_cluster_models(
     summary["model_input"] = model_input_layout(dimension, config.interactions)
     summary["seed"] = int(seed)
     summary["max_rows_per_cluster"] = int(max_rows_per_cluster)
-    for row in results.itertuples():
-        logger.info(
-            "cluster %d: %s, %d training rows, %s epochs, validation AUC %s, %.0f samples/s (%.0f per CPU second)",
-            row.cluster, row.status, row.rows_train, row.epochs_run, row.validation_auc, row.samples_per_second or 0,
-            (row.rows_train * row.epochs_run / row.cpu_seconds) if row.cpu_seconds else 0,
-        )
-    rates = _training_rates(results)
-    if rates["samples_per_second_all_tasks"]:
-        logger.info("all clusters: %d samples/s on the cores together, over %.1f s", rates["samples_per_second_all_tasks"],
-                    rates["training_span_s"])
+    _log_training(results)
     return results, summary
 
 
