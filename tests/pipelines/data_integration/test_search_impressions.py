@@ -19,6 +19,7 @@ from job_reco.columns import (
     TEST,
     TRAIN,
 )
+from job_reco.pipelines.data_integration.nodes import join_clicks_to_applications
 from job_reco.pipelines.data_integration.search_impressions import resume_at_search, restore_search_impressions
 
 
@@ -69,6 +70,11 @@ EXPECTED = {
 }
 
 
+def _pairs(checked):
+    """The applied (search, resume, job) pairs, as the pipeline's `join_clicks_to_applications` gives them."""
+    return join_clicks_to_applications(checked["applications"], checked["clicks"])
+
+
 @pytest.fixture(scope="module")
 def checked(spark):
     return {name: spark.createDataFrame(rows, schema) for name, (schema, rows) in CHECKED.items()}
@@ -77,7 +83,7 @@ def checked(spark):
 def test_restore_search_impressions_by_hand(spark, checked):
     split_groups = spark.createDataFrame(SPLIT_GROUPS, "search_id string, resume_id string, searched_at timestamp, split string")
     rows = restore_search_impressions(
-        split_groups, checked["searches"], checked["resumes"], checked["impressions"], checked["clicks"], checked["applications"]
+        split_groups, checked["searches"], checked["resumes"], checked["impressions"], checked["clicks"], _pairs(checked)
     )
     assert rows.columns == list(SEARCH_IMPRESSIONS_COLUMNS)
     found = {
@@ -91,7 +97,7 @@ def test_searches_without_experiment_column_get_null(spark, checked):
     searches = checked["searches"].drop(EXPERIMENT)
     split_groups = spark.createDataFrame(SPLIT_GROUPS, "search_id string, resume_id string, searched_at timestamp, split string")
     rows = restore_search_impressions(
-        split_groups, searches, checked["resumes"], checked["impressions"], checked["clicks"], checked["applications"]
+        split_groups, searches, checked["resumes"], checked["impressions"], checked["clicks"], _pairs(checked)
     )
     assert {r[EXPERIMENT] for r in rows.collect()} == {None}
 

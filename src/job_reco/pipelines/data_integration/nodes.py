@@ -358,7 +358,7 @@ def _flag_duplicates(df: DataFrame, table: str) -> DataFrame:
     return flagged.withColumn(REASON, F.coalesce(F.col(REASON), duplicate)).drop(_FLAGGED, _RANK, _IS_EXACT)
 
 
-def _valid(checked: DataFrame) -> DataFrame:
+def valid_rows(checked: DataFrame) -> DataFrame:
     """The rows of a checked table that passed every rule, with the contract's typed columns."""
     return checked.filter(F.col(REASON).isNull()).select(*_visible_columns(checked))
 
@@ -396,14 +396,14 @@ def check_impressions(
     # with searches, which would otherwise shuffle the largest table twice.
     by_search = typed_impressions.repartition(SEARCH_ID)
     flagged = _flag_duplicates(_flag_row_rules(by_search, "impressions"), "impressions")
-    flagged = _flag_unknown(flagged, _valid(checked_searches), [SEARCH_ID], UNKNOWN_SEARCH)
-    return _flag_unknown(flagged, _valid(checked_jobs), [JOB_ID], UNKNOWN_JOB)
+    flagged = _flag_unknown(flagged, valid_rows(checked_searches), [SEARCH_ID], UNKNOWN_SEARCH)
+    return _flag_unknown(flagged, valid_rows(checked_jobs), [JOB_ID], UNKNOWN_JOB)
 
 
 def check_clicks(typed_clicks: DataFrame, checked_impressions: DataFrame) -> DataFrame:
     """Flag bad click rows, and clicks on a (search_id, job_id) no valid impression showed."""
     flagged = _flag_duplicates(_flag_row_rules(typed_clicks, "clicks"), "clicks")
-    return _flag_unknown(flagged, _valid(checked_impressions), [SEARCH_ID, JOB_ID], NO_MATCHING_IMPRESSION)
+    return _flag_unknown(flagged, valid_rows(checked_impressions), [SEARCH_ID, JOB_ID], NO_MATCHING_IMPRESSION)
 
 
 def check_applications(
@@ -414,8 +414,8 @@ def check_applications(
     A null click_id is valid (the application came from elsewhere); it joins no search.
     """
     flagged = _flag_duplicates(_flag_row_rules(typed_applications, "applications"), "applications")
-    flagged = _flag_unknown(flagged, _valid(checked_resumes), [RESUME_ID], UNKNOWN_RESUME)
-    clicks = _valid(checked_clicks).select(
+    flagged = _flag_unknown(flagged, valid_rows(checked_resumes), [RESUME_ID], UNKNOWN_RESUME)
+    clicks = valid_rows(checked_clicks).select(
         CLICK_ID, F.col(JOB_ID).alias(_PARENT_JOB_ID), F.lit(True).alias(_FOUND)
     )
     joined = flagged.join(clicks, on=[CLICK_ID], how="left")
@@ -458,7 +458,7 @@ def extract_quarantined_rows(
 
 def _contract_first(checked: DataFrame, table: str) -> DataFrame:
     """Valid rows with the contract's columns first and any extra columns after them."""
-    valid = _valid(checked)
+    valid = valid_rows(checked)
     contract = list(RAW_SCHEMAS[table])
     return valid.select(*contract, *(c for c in valid.columns if c not in contract))
 
@@ -472,15 +472,15 @@ def select_valid_documents(
 
 def join_clicks_to_applications(checked_applications: DataFrame, checked_clicks: DataFrame) -> DataFrame:
     """Steps 1 and 2: (resume, applied job) pairs from applications, their search from the click."""
-    applications = _valid(checked_applications).filter(F.col(CLICK_ID).isNotNull())
-    clicks = _valid(checked_clicks).select(CLICK_ID, SEARCH_ID)
+    applications = valid_rows(checked_applications).filter(F.col(CLICK_ID).isNotNull())
+    clicks = valid_rows(checked_clicks).select(CLICK_ID, SEARCH_ID)
     return applications.join(clicks, on=CLICK_ID, how="inner").select(SEARCH_ID, RESUME_ID, JOB_ID).distinct()
 
 
 def define_query_groups(application_pairs: DataFrame, checked_searches: DataFrame) -> DataFrame:
     """One row per query group (search_id, resume_id), with the search's time (and `experiment`, if logged)."""
     carried = [EXPERIMENT] if EXPERIMENT in checked_searches.columns else []
-    searches = _valid(checked_searches).select(SEARCH_ID, SEARCHED_AT, *carried)
+    searches = valid_rows(checked_searches).select(SEARCH_ID, SEARCHED_AT, *carried)
     groups = application_pairs.select(SEARCH_ID, RESUME_ID).distinct()
     return groups.join(searches, on=SEARCH_ID, how="inner")
 
@@ -555,8 +555,8 @@ def restore_impressions(
     Rows are hash-partitioned by search_id (`output_partitions` files, or Spark's choice when
     null) and sorted by group and position inside each file.
     """
-    impressions = _valid(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION)
-    clicked = _valid(checked_clicks).select(SEARCH_ID, JOB_ID).distinct().withColumn(LABEL, F.lit(1))
+    impressions = valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION)
+    clicked = valid_rows(checked_clicks).select(SEARCH_ID, JOB_ID).distinct().withColumn(LABEL, F.lit(1))
     applied = application_pairs.select(SEARCH_ID, RESUME_ID, JOB_ID).distinct().withColumn(APPLIED, F.lit(1))
     rows = (
         split_groups.join(impressions, on=SEARCH_ID, how="inner")

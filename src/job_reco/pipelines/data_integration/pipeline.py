@@ -68,7 +68,7 @@ def _join_nodes() -> list:
              "labeled_impressions", name="restore_impressions"),
         node(restore_search_impressions,
              ["split_groups", "checked_searches", "checked_resumes", "checked_impressions", "checked_clicks",
-              "checked_applications"],
+              "application_pairs"],
              "search_impressions", name="restore_search_impressions"),
         node(summarise_data_quality, [*CHECKED, "labeled_impressions", P + "test_fraction"], "data_quality",
              name="summarise_data_quality"),

@@ -16,12 +16,10 @@ from pyspark.sql import functions as F
 
 from job_reco.columns import (
     APPLIED,
-    CLICK_ID,
     EXPERIMENT,
     JOB_ID,
     LABEL,
     POSITION,
-    REASON,
     RESUME_ID,
     SEARCH_ID,
     SEARCH_IMPRESSIONS_COLUMNS,
@@ -32,16 +30,12 @@ from job_reco.columns import (
     TRAIN,
     UPDATED_AT,
 )
+from job_reco.pipelines.data_integration.nodes import valid_rows
 
 logger = logging.getLogger(__name__)
 
 _RESUME_RANK = "__resume_rank__"
 _LABELS = "__labels__"
-
-
-def _valid_rows(checked: DataFrame) -> DataFrame:
-    """Rows of a checked table that passed every rule (reason is null)."""
-    return checked.filter(F.col(REASON).isNull())
 
 
 def resume_at_search(searches: DataFrame, resumes: DataFrame) -> DataFrame:
@@ -69,22 +63,15 @@ def training_cutoff(split_groups: DataFrame) -> DataFrame:
     return split_groups.filter(F.col(SPLIT) == F.lit(TRAIN)).agg(F.max(SEARCHED_AT).alias(SEARCHED_AT))
 
 
-def _labels_by_search(checked_clicks: DataFrame, checked_applications: DataFrame) -> DataFrame:
+def _labels_by_search(checked_clicks: DataFrame, application_pairs: DataFrame) -> DataFrame:
     """search_id, `_labels`: a map {job_id clicked in that search: 1 if an application followed it, else 0}.
 
-    An application reaches a search only through its click, so every applied pair is a clicked pair.
+    An application reaches a search only through its click (`join_clicks_to_applications`, whose
+    pairs also make the query groups), so every applied pair is a clicked pair.
     """
-    clicks = _valid_rows(checked_clicks).select(CLICK_ID, SEARCH_ID, JOB_ID)
-    applied = (
-        _valid_rows(checked_applications)
-        .filter(F.col(CLICK_ID).isNotNull())
-        .select(CLICK_ID)
-        .join(clicks, on=CLICK_ID)
-        .select(SEARCH_ID, JOB_ID)
-        .distinct()
-        .withColumn(APPLIED, F.lit(1))
-    )
-    clicked = clicks.select(SEARCH_ID, JOB_ID).distinct().join(applied, on=[SEARCH_ID, JOB_ID], how="left")
+    clicks = valid_rows(checked_clicks).select(SEARCH_ID, JOB_ID).distinct()
+    applied = application_pairs.select(SEARCH_ID, JOB_ID).distinct().withColumn(APPLIED, F.lit(1))
+    clicked = clicks.join(applied, on=[SEARCH_ID, JOB_ID], how="left")
     entry = F.struct(JOB_ID, F.coalesce(F.col(APPLIED), F.lit(0)))
     return clicked.groupBy(SEARCH_ID).agg(F.map_from_entries(F.collect_list(entry)).alias(_LABELS))
 
@@ -95,7 +82,7 @@ def restore_search_impressions(
     checked_resumes: DataFrame,
     checked_impressions: DataFrame,
     checked_clicks: DataFrame,
-    checked_applications: DataFrame,
+    application_pairs: DataFrame,
 ) -> DataFrame:
     """Every impression of every valid search whose seeker has a resume; label = clicked, applied = applied.
 
@@ -103,10 +90,10 @@ def restore_search_impressions(
     as `split_groups_by_time`), else "test". `experiment` (the logging policy's randomisation, v2
     contract) is carried when the searches have it, null otherwise.
     """
-    searches = _valid_rows(checked_searches)
+    searches = valid_rows(checked_searches)
     experiment = F.col(EXPERIMENT) if EXPERIMENT in searches.columns else F.lit(None).cast("string")
     search_rows = searches.select(SEARCH_ID, SEEKER_ID, SEARCHED_AT, experiment.alias(EXPERIMENT))
-    with_resume = search_rows.join(resume_at_search(search_rows, _valid_rows(checked_resumes)), on=SEARCH_ID)
+    with_resume = search_rows.join(resume_at_search(search_rows, valid_rows(checked_resumes)), on=SEARCH_ID)
     cutoff = training_cutoff(split_groups).select(F.col(SEARCHED_AT).alias("_cutoff"))
     split = F.when(
         F.col("_cutoff").isNotNull() & (F.col(SEARCHED_AT) <= F.col("_cutoff")), F.lit(TRAIN)
@@ -114,12 +101,12 @@ def restore_search_impressions(
     per_search = (
         with_resume.crossJoin(F.broadcast(cutoff))
         .withColumn(SPLIT, split)
-        .join(_labels_by_search(checked_clicks, checked_applications), on=SEARCH_ID, how="left")
+        .join(_labels_by_search(checked_clicks, application_pairs), on=SEARCH_ID, how="left")
     )
     # The impressions, the one table of this size, are shuffled once: by search, which the join with
     # the per-search rows (labels as a map) reuses and the written table keeps (issue #12: joining the
     # clicked and applied pairs on (search, job) shuffled them twice more).
-    impressions = _valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION).repartition(SEARCH_ID)
+    impressions = valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION).repartition(SEARCH_ID)
     found = F.element_at(F.col(_LABELS), F.col(JOB_ID))
     rows = (
         impressions.join(per_search, on=SEARCH_ID)
