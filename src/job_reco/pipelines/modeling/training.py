@@ -158,19 +158,17 @@ def _train_cluster_task(
     if len(train) < min_rows or result["positives"] == 0 or result["positives"] == len(train):
         reason = f"{len(train)} training rows with {result['positives']} clicks (need >= {min_rows} rows and both labels)"
         return pd.DataFrame([{**result, "status": SKIPPED, "reason": reason}])
-    interactions = ncf_config.interactions
     resume, job = (vector_matrix(frame[c], np.float32, dimension) for c in (RESUME_VECTOR, JOB_VECTOR))
-
-    def features(rows: np.ndarray) -> np.ndarray:
-        return model_features(resume[rows], job[rows], interactions)
-
+    inputs = {name: model_features(resume[rows], job[rows], ncf_config.interactions)
+              for name, rows in (("train", train), ("validation", validation))}
+    del resume, job  # every row's vectors: not held through the training
     trained = train_ncf(
-        features(train),
+        inputs["train"],
         positions[train],
         labels[train],
         config=ncf_config,
         seed=int(seed) + cluster,
-        validation=(features(validation), positions[validation], labels[validation]) if len(validation) else None,
+        validation=(inputs["validation"], positions[validation], labels[validation]) if len(validation) else None,
         threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     return pd.DataFrame([{**result, **_trained_fields(trained)}])
