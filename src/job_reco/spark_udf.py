@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def bind(function, *, with_key: bool = False, **kwargs):
     """`function` with keyword arguments bound, as a plain function of (data) or (key, data).
@@ -21,6 +26,19 @@ def bind(function, *, with_key: bool = False, **kwargs):
         return function(data, **kwargs)
 
     return bound
+
+
+def key_order(frame, columns) -> np.ndarray:
+    """Positions of `frame`'s rows sorted by `columns`, ascending (Arrow's `sort_indices` on those columns alone).
+
+    With columns that identify a row, a task's rows get one order whatever order Spark delivered
+    them in, so the same data give the same arrays; only the keys are sorted, never the vectors.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    keys = pa.table({c: pa.array(frame[c].to_numpy()) for c in columns})
+    return pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in columns]).to_numpy()
 
 
 def arrow_backed(data_type):

@@ -30,7 +30,7 @@ from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
 from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
 from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
-from job_reco.spark_udf import bind, pandas_in_arrow
+from job_reco.spark_udf import bind, key_order, pandas_in_arrow
 from job_reco.vectors import cosine_similarity
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _sorted_subsets(frame: pd.DataFrame, max_rows: int, seed: int) -> tuple[pd.D
     Only the keys are sorted: the vector columns are copied once, into their subset.
     """
     keys = frame[[SEARCH_ID, POSITION, JOB_ID, SUBSET]].reset_index(drop=True)
-    keys = keys.sort_values([SEARCH_ID, POSITION, JOB_ID], kind="mergesort")
+    keys = keys.take(key_order(keys, (SEARCH_ID, POSITION, JOB_ID)))
     if len(keys) > max_rows:
         kept = keys[SEARCH_ID].drop_duplicates().sample(frac=max_rows / len(keys), random_state=int(seed))
         keys = keys[keys[SEARCH_ID].isin(kept)]

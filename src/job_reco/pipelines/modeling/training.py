@@ -48,7 +48,7 @@ from job_reco.json_values import json_number
 from job_reco.ncf_training import train_ncf
 from job_reco.pipelines.modeling.inputs import _unit_hash
 from job_reco.spark_udf import bind as _bind
-from job_reco.spark_udf import pandas_in_arrow
+from job_reco.spark_udf import key_order, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -113,12 +113,7 @@ def _cluster_rows(frame: pd.DataFrame, max_rows: int) -> tuple[np.ndarray, np.nd
     smallest seeded draws are kept (ties to the earlier row, as `nsmallest`). Only positions move: the
     vector columns are read once, by the caller (a sorted copy of the frame cost ~1 s per 350k rows).
     """
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    ids = (SEARCH_ID, RESUME_ID, JOB_ID)
-    keys = pa.table({c: pa.array(frame[c].to_numpy(), type=pa.string()) for c in ids})
-    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in ids]).to_numpy()
+    order = key_order(frame, (SEARCH_ID, RESUME_ID, JOB_ID))
     subsets = frame[SUBSET].to_numpy()[order]
     train, validation = order[subsets == TRAIN], order[subsets == VALIDATION]
     available = len(train)
@@ -159,16 +154,16 @@ def _train_cluster_task(
         reason = f"{len(train)} training rows with {result['positives']} clicks (need >= {min_rows} rows and both labels)"
         return pd.DataFrame([{**result, "status": SKIPPED, "reason": reason}])
     resume, job = (vector_matrix(frame[c], np.float32, dimension) for c in (RESUME_VECTOR, JOB_VECTOR))
-    inputs = {name: model_features(resume[rows], job[rows], ncf_config.interactions)
-              for name, rows in (("train", train), ("validation", validation))}
+    train_inputs, validation_inputs = (model_features(resume[rows], job[rows], ncf_config.interactions)
+                                       for rows in (train, validation))
     del resume, job  # every row's vectors: not held through the training
     trained = train_ncf(
-        inputs["train"],
+        train_inputs,
         positions[train],
         labels[train],
         config=ncf_config,
         seed=int(seed) + cluster,
-        validation=(inputs["validation"], positions[validation], labels[validation]) if len(validation) else None,
+        validation=(validation_inputs, positions[validation], labels[validation]) if len(validation) else None,
         threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
     )
     return pd.DataFrame([{**result, **_trained_fields(trained)}])
