@@ -129,7 +129,7 @@ def _kernel(batches, embedder) -> tuple[_Clock, np.ndarray]:
 
 
 def _spark_path(docs: list[list[str]], embedder, workdir: Path) -> dict[str, _Clock]:
-    from job_reco.hooks import build_spark_session
+    from job_reco.spark_session import build_spark_session
     from job_reco.pipelines.embeddings.nodes import embed_documents
 
     spark = build_spark_session({

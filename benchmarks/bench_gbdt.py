@@ -9,7 +9,7 @@ job vectors, their product, 10 side features, the cosine), graded labels (2 appl
 - LambdaMART: `xgboost.XGBRanker(objective="rank:ndcg", n_jobs=1)` with the tree settings of
   conf/base/parameters_modeling.yml (`modeling.gbdt`: depth, learning rate, hist) and a fixed
   number of trees (no early stopping, so the figure does not depend on when it would stop);
-- the ranker: `job_reco.ranker.train_ranker` (TensorFlow, one thread) with `modeling.ranker`, a
+- the ranker: `job_reco.models.ranker.train_ranker` (TensorFlow, one thread) with `modeling.ranker`, a
   fixed number of epochs.
 
 Figures: seconds, seconds per tree / per epoch, and rows x trees (rows x epochs) per second.
@@ -64,10 +64,10 @@ def ranker_seconds(
     features: np.ndarray, gain: np.ndarray, group: np.ndarray, epochs: int, settings: dict
 ) -> tuple[float, float, float]:
     """(seconds of train_ranker's epochs, of them after the first, CPU seconds) with `epochs` epochs, one TF thread."""
-    from job_reco.ncf import configure_tensorflow  # noqa: PLC0415
+    from job_reco.models.ncf import configure_tensorflow  # noqa: PLC0415
 
     configure_tensorflow(1)
-    from job_reco.ranker import RankerConfig, pack_groups, train_ranker  # noqa: PLC0415
+    from job_reco.models.ranker import RankerConfig, pack_groups, train_ranker  # noqa: PLC0415
 
     config = RankerConfig.from_params({**settings, "epochs": epochs, "early_stopping_patience": 0}, ips_clip=10.0)
     packed = pack_groups(group, features[:, :-1], features[:, -1], np.zeros(len(group)), gain.astype(np.float32), LIST_LENGTH)

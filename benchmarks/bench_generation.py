@@ -26,7 +26,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from job_reco.pipelines.data_generation import create_pipeline
-from job_reco.pipelines.data_generation.places import haversine_km
+from job_reco.geo import haversine_km
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "01_raw"

@@ -38,9 +38,9 @@ def synthetic_artifacts(dimension: int = 50, trees: int = 200, seed: int = 0):
     """Artifacts of the default run's shapes with random weights (no data/ needed)."""
     import xgboost
 
-    from job_reco.features import FEATURE_COLUMNS
-    from job_reco.pipelines.modeling.ranker_training import ranker_layout
-    from job_reco.ranker import RankerConfig
+    from job_reco.models.features import FEATURE_COLUMNS
+    from job_reco.models.ranker_layout import ranker_layout
+    from job_reco.models.ranker import RankerConfig
     from job_reco.recommend.artifacts import Artifacts
     from job_reco.text import DocumentEmbedder
 

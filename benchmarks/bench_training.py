@@ -1,4 +1,4 @@
-"""Training throughput of the NCF: job_reco.ncf_training.train_ncf next to Keras `model.fit` and scikit-learn's MLPClassifier.
+"""Training throughput of the NCF: job_reco.models.ncf_training.train_ncf next to Keras `model.fit` and scikit-learn's MLPClassifier.
 
 Run: `.venv/bin/python -m benchmarks.bench_training [--rows N] [--epochs E] [--sweep]`;
 `measure(size)` returns the same figures as a dict (`make bench`).
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from job_reco.ncf import NCFConfig, configure_tensorflow, ncf_click_probability, roc_auc
-from job_reco.ncf_training import train_ncf
+from job_reco.models.ncf import NCFConfig, configure_tensorflow, ncf_click_probability, roc_auc
+from job_reco.models.ncf_training import train_ncf
 
 from benchmarks import cli
 
@@ -116,7 +116,7 @@ def plain_fit_samples_per_second(
     """Steady-state (samples/s, samples per CPU second) of a plain Keras `model.fit` on numpy arrays at batch 1024."""
     import keras  # noqa: PLC0415
 
-    from job_reco.ncf import build_ncf  # noqa: PLC0415
+    from job_reco.models.ncf import build_ncf  # noqa: PLC0415
 
     model = build_ncf(DIM, hidden_units=HIDDEN, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")

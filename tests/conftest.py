@@ -40,7 +40,7 @@ TEST_SPARK_CONF = {
 @pytest.fixture(scope="session")
 def spark():
     """A local[2] SparkSession shared by every test; the project hook reuses it via getOrCreate."""
-    from job_reco.hooks import build_spark_session
+    from job_reco.spark_session import build_spark_session
 
     session = build_spark_session(TEST_SPARK_CONF, app_name="job_reco_tests")
     yield session

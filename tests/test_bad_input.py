@@ -20,8 +20,8 @@ import yaml
 
 from job_reco import columns as C
 from job_reco.pipelines.data_integration import nodes as di
-from job_reco.raw_tables import MissingRawTableError, UnreadableRawTableError
-from job_reco.written_datasets import IncompleteDatasetError
+from job_reco.hooks.raw_tables import MissingRawTableError, UnreadableRawTableError
+from job_reco.hooks.complete_inputs import IncompleteDatasetError
 from tests.conftest import PROJECT_ROOT
 
 T = pd.Timestamp
@@ -312,7 +312,7 @@ def test_a_word_vector_file_with_a_wrong_width_line_names_file_and_line(messy_ru
         )
     assert f"word vectors file '{vectors}'" in str(error.value)
     assert "line 2 holds 2 values, expected 3" in str(error.value)
-    # The failed node's inputs, with the paths the catalog gives them (job_reco.error_notes).
+    # The failed node's inputs, with the paths the catalog gives them (job_reco.hooks.input_locations).
     tokens = messy_run / "data/02_intermediate/document_tokens.parquet"
     assert f"node load_word_vectors read: word_vectors -> WordVectorsDataset; document_tokens -> {tokens}" in (
         error.value.__notes__

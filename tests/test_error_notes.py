@@ -1,11 +1,11 @@
-"""job_reco.error_notes: a failed node's error names where its inputs live, from the catalog."""
+"""job_reco.hooks.input_locations: a failed node's error names where its inputs live, from the catalog."""
 
 from __future__ import annotations
 
 from kedro.io import DataCatalog
 from kedro.pipeline import node
 
-from job_reco.error_notes import InputLocationsHook
+from job_reco.hooks.input_locations import InputLocationsHook
 
 
 def test_a_failed_nodes_error_names_its_inputs_paths(tmp_path):

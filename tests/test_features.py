@@ -1,4 +1,4 @@
-"""Side features (job_reco.features) on hand-made rows whose answers are worked out by hand."""
+"""Side features (job_reco.models.features) on hand-made rows whose answers are worked out by hand."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from job_reco.features import (
+from job_reco.geo import haversine_km
+from job_reco.models.features import (
     age_days,
     available_features,
     best_section_cosine,
     city_name,
-    haversine_km,
     level_index,
     query_city,
     salary_midpoint,
@@ -138,7 +138,7 @@ def test_side_feature_matrix_names_missing_columns():
 
 
 def test_experience_sections_are_the_blocks_with_dates():
-    from job_reco.features import experience_sections
+    from job_reco.models.features import experience_sections
 
     text = "Jane\n\nSUMMARY\nNurse with 5 years.\n\nEXPERIENCE\n\nNurse | Acme | 2019-Present\n- cared\n\nCook | Inn | 2015 - 2019\n- cooked\n\nEDUCATION\nBSc 2014"
     assert experience_sections(text) == ["Nurse | Acme | 2019-Present\n- cared", "Cook | Inn | 2015 - 2019\n- cooked"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from job_reco.hooks import PYTHON_KEY, executor_python
+from job_reco.spark_session import PYTHON_KEY, executor_python
 
 
 def test_the_envs_spark_pyspark_python_wins_over_the_drivers_variable(monkeypatch):
@@ -29,7 +29,7 @@ def test_a_local_master_falls_back_to_pyspark_python_then_this_interpreter(monke
 def test_the_progress_hook_watches_a_node_while_it_runs(spark):
     from types import SimpleNamespace
 
-    from job_reco.hooks import SparkProgressHook
+    from job_reco.hooks.spark_progress import SparkProgressHook
 
     hook = SparkProgressHook()
     hook.after_context_created(SimpleNamespace(params={"progress": {"every_s": 5}}))
@@ -43,11 +43,12 @@ def test_the_progress_hook_watches_a_node_while_it_runs(spark):
 
 
 def test_release_memory_hook_runs_after_every_node(monkeypatch):
-    from job_reco import hooks, settings
+    from job_reco import settings
+    from job_reco.hooks import release_memory
 
     calls = []
-    monkeypatch.setattr(hooks, "trim_heap", lambda: calls.append(1))
-    hook = next(h for h in settings.HOOKS if isinstance(h, hooks.ReleaseMemoryHook))
+    monkeypatch.setattr(release_memory, "trim_heap", lambda: calls.append(1))
+    hook = next(h for h in settings.HOOKS if isinstance(h, release_memory.ReleaseMemoryHook))
     hook.after_node_run()
     hook.after_node_run()
     assert len(calls) == 2

@@ -9,7 +9,7 @@ from kedro.pipeline import Pipeline, node
 
 from job_reco.datasets.part_files import PartFilesDataset
 from job_reco.datasets.raw_table import RawSparkDataset
-from job_reco.written_datasets import dataset_writers, incomplete_inputs
+from job_reco.hooks.complete_inputs import dataset_writers, incomplete_inputs
 
 
 def _parts(path) -> PartFilesDataset:

@@ -1,4 +1,4 @@
-"""Examination-curve estimators (job_reco.propensity) on counts worked out by hand."""
+"""Examination-curve estimators (job_reco.models.propensity) on counts worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from job_reco.propensity import (
+from job_reco.models.propensity import (
     choose_curve,
     cross_fitted_log_likelihood,
     curve_errors,

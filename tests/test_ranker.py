@@ -1,11 +1,11 @@
-"""The v2 ranker (job_reco.ranker) on small arrays whose answers are known."""
+"""The v2 ranker (job_reco.models.ranker) on small arrays whose answers are known."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from job_reco.ranker import (
+from job_reco.models.ranker import (
     RankerConfig,
     build_ranker,
     graded_targets,

@@ -11,7 +11,7 @@ from kedro.pipeline import Pipeline, node
 
 from job_reco.datasets.raw_table import RawSparkDataset, nanosecond_columns
 from job_reco.pipelines.data_integration import create_pipeline
-from job_reco.raw_tables import (
+from job_reco.hooks.raw_tables import (
     MissingRawTableError,
     RawTablesHook,
     UnreadableRawTableError,

@@ -1,4 +1,4 @@
-"""The bucketed ranking metrics on Spark (job_reco.spark_metrics) against hand-worked values and the pandas path."""
+"""The bucketed ranking metrics on Spark (job_reco.metrics.spark) against hand-worked values and the pandas path."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from job_reco import metrics, spark_metrics
+from job_reco import metrics
+from job_reco.metrics import spark as spark_metrics
 from job_reco.columns import LABEL, POSITION, RESUME_ID, SEARCH_ID
 
 PROPENSITY = {"1": 1.0, "2": 0.5, "3": 0.25}

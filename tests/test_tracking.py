@@ -1,4 +1,4 @@
-"""Experiment tracking: what job_reco.tracking records, and that a tiny `kedro run` lands in MLflow."""
+"""Experiment tracking: what job_reco.hooks.run_record records, and that a tiny `kedro run` lands in MLflow."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from job_reco.tracking import copy_to_local, dataset_location, numeric_leaves
+from job_reco.hooks.run_record import copy_to_local, dataset_location, numeric_leaves
 
 
 def test_numeric_leaves_flattens_nested_numbers_and_skips_the_rest():

@@ -1,4 +1,4 @@
-"""Vector geometry (job_reco.vectors): one home for cosine, centres and the nearest centre."""
+"""Vector geometry (job_reco.text.vectors): one home for cosine, centres and the nearest centre."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from job_reco.vectors import centre_distances, cosine_similarity, nearest_centre, parse_centres
+from job_reco.text.vectors import centre_distances, cosine_similarity, nearest_centre, parse_centres
 
 
 def test_nearest_centre_normalises_first_when_asked():

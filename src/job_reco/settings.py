@@ -2,11 +2,15 @@
 
 from kedro.config import OmegaConfigLoader
 
-from job_reco.hooks import ReleaseMemoryHook, SparkHooks, SparkProgressHook
-from job_reco.error_notes import InputLocationsHook
-from job_reco.raw_tables import RawTablesHook
-from job_reco.tracking import RunRecordHook
-from job_reco.written_datasets import CompleteInputsHook
+from job_reco.hooks import (
+    CompleteInputsHook,
+    InputLocationsHook,
+    RawTablesHook,
+    ReleaseMemoryHook,
+    RunRecordHook,
+    SparkHooks,
+    SparkProgressHook,
+)
 
 # kedro-mlflow's own hook (the plugin registers it) opens and closes the MLflow run and logs parameters;
 # RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml).

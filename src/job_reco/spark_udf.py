@@ -45,7 +45,7 @@ def arrow_backed(data_type):
     """`pd.ArrowDtype` for lists of numbers (vectors, stacks of vectors) or of strings, None (pandas' default) for the rest.
 
     A types_mapper for `to_pandas`: a vector column stays one Arrow buffer instead of a Python array
-    object per row, which `job_reco.features.vector_matrix` reads without a copy per row (and
+    object per row, which `job_reco.models.features.vector_matrix` reads without a copy per row (and
     `title_containment` reads a list of titles per row with Arrow's list kernels).
     """
     import pandas as pd  # noqa: PLC0415

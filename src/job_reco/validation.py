@@ -38,7 +38,7 @@ def require_columns(frame: Any, required: Sequence[str], table: str, where: str 
 
     `frame` is a pandas or Spark DataFrame (anything with `.columns`). A Spark frame read from files
     names them; `where` is said otherwise (no `data/...` default: the catalog decides where a table
-    lives, and `job_reco.error_notes` adds the catalog's paths of a failed node's inputs).
+    lives, and `job_reco.hooks.input_locations` adds the catalog's paths of a failed node's inputs).
     """
     missing = [column for column in required if column not in frame.columns]
     if missing:

@@ -17,7 +17,8 @@ from typing import Any
 
 from kedro_datasets.partitions import PartitionedDataset
 
-from job_reco.written_datasets import STARTED_MARKER, SUCCESS_MARKER
+SUCCESS_MARKER = "_SUCCESS"  # written after the last part, as Spark's writers do
+STARTED_MARKER = "_STARTED"  # written before the first part, removed after the last
 
 
 class PartFilesDataset(PartitionedDataset):

@@ -18,22 +18,19 @@ from kedro_datasets.spark import SparkDataset
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from job_reco.datasets.paths import spark_path_to_fs
+
 logger = logging.getLogger(__name__)
 
 NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
-# fsspec's names for Hadoop's filesystem schemes.
-_FSSPEC_PROTOCOLS = {"s3a": "s3", "s3n": "s3", "abfss": "abfs", "wasbs": "abfs"}
 
 
 def nanosecond_columns(parquet_file: str) -> list[str]:
     """Top-level columns a parquet file stores as TIMESTAMP(NANOS), read from its footer."""
-    import fsspec
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    protocol, _, rest = parquet_file.partition("://")
-    url = f"{_FSSPEC_PROTOCOLS.get(protocol, protocol)}://{rest}" if rest else parquet_file
-    filesystem, path = fsspec.core.url_to_fs(url)
+    filesystem, path = spark_path_to_fs(parquet_file)
     with filesystem.open(path, "rb") as handle:
         schema = pq.read_schema(handle)
     return [

@@ -116,9 +116,9 @@ class Artifacts:
 
 def check_compatible(artifacts: Artifacts) -> None:
     """One clear error when the embedder, the clusters and the model do not fit together."""
-    from job_reco.pipelines.modeling.ranker_training import LAYOUT_VERSION  # noqa: PLC0415
+    from job_reco.models.ranker_layout import LAYOUT_VERSION  # noqa: PLC0415
     from job_reco.text import TOKEN_RULES_VERSION  # noqa: PLC0415
-    from job_reco.vectors import parse_centres  # noqa: PLC0415
+    from job_reco.text.vectors import parse_centres  # noqa: PLC0415
 
     layout, embedder = artifacts.ranker_layout, artifacts.document_embedder
     if layout.get("layout_version") != LAYOUT_VERSION:
@@ -149,7 +149,7 @@ def check_compatible(artifacts: Artifacts) -> None:
 
 def _ranker_weights(model: Any, layout: Mapping[str, Any], dimension: int) -> dict[str, list]:
     """The ranker's weights by layer, after modeling's own check of model, layout and vector width."""
-    from job_reco.pipelines.modeling.ranker_scoring import check_ranker_artifacts  # noqa: PLC0415
+    from job_reco.models.ranker_layout import check_ranker_artifacts  # noqa: PLC0415
 
     try:
         return check_ranker_artifacts(model, layout, dimension)
@@ -161,9 +161,9 @@ def _ranker_weights(model: Any, layout: Mapping[str, Any], dimension: int) -> di
 
 
 def _cluster_model_weights(cluster_models: Mapping[str, Any]) -> list:
-    from job_reco.pipelines.modeling.scoring import _model_weights  # noqa: PLC0415
+    from job_reco.models.ncf import cluster_model_weights  # noqa: PLC0415
 
-    return _model_weights(cluster_models)
+    return cluster_model_weights(cluster_models)
 
 
 def assemble_artifacts(

@@ -1,7 +1,7 @@
 """The candidate jobs: document vectors (the run's, or embedded on the fly) and the side columns the model reads.
 
-The side columns are built as modeling builds them (`job_reco.features` for each rule, the names of
-`side_tables.JOB_SIDE`): pay_reference (`features.pay_reference`) over the candidate ads, job_ctr_ratio the
+The side columns are built as modeling builds them (`job_reco.models.features` for each rule, the names of
+`features.JOB_SIDE`): pay_reference (`features.pay_reference`) over the candidate ads, job_ctr_ratio the
 smoothed examination CTR of the training logs relative to their average, 1 for an ad the logs
 never showed (no evidence: the prior).
 """
@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
-from job_reco.features import pay_reference, salary_midpoint, smoothed_ctr_ratio
-from job_reco.pipelines.modeling.side_tables import JOB_SIDE
+from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint, smoothed_ctr_ratio
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
 REQUIRED = (JOB_ID, TITLE, DESCRIPTION)

@@ -13,18 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from job_reco.features import lambdamart_matrix
-from job_reco.ncf import check_interactions, model_features, ncf_click_probability
-from job_reco.pipelines.modeling.ensemble import ensemble_scores
-from job_reco.ranker import ranker_scores
-from job_reco.vectors import centre_distances, parse_centres
+from job_reco.models.features import lambdamart_matrix
+from job_reco.models.ncf import check_interactions, model_features, ncf_click_probability
+from job_reco.models.ensemble import ensemble_scores
+from job_reco.models.ranker import ranker_scores
+from job_reco.text.vectors import centre_distances, parse_centres
 
 
 @dataclass
 class RowInputs:
     """The model inputs of n (resume, job) rows."""
 
-    features: np.ndarray  # (n, width) standardised, as `ranker_training.row_inputs` builds them
+    features: np.ndarray  # (n, width) standardised, as `ranker_layout.row_inputs` builds them
     cosine: np.ndarray
     cluster: np.ndarray
     resume: np.ndarray  # (n, d)

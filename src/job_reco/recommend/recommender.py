@@ -4,8 +4,8 @@
 2. Candidates: one matrix product of its unit vector with every job's (the document-vector
    cosine), the top `candidates` kept (np.argpartition).
 3. The model chosen on validation (`architecture_selection.json`) re-ranks them by its relevance
-   output, from the inputs its saved layout lists (`ranker_training.row_inputs`, the features of
-   `job_reco.features`).
+   output, from the inputs its saved layout lists (`ranker_layout.row_inputs`, the features of
+   `job_reco.models.features`).
 
 Features the request cannot give take the training mean (standardised 0, so they move no job up
 or down): the distance features without a seeker location, and any job feature whose columns
@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
-from job_reco.features import FEATURE_COLUMNS
+from job_reco.models.features import FEATURE_COLUMNS
 from job_reco.progress import Progress
-from job_reco.pipelines.modeling.ranker_training import row_inputs
+from job_reco.models.ranker_layout import row_inputs
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
 from job_reco.recommend.explain import WordMatcher, describe, side_effects
 from job_reco.recommend.jobs import JobTable, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
 from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
-from job_reco.vectors import nearest_centre
+from job_reco.text.vectors import nearest_centre
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from job_reco.features import experience_sections, section_titles, years_of_experience
+from job_reco.models.features import experience_sections, section_titles, years_of_experience
 from job_reco.text import DocumentEmbedder, embed_token_lists, scrub_personal_data, tokenize
 
 
@@ -61,7 +61,7 @@ class FewDocumentEmbedder:
 
 @lru_cache(maxsize=1)
 def _city_table() -> pd.DataFrame:
-    from job_reco.pipelines.data_generation.places import load_cities  # noqa: PLC0415
+    from job_reco.geo import load_cities  # noqa: PLC0415
 
     cities = load_cities(0, "US")
     return cities.assign(key=cities["city"].str.lower()).drop_duplicates("key").set_index("key")

@@ -15,7 +15,7 @@ def spark_session(project: Path, env: str | None):
     from kedro.config import OmegaConfigLoader  # noqa: PLC0415
 
     from job_reco import settings  # noqa: PLC0415
-    from job_reco.hooks import build_spark_session  # noqa: PLC0415
+    from job_reco.spark_session import build_spark_session  # noqa: PLC0415
 
     loader = OmegaConfigLoader(conf_source=str(project.resolve() / "conf"), env=env, **settings.CONFIG_LOADER_ARGS)
     return build_spark_session(dict(loader["spark"]), app_name="job_reco_recommend")

@@ -10,7 +10,7 @@ import pytest
 
 from job_reco.columns import CLUSTER, DOC_ID, DOC_TYPE, EMBEDDING, IS_ZERO_VECTOR, RESUME_ID, TOKENS
 from job_reco.pipelines.clustering import nodes
-from job_reco.vectors import nearest_centre
+from job_reco.text.vectors import nearest_centre
 
 EMBEDDINGS_SCHEMA = f"{RESUME_ID} string, {EMBEDDING} array<float>, {IS_ZERO_VECTOR} boolean"
 ANGLES = {"a": 0.0, "b": 2 * math.pi / 3, "c": 4 * math.pi / 3}

@@ -34,7 +34,7 @@ from job_reco.columns import (
     TRUTH_JOBS_COLUMNS,
 )
 from job_reco.pipelines.data_generation import behaviour
-from job_reco.pipelines.data_generation.places import haversine_km
+from job_reco.geo import haversine_km
 from tests.pipelines.data_generation.conftest import DALLAS, HOUSTON, ts
 
 BEHAVIOUR = {

@@ -47,7 +47,7 @@ from job_reco.columns import (
 from job_reco.datasets.packaged import PackagedTableDataset
 from job_reco.pipelines.data_generation import create_pipeline
 from job_reco.pipelines.data_generation.documents import sentence_key
-from job_reco.pipelines.data_generation.places import haversine_km
+from job_reco.geo import haversine_km
 from tests.pipelines.data_generation.conftest import ts
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -131,7 +131,7 @@ def test_same_seed_gives_identical_tables(clean_network):
 
 
 def test_searches_read_arrow_backed_give_identical_tables(clean_network):
-    """The catalog reads raw_searches@pandas with Arrow-backed columns (issue #12: memory at 5M searches)."""
+    """The catalog reads raw_searches@pandas with Arrow-backed columns (memory at 5M searches)."""
     arrow = generate(arrow_backed=("raw_searches@pandas",), dirty_share=0.0)
     for name in [n for n in RAW_OUTPUTS + TRUTH_OUTPUTS if n != "raw_searches"]:  # the one read back converted
         pd.testing.assert_frame_equal(clean_network[name], arrow[name], check_exact=True, obj=name)

@@ -27,7 +27,8 @@ from job_reco.columns import (
     TERTIARY_OCCUPATION_CODE,
     YEARS_OF_EXPERIENCE,
 )
-from job_reco.pipelines.data_generation import documents, places, sampling
+from job_reco import geo
+from job_reco.pipelines.data_generation import documents, sampling
 from job_reco.pipelines.data_generation import vocabulary as voc
 from tests.pipelines.data_generation.conftest import DALLAS, HOUSTON, onet_frame
 
@@ -43,7 +44,7 @@ MIX = {"title": 0.4, "title_word": 0.3, "related_title": 0.1, "vague": 0.2}
 
 @pytest.fixture(scope="module")
 def cities() -> pd.DataFrame:
-    return places.load_cities(200_000, "US")
+    return geo.load_cities(200_000, "US")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_select_preset_returns_sizes_and_names_an_unknown_preset():
 
 def test_haversine_between_houston_and_dallas():
     # Great-circle distance Houston-Dallas is about 362 km; zero to itself.
-    km = places.haversine_km(np.array([HOUSTON[0], HOUSTON[0]]), np.array([HOUSTON[1], HOUSTON[1]]),
+    km = geo.haversine_km(np.array([HOUSTON[0], HOUSTON[0]]), np.array([HOUSTON[1], HOUSTON[1]]),
                              np.array([DALLAS[0], HOUSTON[0]]), np.array([DALLAS[1], HOUSTON[1]]))
     assert km[0] == pytest.approx(362.7, abs=1.0) and km[1] == 0.0
 
@@ -74,10 +75,10 @@ def test_load_cities_reads_real_us_cities_with_coordinates(cities):
     assert cities[CITY].iloc[0] == "New York, NY"
     assert {"Houston, TX", "Chicago, IL"} <= set(cities[CITY])
     assert cities[LATITUDE].between(18, 72).all() and cities[LONGITUDE].between(-170, -60).all()
-    assert cities[places.POPULATION].min() >= 200_000 and cities[CITY].is_unique
-    assert places.city_shares(cities).sum() == pytest.approx(1.0)
+    assert cities[geo.POPULATION].min() >= 200_000 and cities[CITY].is_unique
+    assert sampling.city_shares(cities).sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="population"):
-        places.load_cities(10**9, "US")
+        geo.load_cities(10**9, "US")
 
 
 def test_level_index_follows_the_thresholds():

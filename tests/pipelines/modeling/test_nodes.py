@@ -36,7 +36,7 @@ from job_reco.columns import (
     VALIDATION,
     score_column,
 )
-from job_reco.ncf import (
+from job_reco.models.ncf import (
     NCFConfig,
     build_ncf,
     feature_width,
@@ -45,12 +45,11 @@ from job_reco.ncf import (
     ncf_click_probability,
     ncf_weights,
     roc_auc,
-    weights_from_bytes,
-    weights_to_bytes,
 )
-from job_reco.ncf_training import train_ncf
+from job_reco.models.weights import weight_list_from_bytes, weight_list_to_bytes
+from job_reco.models.ncf_training import train_ncf
 from job_reco.pipelines.modeling import create_pipeline, nodes, training
-from job_reco.pipelines.modeling.ensemble import (
+from job_reco.models.ensemble import (
     average_scores,
     routed_scores,
     soft_scores,
@@ -122,7 +121,7 @@ def test_numpy_forward_rejects_the_wrong_width():
 
 def test_weights_survive_bytes():
     weights = build_ncf(7, seed=1).get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(weights, weights_from_bytes(weights_to_bytes(weights)), strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(weights, weight_list_from_bytes(weight_list_to_bytes(weights)), strict=True))
 
 
 def test_roc_auc_by_hand():
@@ -239,7 +238,7 @@ def test_training_is_reproducible():
 
 
 def test_a_reused_trainer_is_traced_once_and_trains_like_a_fresh_one():
-    from job_reco import ncf_training
+    from job_reco.models import ncf_training
 
     x, p, y = _separable(600, 1)
     other_x, other_p, other_y = _separable(450, 2)  # another cluster: other rows, same width
@@ -521,7 +520,7 @@ def test_train_cluster_models_trains_each_cluster_in_its_own_spark_task(trained)
     assert (results["rows_available"] > 700).any()  # ... which did bite
     assert (results["rows_validation"] > 0).all() and (results["epochs_run"] >= 1).all()
     assert summary["rows_without_cluster"] == 0
-    assert all(len(weights_from_bytes(w)) == 6 for w in results["weights"])  # 2 hidden + output layer
+    assert all(len(weight_list_from_bytes(w)) == 6 for w in results["weights"])  # 2 hidden + output layer
 
 
 def test_train_cluster_models_skips_a_cluster_below_the_minimum(model_inputs):
@@ -541,7 +540,7 @@ def test_build_cluster_models_and_history(trained):
     x = np.random.default_rng(0).normal(size=(5, 8)).astype(np.float32)
     np.testing.assert_allclose(
         models["cluster_0"].predict(x, verbose=0)[:, 1],
-        ncf_click_probability(weights_from_bytes(first["weights"]), x, final_relu=False),
+        ncf_click_probability(weight_list_from_bytes(first["weights"]), x, final_relu=False),
         atol=1e-6,
     )
     history = nodes.summarise_training(results, summary)

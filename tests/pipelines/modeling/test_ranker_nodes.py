@@ -18,18 +18,15 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     mark_training_subsets,
     precompute_side_features,
 )
-from job_reco.pipelines.modeling.ranker_scoring import (
-    build_ranker_artifacts,
-    check_ranker_artifacts,
-    select_architecture,
-)
+from job_reco.models.ranker_layout import build_ranker_artifacts, check_ranker_artifacts
+from job_reco.models.weights import weights_from_bytes
+from job_reco.pipelines.modeling.ranker_scoring import select_architecture
 from job_reco.pipelines.modeling.side_tables import build_job_side_table, build_resume_side_table, build_search_side_table
 from job_reco.pipelines.modeling.ranker_training import (
     _click_model_task,
     _ranker_task,
-    weights_from_bytes,
 )
-from job_reco.ranker import RankerConfig, ranker_scores
+from job_reco.models.ranker import RankerConfig, ranker_scores
 
 
 def t(text: str) -> datetime:
@@ -184,7 +181,7 @@ def test_ranker_task_artifacts_describe_themselves_and_round_trip(tmp_path):
 
 
 def test_check_ranker_artifacts_refuses_what_does_not_fit():
-    from job_reco.ranker import build_ranker
+    from job_reco.models.ranker import build_ranker
 
     model = build_ranker(12, 2, RankerConfig(hidden_units=(4,)), seed=0)
     layout = {"layout_version": 2, "width": 12, "vector_dimension": 4}

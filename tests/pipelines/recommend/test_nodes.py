@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from job_reco.pipelines.modeling.ranker_training import ranker_layout
-from job_reco.ranker import RankerConfig
+from job_reco.models.ranker_layout import ranker_layout
+from job_reco.models.ranker import RankerConfig
 from job_reco.recommend.artifacts import ArtifactError, Artifacts, check_compatible
-from job_reco.features import pay_reference
+from job_reco.models.features import pay_reference
 from job_reco.recommend.jobs import job_ctr_ratio
 from job_reco.recommend.model import blend_scores
 from job_reco.recommend.recommender import JobRecommender, RecommendSettings

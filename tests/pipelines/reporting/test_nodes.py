@@ -43,7 +43,7 @@ from job_reco.columns import (
 )
 from job_reco.pipelines.reporting import charts, nodes, report, summaries
 from job_reco.pipelines.reporting.group_metrics import IPS_WEIGHT, N_JOBS
-from job_reco.spark_metrics import GROUP_HASH
+from job_reco.metrics.spark import GROUP_HASH
 
 PROPENSITY = {"1": 1.0, "2": 0.5, "3": 0.25}
 KS = [1, 5, 10]

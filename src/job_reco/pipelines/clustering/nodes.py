@@ -1,6 +1,6 @@
 """Nodes of the clustering pipeline: K-means (k-means||) on resume vectors, and what each group is.
 
-`job_reco.vectors.nearest_centre` and `characteristic_word_scores` are pure numpy/pandas: the first assigns a new
+`job_reco.text.vectors.nearest_centre` and `characteristic_word_scores` are pure numpy/pandas: the first assigns a new
 resume to a cluster without Spark (from `cluster_centres`), the second is the word statistic the
 report uses.
 """
@@ -83,7 +83,7 @@ def cluster_resumes(
 
 
 def export_cluster_centres(kmeans_model: Any, normalise: bool) -> dict[str, Any]:
-    """{"k", "normalised", "centres"}: enough to assign a new resume with `job_reco.vectors.nearest_centre`."""
+    """{"k", "normalised", "centres"}: enough to assign a new resume with `job_reco.text.vectors.nearest_centre`."""
     centres = [[float(x) for x in centre] for centre in kmeans_model.clusterCenters()]
     return {
         "k": len(centres),

@@ -63,7 +63,7 @@ from job_reco.columns import (
 )
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation.draws import DAY, SECOND
-from job_reco.pipelines.data_generation.places import haversine_km
+from job_reco.geo import haversine_km
 from job_reco.validation import require_columns
 
 logger = logging.getLogger(__name__)

@@ -44,7 +44,7 @@ from job_reco.columns import (
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.draws import DAY, HOUR, SECOND
-from job_reco.pipelines.data_generation.places import STATE_NAME
+from job_reco.geo import STATE_NAME
 from job_reco.pipelines.data_generation.sampling import (
     AD_TITLE,
     COMPANY,
@@ -292,7 +292,7 @@ def _line_forms(items: np.ndarray) -> np.ndarray:
     """Each item of an (occupations x items) matrix written as one resume line ending in a full stop:
     rows [0, n) in the first person ("\nI <phrase>."), rows [n, 2n) as bullets ("\n- <Phrase>."); '' stays ''.
 
-    Written once per occupation's item, not once per resume (400,000 resumes at `xlarge`, issue #12):
+    Written once per occupation's item, not once per resume (400,000 resumes at `xlarge`):
     every rule looks at one line only, so the lines a resume picks read as if written in place."""
     def form(item: str, first_person: bool) -> str:
         if item == "":
@@ -373,7 +373,7 @@ def _joined_text(contact: pd.Series, summary: pd.Series, experience: pd.Series, 
     """Each resume's sections joined and its blanks collapsed, as an Arrow string column.
 
     Built `rows_per_chunk` resumes at a time: never a column of half-joined resumes, nor every resume
-    as a Python string at once (`xlarge`'s 400,000 resumes: about 1 GB less, issue #12), and the
+    as a Python string at once (`xlarge`'s 400,000 resumes: about 1 GB less), and the
     parquet writer takes the column as it is."""
     rows = zip(contact, summary, experience, education, strict=True)
     chunks = []

@@ -81,7 +81,7 @@ def rank_impression_parts(
     (`search.rank_searches`) in the order the logging policy shows them (`search.apply_logging_policy`)."""
     query_code, docs = search.search_candidates(searches, jobs, n_candidates)
     # the parts keep only what ranking reads: the queries, titles and descriptions are freed with this
-    # node instead of waiting for the next one (about 0.4 GB at `xlarge`, issue #12)
+    # node instead of waiting for the next one (about 0.4 GB at `xlarge`)
     make = partial(_ranked_part, searches=searches[[SEARCH_ID, SEARCHED_AT, EXPERIMENT]], jobs=jobs[[JOB_ID, POSTED_AT]],
                    query_code=query_code, docs=docs, impressions_per_search=impressions_per_search,
                    active_days=active_days, seed=seed)

@@ -3,11 +3,11 @@ clicks -> applications, in four stages whose nodes live in one module each."""
 
 from kedro.pipeline import Pipeline, node
 
+from job_reco.geo import load_cities
 from job_reco.pipelines.data_generation import (
     behaviour,
     documents,
     logs,
-    places,
     sampling,
 )
 
@@ -25,7 +25,7 @@ def _material() -> list:
              "occupations_with_text", name="attach_esco_occupations"),
         node(sampling.attach_median_pay, ["occupations_with_text", P + "job_market.occupation_pay_sigma", P + "seed"],
              "occupations", name="attach_median_pay"),
-        node(places.load_cities, [P + "cities.min_population", P + "cities.country"], "cities", name="load_cities"),
+        node(load_cities, [P + "cities.min_population", P + "cities.country"], "cities", name="load_cities"),
         node(sampling.select_preset, [P + "presets", P + "preset"], "generation_sizes", name="select_preset"),
     ]
 

@@ -39,7 +39,7 @@ from job_reco.columns import (
 from job_reco.pipelines.data_generation import draws
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.draws import DAY, SECOND
-from job_reco.pipelines.data_generation.places import CITY_NAME, city_shares
+from job_reco.geo import CITY_NAME, POPULATION
 from job_reco.validation import require_columns
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ PAY_HIGH = "pay_high"
 LEVEL_IN_TITLE = "level_in_title"
 PRESET_KEYS = ("n_jobs", "n_seekers", "n_searches")
 
+
+
+def city_shares(cities: pd.DataFrame) -> np.ndarray:
+    """Probability that a job or a seeker is in each city: its share of the cities' population."""
+    population = cities[POPULATION].to_numpy(float)
+    return population / population.sum()
 
 def select_preset(presets: Mapping[str, Mapping[str, int]], preset: str) -> dict[str, int]:
     """The sizes of the chosen preset: n_jobs, n_seekers, n_searches and optionally n_occupations."""

@@ -2,7 +2,7 @@
 
 Real: the SOC 2018 major-group names and the rough size of their median annual pay (US BLS orders of
 magnitude). Invented: every other phrase here, kept plain so that ads and resumes read like the real
-thing. (Cities come from GeoNames, see places.py.)
+thing. (Cities come from GeoNames, see job_reco.geo.)
 """
 
 from __future__ import annotations

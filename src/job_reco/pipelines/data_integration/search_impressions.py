@@ -104,7 +104,7 @@ def restore_search_impressions(
         .join(_labels_by_search(checked_clicks, application_pairs), on=SEARCH_ID, how="left")
     )
     # The impressions, the one table of this size, are shuffled once: by search, which the join with
-    # the per-search rows (labels as a map) reuses and the written table keeps (issue #12: joining the
+    # the per-search rows (labels as a map) reuses and the written table keeps (joining the
     # clicked and applied pairs on (search, job) shuffled them twice more).
     impressions = valid_rows(checked_impressions).select(SEARCH_ID, JOB_ID, POSITION).repartition(SEARCH_ID)
     found = F.element_at(F.col(_LABELS), F.col(JOB_ID))

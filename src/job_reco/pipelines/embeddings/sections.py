@@ -9,7 +9,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 
 from job_reco.columns import RESUME_ID, TEXT
-from job_reco.features import experience_sections
+from job_reco.models.features import experience_sections
 from job_reco.spark_udf import bind
 from job_reco.text import DocumentEmbedder, embed_texts
 
@@ -30,7 +30,7 @@ def _section_batches(batches: Iterator[pd.DataFrame], *, embedder: DocumentEmbed
 def embed_resume_sections(scrubbed_resumes: DataFrame, document_embedder: DocumentEmbedder, max_sections: int) -> DataFrame:
     """resume_id, resume_sections (array of vectors, most recent section first; empty if none is found).
 
-    Sections come from the scrubbed text (`job_reco.features.experience_sections`) and are tokenized
+    Sections come from the scrubbed text (`job_reco.models.features.experience_sections`) and are tokenized
     and embedded exactly as whole scrubbed documents are (`job_reco.text.embed_texts(scrubbed=True)`);
     the embedder travels with the task.
     """

@@ -20,9 +20,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from job_reco.columns import JOB_ID, LABEL, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
-from job_reco.features import lambdamart_matrix
+from job_reco.models.features import lambdamart_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
-from job_reco.pipelines.modeling.ranker_training import ranker_columns, row_inputs
+from job_reco.models.ranker_layout import row_inputs
+from job_reco.pipelines.modeling.ranker_training import ranker_columns
 from job_reco.spark_udf import bind, pandas_in_arrow
 
 logger = logging.getLogger(__name__)

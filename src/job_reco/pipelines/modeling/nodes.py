@@ -6,7 +6,7 @@ Data flow (docs/modeling.md):
    the test split is) become the validation slice: early stopping and the choice of ensemble.
 2. `assemble_model_inputs`: each impression with its resume vector, job vector and resume cluster.
 3. `train_cluster_models`: `groupBy(cluster).applyInPandas`: one Spark task per cluster trains its
-   NCF (`job_reco.ncf_training.train_ncf`) and returns weights, history and position factors as one row.
+   NCF (`job_reco.models.ncf_training.train_ncf`) and returns weights, history and position factors as one row.
 4. `build_cluster_models`, `summarise_training`, `estimate_propensity`: the driver turns those rows
    into Keras models, the training history and the examination curve.
 5. `score_validation_ensembles` + `select_ensemble_mode`: every ensemble mode scored on the

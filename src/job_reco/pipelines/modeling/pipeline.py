@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
+from job_reco.models.ranker_layout import build_ranker_artifacts
 from job_reco.pipelines.modeling.gbdt import export_gbdt_booster, score_gbdt, train_gbdt
 from job_reco.pipelines.modeling.nodes import (
     assemble_model_inputs,
@@ -29,7 +30,6 @@ from job_reco.pipelines.modeling.ranker_inputs import (
 )
 from job_reco.pipelines.modeling.ranker_scoring import (
     add_ranker_scores,
-    build_ranker_artifacts,
     score_validation_candidates,
     select_architecture,
 )

@@ -1,6 +1,6 @@
 """The examination curve of modeling v2: randomized-slice counts on Spark, the choice between estimators.
 
-See `job_reco.propensity` for the two estimators and the held-out likelihood that picks one.
+See `job_reco.models.propensity` for the two estimators and the held-out likelihood that picks one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from job_reco.columns import EXPERIMENT, EXPERIMENT_SWAP_PREFIX, LABEL, POSITION, SEARCH_ID
-from job_reco.propensity import choose_curve, fold_log_likelihoods, fold_totals, pool, swap_curve, swap_power_law
+from job_reco.models.propensity import choose_curve, fold_log_likelihoods, fold_totals, pool, swap_curve, swap_power_law
 
 logger = logging.getLogger(__name__)
 

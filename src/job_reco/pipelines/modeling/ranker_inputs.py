@@ -1,6 +1,6 @@
 """Spark side of the v2 ranker's inputs: training subsets, the sampled row table with its side features, the job CTR.
 
-The side features themselves are defined once, in `job_reco.features` (pure pandas/numpy); the
+The side features themselves are defined once, in `job_reco.models.features` (pure pandas/numpy); the
 tables they read per job, resume and search are built in `side_tables`, and the pandas functions
 run inside `mapInArrow` here, so each rule has one home.
 """
@@ -31,7 +31,7 @@ from job_reco.columns import (
     TRAIN,
     VALIDATION,
 )
-from job_reco.features import (
+from job_reco.models.features import (
     available_features,
     feature_inputs,
     side_feature_matrix,
@@ -146,7 +146,7 @@ def precompute_side_features(rows: DataFrame) -> DataFrame:
     """Every side feature the rows' columns allow, as a column of its own name; the bulky inputs only they read dropped.
 
     Computed where the rows are (`mapInArrow`), so the single training and scoring tasks read a few
-    numbers per row instead of resume sections and titles; `job_reco.features` reads a precomputed
+    numbers per row instead of resume sections and titles; `job_reco.models.features` reads a precomputed
     column as it is. The other columns pass through in Arrow untouched. The job CTR feature needs
     the examination curve: it is computed later.
     """

@@ -20,9 +20,10 @@ from pyspark.sql import types as T
 
 from job_reco.columns import SCORED_IMPRESSIONS_COLUMNS, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, VALIDATION, score_column
 from job_reco.pipelines.modeling.ranker_inputs import TRAINING_SOURCE
-from job_reco.pipelines.modeling.ranker_training import LAYOUT_VERSION, ranker_columns, row_inputs
-from job_reco.ranker import RankerConfig, build_ranker, ranker_scores, ranker_weights
-from job_reco.spark_metrics import ips_mrr_sums
+from job_reco.models.ranker import ranker_scores
+from job_reco.models.ranker_layout import check_ranker_artifacts, row_inputs
+from job_reco.pipelines.modeling.ranker_training import ranker_columns
+from job_reco.metrics.spark import ips_mrr_sums
 from job_reco.spark_udf import bind
 
 logger = logging.getLogger(__name__)
@@ -30,36 +31,6 @@ logger = logging.getLogger(__name__)
 RANKER = "ranker"
 PER_CLUSTER = "per_cluster"
 ARCHITECTURES = (PER_CLUSTER, RANKER, "blend")
-
-
-def build_ranker_artifacts(ranker_state: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The trained weights as a Keras model, and the layout saved beside it."""
-    layout = dict(ranker_state["layout"])
-    config = RankerConfig(**layout["config"])
-    model = build_ranker(layout["width"], layout["n_clusters"], config, seed=0)
-    for layer in model.layers:
-        if layer.name in ranker_state["weights"]:
-            layer.set_weights(ranker_state["weights"][layer.name])
-    return model, layout
-
-
-def check_ranker_artifacts(model: Any, layout: Mapping[str, Any], vector_dimension: int | None = None) -> dict:
-    """The model's weights by layer, after checking that model, layout and vectors agree; else a clear error."""
-    where = "data/06_models/ranker/ (model.keras, layout.json)"
-    if layout.get("layout_version") != LAYOUT_VERSION:
-        raise ValueError(
-            f"ranker_layout has layout_version {layout.get('layout_version')!r}, this code reads {LAYOUT_VERSION} "
-            f"({where}): retrain with `kedro run --pipelines modeling`"
-        )
-    width = int(model.inputs[0].shape[-1])
-    if width != int(layout["width"]):
-        raise ValueError(f"ranker_model takes {width} features but ranker_layout says {layout['width']} ({where}): they come from different runs")
-    if vector_dimension is not None and int(vector_dimension) != int(layout["vector_dimension"]):
-        raise ValueError(
-            f"the ranker was trained on {layout['vector_dimension']}-d document vectors, these are {vector_dimension}-d "
-            f"({where}): rerun embeddings and modeling with the same word vectors"
-        )
-    return ranker_weights(model)
 
 
 def _score_batches(batches: Iterator[pd.DataFrame], *, weights, layout, keep) -> Iterator[pd.DataFrame]:

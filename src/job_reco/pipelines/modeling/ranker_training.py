@@ -11,7 +11,6 @@ scoring and `recommend` read it from the artifact instead of from parameters.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -25,49 +24,20 @@ from pyspark.sql import types as T
 
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
-from job_reco.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix, vector_matrix
-from job_reco.ncf import NCFConfig, configure_tensorflow, model_features
-from job_reco.ncf_training import train_ncf
+from job_reco.models.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
+from job_reco.models.ncf import NCFConfig, configure_tensorflow
+from job_reco.models.ncf_training import train_ncf
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
-from job_reco.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
+from job_reco.models.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
+from job_reco.models.ranker_layout import ranker_layout, row_inputs
+from job_reco.models.weights import weights_from_bytes, weights_to_bytes
 from job_reco.spark_udf import bind, key_order, pandas_in_arrow
-from job_reco.vectors import cosine_similarity
 
 logger = logging.getLogger(__name__)
 
-ARCHITECTURE = "shared_residual_listwise"
-LAYOUT_VERSION = 2
 _ONE = "_one"
 RESULT_SCHEMA = T.StructType([T.StructField(name, T.BinaryType() if name == "weights" else T.StringType())
                               for name in ("weights", "layout", "history", "summary")])
-
-
-def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int) -> dict:
-    """What the ranker's `features` input holds and how to build it: saved with the model."""
-    return {
-        "layout_version": LAYOUT_VERSION,
-        "architecture": ARCHITECTURE,
-        "vector_dimension": int(dimension),
-        "blocks": ["resume_vector", "job_vector", "product"],
-        "side_features": list(side_features),
-        "side_mean": [float(x) for x in side_mean],
-        "side_std": [float(x) for x in side_std],
-        "width": 3 * int(dimension) + len(side_features),
-        "n_clusters": int(n_clusters),
-        "hidden_units": list(config.hidden_units),
-        "config": config.to_dict(),
-    }
-
-
-def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, cosine, cluster) of rows with resume_vector, job_vector, cluster and the layout's side columns."""
-    d = int(layout["vector_dimension"])
-    resume, job = (vector_matrix(frame[c], np.float32, d) for c in ("resume_vector", "job_vector"))
-    side = side_feature_matrix(frame, layout["side_features"])
-    side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
-    cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
-    features = model_features(resume, job, ["product"], extra=side)
-    return features, cosine_similarity(resume, job).astype(np.float32), cluster
 
 
 def _sorted_subsets(frame: pd.DataFrame, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,21 +78,6 @@ def _one_task(rows: DataFrame, body, columns: Sequence[str]) -> pd.Series:
     if result.empty:
         raise ValueError("no training rows reached the training task (ranker_inputs is empty)")
     return result.iloc[0]
-
-
-def _to_bytes(weights: Mapping[str, Sequence[np.ndarray]]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez(buffer, **{f"{name}__{i}": np.asarray(w) for name, arrays in weights.items() for i, w in enumerate(arrays)})
-    return buffer.getvalue()
-
-
-def weights_from_bytes(data: bytes) -> dict[str, list[np.ndarray]]:
-    """Inverse of the task's serialisation: {layer name: [arrays in order]}."""
-    out: dict[str, list[np.ndarray]] = {}
-    with np.load(io.BytesIO(data)) as archive:
-        for key in sorted(archive.files, key=lambda k: (k.rsplit("__", 1)[0], int(k.rsplit("__", 1)[1]))):
-            out.setdefault(key.rsplit("__", 1)[0], []).append(archive[key])
-    return out
 
 
 def ranker_columns(inputs: DataFrame, wanted_side: Sequence[str] | None) -> tuple[list[str], list[str]]:
@@ -255,7 +210,7 @@ def _ranker_task(
         "samples_per_cpu_second": round(trained.n_rows * trained.epochs_run / trained.cpu_seconds) if trained.cpu_seconds else None,
     }
     return pd.DataFrame([{
-        "weights": _to_bytes(trained.weights), "layout": json.dumps(layout),
+        "weights": weights_to_bytes(trained.weights), "layout": json.dumps(layout),
         "history": json.dumps(trained.history), "summary": json.dumps(summary),
     }])
 

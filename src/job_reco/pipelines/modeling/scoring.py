@@ -31,39 +31,24 @@ from job_reco.columns import (
     VALIDATION,
     score_column,
 )
-from job_reco.ncf import (
+from job_reco.models.ncf import (
+    cluster_model_weights,
     check_interactions,
     feature_width,
     model_features,
     ncf_click_probability,
-    ncf_weights,
 )
-from job_reco.features import vector_matrix
-from job_reco.pipelines.modeling.ensemble import ENSEMBLE_MODES, ensemble_scores
+from job_reco.models.features import vector_matrix
+from job_reco.models.ensemble import ENSEMBLE_MODES, ensemble_scores
 from job_reco.json_values import json_number
 from job_reco.pipelines.modeling.inputs import _unit_hash
-from job_reco.pipelines.modeling.training import MODEL_PREFIX
-from job_reco.spark_metrics import ips_mrr_sums
+from job_reco.metrics.spark import ips_mrr_sums
 from job_reco.spark_udf import bind as _bind
-from job_reco.vectors import centre_distances, cosine_similarity, parse_centres
+from job_reco.text.vectors import centre_distances, cosine_similarity, parse_centres
 
 logger = logging.getLogger(__name__)
 
 AUTO = "auto"
-
-def _model_weights(cluster_models: Mapping[str, Any]) -> list[tuple[int, list[np.ndarray], bool]]:
-    """(cluster, weights, final_relu) per model, sorted by cluster; loads lazily saved partitions."""
-    import keras  # noqa: PLC0415
-
-    found = []
-    for key, value in cluster_models.items():
-        model = value if isinstance(value, keras.Model) else value()
-        weights, final_relu = ncf_weights(model)
-        found.append((int(str(key).removeprefix(MODEL_PREFIX)), weights, final_relu))
-    if not found:
-        raise ValueError("cluster_models is empty (data/06_models/ncf/)")
-    return sorted(found, key=lambda item: item[0])
-
 
 def _score_partitions(
     batches: Iterator[pd.DataFrame],
@@ -107,7 +92,7 @@ def _score_with_models(
 ) -> DataFrame:
     """Rows scored by the given ensemble modes and cosine, in Spark (weights shipped with the task)."""
     centres, normalised = parse_centres(cluster_centres)
-    models = _model_weights(cluster_models)
+    models = cluster_model_weights(cluster_models)
     interactions = check_interactions(network.get("interactions"))
     width = feature_width(centres.shape[1], interactions)
     wrong = [cluster for cluster, weights, _ in models if weights[0].shape[0] != width]
@@ -164,7 +149,7 @@ def select_ensemble_mode(
     """Score each ensemble mode's IPS-weighted MRR on the validation slice; pick the best ("auto") or the forced one.
 
     IPS-MRR = sum of w_c / rank_c over sums of w_c (job_reco.metrics), summed per bucket of groups
-    in Spark (`job_reco.spark_metrics.ips_mrr_sums`), so the slice never comes to the driver. Ties go to the earlier of routed, soft, average.
+    in Spark (`job_reco.metrics.spark.ips_mrr_sums`), so the slice never comes to the driver. Ties go to the earlier of routed, soft, average.
     """
     if ensemble_mode != AUTO and ensemble_mode not in ENSEMBLE_MODES:
         raise ValueError(f"modeling.ensemble_mode must be 'auto' or one of {ENSEMBLE_MODES}, got {ensemble_mode!r}")

@@ -1,7 +1,7 @@
 """Per-job, per-resume and per-search side tables of the v2 ranker: the columns the side features read.
 
 Spark prepares them (joins, a median pay per title, years read from the scrubbed resume text, the
-cities a seeker's queries name); the rules themselves live in `job_reco.features`. Every v2 column
+cities a seeker's queries name); the rules themselves live in `job_reco.models.features`. Every v2 column
 is optional: what a network does not log is left out and logged once.
 """
 
@@ -26,7 +26,9 @@ from job_reco.columns import (
     TITLE,
     UPDATED_AT,
 )
-from job_reco.features import (
+from job_reco.models.features import (
+    JOB_SIDE,
+    RESUME_SIDE,
     city_name,
     pay_reference,
     query_city,
@@ -38,8 +40,6 @@ from job_reco.spark_udf import bind as _bind
 
 logger = logging.getLogger(__name__)
 
-JOB_SIDE = {"latitude": "job_latitude", "longitude": "job_longitude", "remote": "remote", "level": "level"}
-RESUME_SIDE = {"latitude": "resume_latitude", "longitude": "resume_longitude"}
 
 
 def _pay_columns(frame: pd.DataFrame, *, min_ads_per_title: int) -> pd.DataFrame:
@@ -53,7 +53,7 @@ def build_job_side_table(valid_jobs: DataFrame, min_ads_per_title: int) -> DataF
     """job_id, posted_at, job_title and whichever of job_latitude, job_longitude, remote, level, salary_mid, pay_reference the jobs log.
 
     pay_reference: the median pay midpoint of the ads sharing the job's title key
-    (`job_reco.features.pay_reference`, the rule `recommend` applies too), computed over all ads in
+    (`job_reco.models.features.pay_reference`, the rule `recommend` applies too), computed over all ads in
     one task: one row per ad, small next to the impressions.
     """
     present = [c for c in JOB_SIDE if c in valid_jobs.columns]
@@ -109,7 +109,7 @@ def build_search_side_table(
 ) -> DataFrame:
     """search_id, named_other_city: 1 once the seeker has named a city other than their resume's in a query.
 
-    A query that ends with a city of the network's ads or resumes (`job_reco.features.query_city`) names
+    A query that ends with a city of the network's ads or resumes (`job_reco.models.features.query_city`) names
     it; the flag holds from that search on (never from a later one), per resume. Seekers who search
     elsewhere are the ones who would move, so distance matters less to them. Off (no column) when the
     searches have no query or the resumes no city.

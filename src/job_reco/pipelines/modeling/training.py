@@ -2,7 +2,7 @@
 
 `train_cluster_models` hands each cluster's rows to one task (`groupBy(cluster).applyInArrow`, the
 vectors kept in Arrow: `spark_udf.pandas_in_arrow`),
-which trains its NCF (`job_reco.ncf_training.train_ncf`) and returns weights, history and position factors
+which trains its NCF (`job_reco.models.ncf_training.train_ncf`) and returns weights, history and position factors
 as one row; the driver turns those rows into Keras models, the history and PAL's curve.
 """
 
@@ -35,17 +35,17 @@ from job_reco.columns import (
     TRAIN,
     VALIDATION,
 )
-from job_reco.ncf import (
+from job_reco.models.ncf import (
     NCFConfig,
     build_ncf,
     model_features,
+    MODEL_PREFIX,
     model_input_layout,
-    weights_from_bytes,
-    weights_to_bytes,
 )
-from job_reco.features import vector_matrix
+from job_reco.models.weights import weight_list_from_bytes, weight_list_to_bytes
+from job_reco.models.features import vector_matrix
 from job_reco.json_values import json_number
-from job_reco.ncf_training import train_ncf
+from job_reco.models.ncf_training import train_ncf
 from job_reco.pipelines.modeling.inputs import _unit_hash
 from job_reco.spark_udf import bind as _bind
 from job_reco.spark_udf import key_order, pandas_in_arrow
@@ -53,7 +53,6 @@ from job_reco.spark_udf import key_order, pandas_in_arrow
 logger = logging.getLogger(__name__)
 
 TRAINED, SKIPPED = "trained", "skipped"
-MODEL_PREFIX = "cluster_"
 _SLOT = "_slot"
 _DRAW = "_draw"
 
@@ -177,7 +176,7 @@ def _trained_fields(trained) -> dict[str, Any]:
         "validation_loss": trained.validation_loss, "seconds": trained.seconds,
         "samples_per_second": trained.samples_per_second, "cpu_seconds": trained.cpu_seconds,
         "trained_from": trained.trained_from, "trained_until": trained.trained_until,
-        "history": json.dumps(trained.history), "weights": weights_to_bytes(trained.weights),
+        "history": json.dumps(trained.history), "weights": weight_list_to_bytes(trained.weights),
         "examination": None if trained.examination is None else trained.examination.tolist(),
         "position_rows": trained.position_rows.tolist(), "position_clicks": trained.position_clicks.tolist(),
     }
@@ -298,7 +297,7 @@ def build_cluster_models(cluster_training_results: pd.DataFrame) -> dict[str, An
     """Keras models {"cluster_<c>": model} rebuilt from the weights the training tasks returned."""
     models = {}
     for row in cluster_training_results[cluster_training_results["status"] == TRAINED].itertuples():
-        weights = weights_from_bytes(row.weights)
+        weights = weight_list_from_bytes(row.weights)
         model = build_ncf(
             weights[0].shape[0],
             hidden_units=[w.shape[1] for w in weights[0:-2:2]],

@@ -16,7 +16,7 @@ import pandas as pd
 
 from job_reco import metrics
 from job_reco.columns import RELEVANCE, RESUME_ID, SEARCH_ID, score_column
-from job_reco.spark_metrics import GROUP_HASH
+from job_reco.metrics.spark import GROUP_HASH
 
 ORACLE = "oracle"
 N_JOBS = "n_jobs"

@@ -6,7 +6,7 @@
    attractiveness of each impression without position and noise), with the true examination curve.
 
 Nothing the size of the impressions reaches the driver: the per-group metrics are computed in
-Spark tasks, one hashed bucket of whole query groups at a time (`job_reco.spark_metrics`, the
+Spark tasks, one hashed bucket of whole query groups at a time (`job_reco.metrics.spark`, the
 numpy arithmetic of `job_reco.metrics`), and written as one row per group (`group_metrics`).
 The driver receives only sums over groups: the totals, the bootstrap replicates' totals and the
 per-cluster totals. `summaries.py` shapes those into metrics.json.
@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from job_reco import spark_metrics
+from job_reco.metrics import spark as spark_metrics
 from job_reco.columns import (
     CLUSTER,
     EXAMINATION,

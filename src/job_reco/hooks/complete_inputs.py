@@ -19,13 +19,10 @@ import logging
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
+from job_reco.datasets.paths import spark_path_to_fs
+from job_reco.datasets.part_files import STARTED_MARKER, SUCCESS_MARKER, PartFilesDataset
+
 logger = logging.getLogger(__name__)
-
-SUCCESS_MARKER = "_SUCCESS"
-STARTED_MARKER = "_STARTED"  # written first by PartFilesDataset (job_reco.datasets.part_files)
-# fsspec's names for Hadoop's filesystem schemes.
-_FSSPEC_PROTOCOLS = {"s3a": "s3", "s3n": "s3", "abfss": "abfs", "wasbs": "abfs"}
-
 
 class IncompleteDatasetError(RuntimeError):
     """A Spark dataset the run reads was not completely written by the run that wrote it."""
@@ -38,11 +35,7 @@ def is_complete(path: str) -> bool:
 
 def _marked(path: str, marker: str) -> bool:
     """Whether the folder `path` (any fsspec URL, Spark's s3a:// too) holds the file `marker`."""
-    import fsspec
-
-    protocol, _, rest = str(path).partition("://")
-    url = f"{_FSSPEC_PROTOCOLS.get(protocol, protocol)}://{rest}" if rest else str(path)
-    filesystem, folder = fsspec.core.url_to_fs(url)
+    filesystem, folder = spark_path_to_fs(path)
     return filesystem.exists(f"{folder.rstrip('/')}/{marker}")
 
 
@@ -73,8 +66,6 @@ def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
 def _writer(name: str, catalog, writers: dict[str, str]) -> str | None:
     """The node that writes `name`, or that writes a transcoded sibling of it as a `PartFilesDataset` in
     the same folder (a user who points `raw_<table>@spark` at their own logs is not checked)."""
-    from job_reco.datasets.part_files import PartFilesDataset
-
     if name in writers:
         return writers[name]
     if name not in catalog:

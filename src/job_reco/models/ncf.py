@@ -1,6 +1,6 @@
 """The dense NCF click model of the original design, its position-aware (PAL) training, pure numpy in/out.
 
-Nothing here touches Spark: the modeling pipeline calls `job_reco.ncf_training.train_ncf` inside
+Nothing here touches Spark: the modeling pipeline calls `job_reco.models.ncf_training.train_ncf` inside
 one Spark task per resume cluster (`applyInPandas`), and scores with `ncf_click_probability`, a numpy
 forward pass, inside `mapInPandas`. Everything is testable on small arrays.
 
@@ -27,7 +27,6 @@ Heavy imports (TensorFlow, Keras) happen inside the functions that need them.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from job_reco.vectors import cosine_similarity
+from job_reco.text.vectors import cosine_similarity
 
 logger = logging.getLogger(__name__)
 
@@ -348,22 +347,26 @@ def binary_cross_entropy(labels: np.ndarray, probabilities: np.ndarray) -> float
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
 
-def weights_to_bytes(weights: Sequence[np.ndarray]) -> bytes:
-    """Serialise a weight list (np.savez, arrays w000, w001, ... in order)."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **{f"w{index:03d}": np.asarray(w) for index, w in enumerate(weights)})
-    return buffer.getvalue()
-
-
-def weights_from_bytes(data: bytes) -> list[np.ndarray]:
-    """Inverse of `weights_to_bytes`."""
-    with np.load(io.BytesIO(data)) as archive:
-        return [archive[name] for name in sorted(archive.files)]
-
-
 def clip_positions(positions: np.ndarray, max_position: int) -> np.ndarray:
     """Positions as int32 in 1..max_position (larger ones share max_position); < 1 is an error."""
     positions = np.asarray(positions)
     if positions.size and positions.min() < 1:
         raise ValueError(f"positions are 1-based; got a minimum of {positions.min()} in column 'position'")
     return np.minimum(positions, max_position).astype(np.int32)
+
+
+MODEL_PREFIX = "cluster_"  # cluster_models' keys: cluster_<c>
+
+
+def cluster_model_weights(cluster_models: Mapping[str, Any]) -> list[tuple[int, list[np.ndarray], bool]]:
+    """(cluster, weights, final_relu) per saved model, sorted by cluster; loads lazily saved partitions."""
+    import keras  # noqa: PLC0415
+
+    found = []
+    for key, value in cluster_models.items():
+        model = value if isinstance(value, keras.Model) else value()
+        weights, final_relu = ncf_weights(model)
+        found.append((int(str(key).removeprefix(MODEL_PREFIX)), weights, final_relu))
+    if not found:
+        raise ValueError("cluster_models is empty (data/06_models/ncf/)")
+    return sorted(found, key=lambda item: item[0])

@@ -1,0 +1,71 @@
+"""Ranking metrics over query groups (`ranking`), their intervals (`intervals`), and their Spark twins (`spark`).
+
+`job_reco.metrics` re-exports the pure pandas/numpy functions; `job_reco.metrics.spark` (which needs
+pyspark) is imported by name.
+"""
+
+from job_reco.metrics.ranking import (
+    GROUP_COLUMNS,
+    PERCENTILES,
+    RankedGroups,
+    auc,
+    auc_per_group,
+    click_counts,
+    first_click_ranks,
+    group_codes,
+    ips_mrr,
+    ips_reciprocal_rank_sums,
+    ips_weights,
+    mrr,
+    mrr_at_percentile,
+    ndcg_at_k,
+    ndcg_at_k_per_group,
+    precision_at_k,
+    precision_at_k_per_group,
+    precision_at_percentile,
+    precision_at_percentile_per_group,
+    propensity_of_positions,
+    rank_groups,
+    reciprocal_rank_at_percentile_per_group,
+    reciprocal_ranks,
+    top_count_at_percentile,
+)
+from job_reco.metrics.intervals import (
+    bootstrap_relative_lift,
+    bootstrap_sums,
+    lift_interval,
+    poisson_bootstrap_weights,
+    relative_lift,
+)
+
+__all__ = [
+    "GROUP_COLUMNS",
+    "PERCENTILES",
+    "RankedGroups",
+    "auc",
+    "auc_per_group",
+    "bootstrap_relative_lift",
+    "bootstrap_sums",
+    "click_counts",
+    "first_click_ranks",
+    "group_codes",
+    "ips_mrr",
+    "ips_reciprocal_rank_sums",
+    "ips_weights",
+    "lift_interval",
+    "mrr",
+    "mrr_at_percentile",
+    "ndcg_at_k",
+    "ndcg_at_k_per_group",
+    "poisson_bootstrap_weights",
+    "precision_at_k",
+    "precision_at_k_per_group",
+    "precision_at_percentile",
+    "precision_at_percentile_per_group",
+    "propensity_of_positions",
+    "rank_groups",
+    "reciprocal_rank_at_percentile_per_group",
+    "reciprocal_ranks",
+    "relative_lift",
+    "top_count_at_percentile",
+]

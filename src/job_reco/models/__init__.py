@@ -1,0 +1,1 @@
+"""The models and their arithmetic: side features, NCF, the listwise ranker, propensity, ensembles."""

@@ -1,0 +1,81 @@
+"""The ranker's input layout: decided once at training, saved beside the model, read by scoring and `recommend`.
+
+`ranker_layout` says what the ranker's `features` input holds (the blocks, the side features and their
+standardisation, the width); `row_inputs` builds those inputs from rows; `check_ranker_artifacts`
+refuses a model, layout and vectors that do not belong together, with a message that says what to rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from job_reco.columns import CLUSTER
+from job_reco.models.features import side_feature_matrix, vector_matrix
+from job_reco.models.ncf import model_features
+from job_reco.models.ranker import RankerConfig, build_ranker, ranker_weights
+from job_reco.text.vectors import cosine_similarity
+
+ARCHITECTURE = "shared_residual_listwise"
+LAYOUT_VERSION = 2
+
+
+def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int) -> dict:
+    """What the ranker's `features` input holds and how to build it: saved with the model."""
+    return {
+        "layout_version": LAYOUT_VERSION,
+        "architecture": ARCHITECTURE,
+        "vector_dimension": int(dimension),
+        "blocks": ["resume_vector", "job_vector", "product"],
+        "side_features": list(side_features),
+        "side_mean": [float(x) for x in side_mean],
+        "side_std": [float(x) for x in side_std],
+        "width": 3 * int(dimension) + len(side_features),
+        "n_clusters": int(n_clusters),
+        "hidden_units": list(config.hidden_units),
+        "config": config.to_dict(),
+    }
+
+
+def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, cosine, cluster) of rows with resume_vector, job_vector, cluster and the layout's side columns."""
+    d = int(layout["vector_dimension"])
+    resume, job = (vector_matrix(frame[c], np.float32, d) for c in ("resume_vector", "job_vector"))
+    side = side_feature_matrix(frame, layout["side_features"])
+    side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
+    cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
+    features = model_features(resume, job, ["product"], extra=side)
+    return features, cosine_similarity(resume, job).astype(np.float32), cluster
+
+
+def build_ranker_artifacts(ranker_state: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The trained weights as a Keras model, and the layout saved beside it."""
+    layout = dict(ranker_state["layout"])
+    config = RankerConfig(**layout["config"])
+    model = build_ranker(layout["width"], layout["n_clusters"], config, seed=0)
+    for layer in model.layers:
+        if layer.name in ranker_state["weights"]:
+            layer.set_weights(ranker_state["weights"][layer.name])
+    return model, layout
+
+
+def check_ranker_artifacts(model: Any, layout: Mapping[str, Any], vector_dimension: int | None = None) -> dict:
+    """The model's weights by layer, after checking that model, layout and vectors agree; else a clear error."""
+    where = "data/06_models/ranker/ (model.keras, layout.json)"
+    if layout.get("layout_version") != LAYOUT_VERSION:
+        raise ValueError(
+            f"ranker_layout has layout_version {layout.get('layout_version')!r}, this code reads {LAYOUT_VERSION} "
+            f"({where}): retrain with `kedro run --pipelines modeling`"
+        )
+    width = int(model.inputs[0].shape[-1])
+    if width != int(layout["width"]):
+        raise ValueError(f"ranker_model takes {width} features but ranker_layout says {layout['width']} ({where}): they come from different runs")
+    if vector_dimension is not None and int(vector_dimension) != int(layout["vector_dimension"]):
+        raise ValueError(
+            f"the ranker was trained on {layout['vector_dimension']}-d document vectors, these are {vector_dimension}-d "
+            f"({where}): rerun embeddings and modeling with the same word vectors"
+        )
+    return ranker_weights(model)

@@ -1,0 +1,81 @@
+"""The layers hold: the library and `recommend/` never import a pipeline, and no module imports itself back."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "job_reco"
+# Kedro's registry is the one place outside pipelines/ whose job is to know them.
+MAY_IMPORT_PIPELINES = {"job_reco.pipeline_registry"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The job_reco modules a file imports, anywhere in it (inside functions too); `from pkg import mod` names mod."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("job_reco")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("job_reco"):
+            for alias in node.names:
+                child = f"{node.module}.{alias.name}"
+                found.add(child if child in MODULES else node.module)
+    return found
+
+
+def test_a_module_name_is_what_the_scan_expects():
+    assert module_name(PACKAGE / "text" / "__init__.py") == "job_reco.text"
+    assert imported_modules(PACKAGE / "models" / "ranker_layout.py") >= {"job_reco.models.ranker", "job_reco.columns"}
+
+
+@pytest.mark.parametrize("name", sorted(name for name in MODULES if not name.startswith("job_reco.pipelines")))
+def test_nothing_outside_the_pipelines_imports_a_pipeline(name):
+    if name in MAY_IMPORT_PIPELINES:
+        pytest.skip("the pipeline registry")
+    upward = sorted(m for m in imported_modules(MODULES[name]) if m.startswith("job_reco.pipelines"))
+    assert not upward, f"{MODULES[name]} imports {upward}: move what both need into the library (docs/architecture.md)"
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": {"c"}}) is None
+
+
+def test_no_module_imports_itself_back():
+    graph = {name: {m for m in imported_modules(path) if m in MODULES and m != name} for name, path in MODULES.items()}
+    # A package's __init__ that re-exports its modules is not a circle with them.
+    for name in graph:
+        graph[name] = {m for m in graph[name] if not name.startswith(m + ".")}
+    assert _cycle(graph) is None, f"import circle: {' -> '.join(_cycle(graph))}"
