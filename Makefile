@@ -8,7 +8,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test install java viz ui package benchmarks bench clean-data
+.PHONY: run test install java viz ui package benchmarks bench results-table clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
@@ -52,10 +52,14 @@ benchmarks: $(STAMP)
 	$(BIN)/python -m benchmarks --mains
 
 # The scale curve (~0.1M, 1M, 10M impressions; BENCH=full adds 100M) and the comparison benchmarks:
-# data/08_reporting/benchmark.json and a table (README, "Performance").
+# data/08_reporting/benchmark.json and a table (docs/performance.md).
 BENCH ?= quick
 bench: $(STAMP)
 	nice -n 5 $(BIN)/python -m benchmarks --size $(BENCH)
+
+# The README's results block ("What the default run gives") from the last run's data/08_reporting/.
+results-table: $(STAMP)
+	$(BIN)/python scripts/results_table.py --write README.md
 
 clean-data:
 	find data -type f ! -name .gitkeep -delete
