@@ -8,13 +8,17 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test install java viz ui package benchmarks bench results-table clean-data
+.PHONY: run test test-fast install java viz ui package benchmarks bench results-table clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The tests that need no Spark, no whole Kedro run and no training (markers in pyproject.toml): about a minute.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not spark and not e2e and not slow"
 
 install: $(STAMP)
 

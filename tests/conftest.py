@@ -22,6 +22,24 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# Markers a test gets from the fixtures it uses, directly or through other fixtures (pyproject.toml
+# lists every marker; `make test-fast` deselects spark, e2e and slow).
+MARKERS_BY_FIXTURE = {"spark": "spark", "tiny_project_run": "e2e"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the users of the `spark` and `tiny_project_run` fixtures; every e2e test is a spark test too.
+
+    Every Kedro run of this project starts a SparkSession (job_reco.hooks.SparkHooks), so a test marked
+    e2e, here or in its module, needs Spark whether or not it asks for the `spark` fixture.
+    """
+    for item in items:
+        for fixture in MARKERS_BY_FIXTURE.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKERS_BY_FIXTURE[fixture])
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("spark"):
+            item.add_marker("spark")
+
+
 TEST_SPARK_CONF = {
     "spark.master": "local[2]",
     "spark.sql.shuffle.partitions": "2",

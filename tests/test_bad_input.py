@@ -24,6 +24,8 @@ from job_reco.hooks.raw_tables import MissingRawTableError, UnreadableRawTableEr
 from job_reco.hooks.complete_inputs import IncompleteDatasetError
 from tests.conftest import PROJECT_ROOT
 
+pytestmark = pytest.mark.e2e  # each test runs data_integration in a KedroSession
+
 T = pd.Timestamp
 # The network of tests/pipelines/data_integration/test_nodes.py (two searches, four jobs), plus a
 # third search s3 (Jan 3) that showed one job, clicked and applied to: a query group with one

@@ -6,6 +6,8 @@ import json
 import os
 import sys
 
+import pytest
+
 from benchmarks import __main__ as bench
 from benchmarks.bench_scale import node_spans, pipeline_figures, run_measured
 
@@ -22,6 +24,7 @@ def test_the_sampler_sees_the_driver_and_its_child_processes(tmp_path):
     assert figures["jvm_peak_mb"] == 0
 
 
+@pytest.mark.e2e  # `kedro run` of the tiny preset in a subprocess
 def test_make_bench_on_the_tiny_preset_writes_the_json_and_the_table(tmp_path, capsys):
     output = tmp_path / "benchmark.json"
     bench.main(["--size", "tiny", "--output", str(output)])

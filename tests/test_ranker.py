@@ -38,6 +38,7 @@ def test_list_length_is_the_longest_group_capped_at_max_position():
     assert list_length(np.array([1, 1, 1]), 2) == 2  # pack_groups then refuses the group of 3
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_padding_slots_do_not_change_the_trained_ranker():
     rng = np.random.default_rng(0)
     group = np.repeat(np.arange(40), 3)
@@ -74,6 +75,7 @@ def test_untrained_ranker_ranks_as_cosine_and_numpy_matches_keras():
     assert numpy_scores == pytest.approx(keras_scores, abs=1e-4)
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_ranker_learns_a_side_feature_that_cosine_misses():
     """Clicks depend on cosine and on a side feature; the trained ranker must rank better than cosine."""
     rng = np.random.default_rng(3)

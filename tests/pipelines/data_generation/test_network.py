@@ -124,12 +124,14 @@ def clean_network() -> dict[str, pd.DataFrame]:
 # Determinism, sizes, the data contract
 
 
+@pytest.mark.slow  # generates the tiny network once more
 def test_same_seed_gives_identical_tables(clean_network):
     again = generate(dirty_share=0.0)
     for name in RAW_OUTPUTS + TRUTH_OUTPUTS:
         pd.testing.assert_frame_equal(clean_network[name], again[name], check_exact=True, obj=name)
 
 
+@pytest.mark.slow  # generates the tiny network once more
 def test_searches_read_arrow_backed_give_identical_tables(clean_network):
     """The catalog reads raw_searches@pandas with Arrow-backed columns (memory at 5M searches)."""
     arrow = generate(arrow_backed=("raw_searches@pandas",), dirty_share=0.0)
@@ -137,6 +139,7 @@ def test_searches_read_arrow_backed_give_identical_tables(clean_network):
         pd.testing.assert_frame_equal(clean_network[name], arrow[name], check_exact=True, obj=name)
 
 
+@pytest.mark.slow  # generates the tiny network once more
 def test_a_different_seed_gives_different_tables(clean_network):
     other = generate(dirty_share=0.0, seed=int(load_parameters()["seed"]) + 1)
     for name in ["raw_jobs", "raw_resumes", "raw_searches", "raw_impressions"]:
@@ -215,6 +218,7 @@ def test_resumes_carry_fake_personal_data_for_scrubbing(clean_network):
     assert text.str.contains(r"\d{3}[\s.)-]+\d{3}[\s.-]\d{4}", regex=True).mean() > 0.9  # a phone number
 
 
+@pytest.mark.slow  # generates the tiny network once more
 def test_dirty_rows_appear_only_when_asked():
     dirty = generate(dirty_share=0.01)
     assert dirty["raw_impressions"].duplicated().any()
@@ -328,6 +332,7 @@ def test_ctr_falls_with_distance_and_level_mismatch_and_rises_with_freshness_and
 # Parts of searches
 
 
+@pytest.mark.slow  # generates the tiny network once more
 def test_the_part_size_changes_only_the_draws_of_the_logs(clean_network):
     one_part = generate(dirty_share=0.0, searches_per_part=10_000)
     for name in ["raw_jobs", "raw_resumes", "raw_searches", "truth_seekers", "truth_jobs"]:

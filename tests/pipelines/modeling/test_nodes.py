@@ -217,6 +217,7 @@ def _separable(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, rng.integers(1, 6, n), y
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_training_learns_a_separable_problem():
     x, p, y = _separable(3000, 0)
     config = NCFConfig(position_bias="none", batch_size=128, epochs=8, learning_rate=0.01)
@@ -227,6 +228,7 @@ def test_training_learns_a_separable_problem():
     assert trained.examination is None and trained.n_train == 2500 and trained.n_validation == 500
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_training_is_reproducible():
     x, p, y = _separable(600, 1)
     config = NCFConfig(batch_size=64, epochs=2)
@@ -237,6 +239,7 @@ def test_training_is_reproducible():
     assert not np.array_equal(first.weights[0], third.weights[0])
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_a_reused_trainer_is_traced_once_and_trains_like_a_fresh_one():
     from job_reco.models import ncf_training
 
@@ -253,6 +256,7 @@ def test_a_reused_trainer_is_traced_once_and_trains_like_a_fresh_one():
     assert trainer.run_epoch.experimental_get_tracing_count() == 1  # 600 and 450 rows: one trace
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_xla_steps_train_the_same_network():
     x, p, y = _separable(300, 4)
     plain, compiled = (
@@ -262,6 +266,7 @@ def test_xla_steps_train_the_same_network():
         np.testing.assert_allclose(a, b, atol=1e-4)
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_early_stopping_keeps_the_best_epoch():
     x, p, y = _separable(400, 2)
     y_noise = np.random.default_rng(3).integers(0, 2, 400)  # validation labels unrelated: no progress
@@ -272,6 +277,7 @@ def test_early_stopping_keeps_the_best_epoch():
     assert trained.validation_loss == min(trained.history["val_loss"])
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_pal_recovers_a_known_examination_curve():
     rng = np.random.default_rng(0)
     n = 60_000

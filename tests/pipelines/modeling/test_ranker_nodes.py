@@ -145,6 +145,7 @@ def _correlated_logs(n_searches: int, seed: int):
     return frame, {str(p): float(true_curve[p - 1] / true_curve[0]) for p in range(1, size + 1)}
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_click_model_recovers_a_known_curve_when_position_and_relevance_correlate():
     frame, true_curve = _correlated_logs(3000, seed=5)
     config = {"hidden_units": (16, 8), "learning_rate": 0.01, "examination_learning_rate": 0.05, "batch_size": 512,
@@ -162,6 +163,7 @@ def test_click_model_recovers_a_known_curve_when_position_and_relevance_correlat
     assert np.mean(list(errors.values())) < min(0.15, np.mean(naive_errors) / 3), errors
 
 
+@pytest.mark.slow  # trains a Keras network
 def test_ranker_task_artifacts_describe_themselves_and_round_trip(tmp_path):
     import keras
 
