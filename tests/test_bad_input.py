@@ -316,9 +316,8 @@ def test_a_word_vector_file_with_a_wrong_width_line_names_file_and_line(messy_ru
     assert "line 2 holds 2 values, expected 3" in str(error.value)
     # The failed node's inputs, with the paths the catalog gives them (job_reco.hooks.input_locations).
     tokens = messy_run / "data/02_intermediate/document_tokens.parquet"
-    assert f"node load_word_vectors read: word_vectors -> WordVectorsDataset; document_tokens -> {tokens}" in (
-        error.value.__notes__
-    )
+    read = f"node embeddings.load_word_vectors read: word_vectors -> WordVectorsDataset; document_tokens -> {tokens}"
+    assert read in error.value.__notes__
 
 
 def test_a_word_vector_file_with_a_malformed_line_names_file_and_line(messy_run, tmp_path):
@@ -347,15 +346,16 @@ def test_a_half_written_dataset_stops_the_next_run_and_from_nodes_resumes(messy_
     (written / "_SUCCESS").unlink()
     for part in sorted(written.glob("part-*"))[1:]:
         part.unlink()
-    for pipelines, options in ((["modeling"], {}), (["data_integration"], {"from_nodes": ["summarise_data_quality"]})):
+    resume_from_quality = {"from_nodes": ["data_integration.summarise_data_quality"]}
+    for pipelines, options in ((["modeling"], {}), (["data_integration"], resume_from_quality)):
         with pytest.raises(IncompleteDatasetError) as error:
             run_pipeline(messy_run / "conf", pipelines, **options)
         message = str(error.value)
-        assert f"labeled_impressions ({written}), written by node restore_impressions" in message
+        assert f"labeled_impressions ({written}), written by node data_integration.restore_impressions" in message
         # restore_impressions reads in-memory split groups: the resume starts where all inputs are files.
-        assert "kedro run --from-nodes join_clicks_to_applications`" in message
+        assert "kedro run --from-nodes data_integration.join_clicks_to_applications`" in message
 
-    run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["join_clicks_to_applications"])
+    run_pipeline(messy_run / "conf", ["data_integration"], from_nodes=["data_integration.join_clicks_to_applications"])
     assert (written / "_SUCCESS").exists()
     labeled_after = pd.read_parquet(data / "03_primary/labeled_impressions.parquet")
     key = [C.SEARCH_ID, C.RESUME_ID, C.JOB_ID]

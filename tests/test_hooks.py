@@ -33,13 +33,13 @@ def test_the_progress_hook_watches_a_node_while_it_runs(spark):
 
     hook = SparkProgressHook()
     hook.after_context_created(SimpleNamespace(params={"progress": {"every_s": 5}}))
-    node = SimpleNamespace(name="score_test_impressions")
+    node = SimpleNamespace(name="modeling.score_test_impressions")
     hook.before_node_run(node)
-    watcher = hook._watchers["score_test_impressions"]
+    watcher = hook._watchers["modeling.score_test_impressions"]
     assert watcher.progress.every_s == 5 and watcher._thread.is_alive()
     spark.range(1000).repartition(3).count()  # a job with stages for the watcher to see
     hook.after_node_run(node)
-    assert not watcher._thread.is_alive() and "score_test_impressions" not in hook._watchers
+    assert not watcher._thread.is_alive() and "modeling.score_test_impressions" not in hook._watchers
 
 
 def test_release_memory_hook_runs_after_every_node(monkeypatch):

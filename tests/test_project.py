@@ -55,6 +55,24 @@ def test_every_pipeline_is_registered(registered_pipelines):
     }
 
 
+def test_each_pipeline_is_one_namespace_that_keeps_the_catalog_names(registered_pipelines, catalog_config):
+    """kedro viz groups a pipeline by its namespace; the namespace prefixes node names only."""
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base")
+    parameters = dict(loader["parameters"])
+    for name in (*PIPELINES, "recommend"):
+        pipeline = registered_pipelines[name]
+        assert {node.namespace for node in pipeline.nodes} == {name}
+        assert all(node.name == f"{name}.{node.short_name}" for node in pipeline.nodes)
+        # Every dataset the pipeline reads from outside is a catalog entry under its own name.
+        read = {dataset for dataset in pipeline.inputs() if not dataset.startswith("params:")}
+        assert read - set(catalog_config) == set(), name
+        for parameter in (p.removeprefix("params:") for p in pipeline.datasets() if p.startswith("params:")):
+            value = parameters
+            for key in parameter.split("."):
+                assert isinstance(value, dict) and key in value, f"{name} reads params:{parameter}, not in conf"
+                value = value[key]
+
+
 def test_only_generation_and_reporting_read_truth(registered_pipelines, catalog_config):
     truth_datasets = {
         name for name, entry in catalog_config.items()

@@ -10,7 +10,7 @@ Work that runs in Spark tasks (training, scoring, the joins) is watched from the
 `SparkTaskProgress` counts the tasks of the stages a Kedro node began (`hooks.SparkProgressHook`
 starts one per node), so a long node logs its tasks done, their rate and the time left:
 
-    train_cluster_models: 3 / 8 Spark tasks (38%), 0.05 Spark tasks/s, 1 min 40 s left
+    modeling.train_cluster_models: 3 / 8 Spark tasks (38%), 0.05 Spark tasks/s, 1 min 40 s left
 """
 
 from __future__ import annotations

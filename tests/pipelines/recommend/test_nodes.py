@@ -160,7 +160,7 @@ def test_recommend_is_registered_but_not_in_the_default_run():
 
     pipelines = register_pipelines()
     recommend_nodes = {n.name for n in pipelines["recommend"].nodes}
-    assert "recommend_for_resumes" in recommend_nodes
+    assert "recommend.recommend_for_resumes" in recommend_nodes
     assert not recommend_nodes & {n.name for n in pipelines["__default__"].nodes}
     assert not recommend_nodes & {n.name for n in pipelines["from_logs"].nodes}
 

@@ -41,5 +41,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "cluster_report",
                 name="report_clusters",
             ),
-        ]
+        ],
+        namespace="clustering", prefix_datasets_with_namespace=False,
     )

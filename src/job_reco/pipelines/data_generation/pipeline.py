@@ -82,4 +82,5 @@ def _logs() -> list:
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Generate the six raw tables (`raw_<table>@pandas` or `@parts`, contract v2) and the truth tables (`truth_*`)."""
-    return Pipeline([*_material(), *_market(), *_logs()])
+    return Pipeline([*_material(), *_market(), *_logs()],
+                    namespace="data_generation", prefix_datasets_with_namespace=False)

@@ -33,7 +33,8 @@ P = "params:data_integration."
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Raw logs -> quarantine_<table>, valid_resumes, valid_jobs, labeled_impressions, data_quality."""
-    return Pipeline([*_check_nodes(), *_join_nodes()])
+    return Pipeline([*_check_nodes(), *_join_nodes()],
+                    namespace="data_integration", prefix_datasets_with_namespace=False)
 
 
 def _check_nodes() -> list:

@@ -38,4 +38,4 @@ def create_pipeline(**kwargs) -> Pipeline:
              "resume_section_embeddings", name="embed_resume_sections"),
         node(report_embeddings, ["corpus_statistics", "document_embedder", "resume_embeddings", "job_embeddings"],
              "embedding_report", name="report_embeddings"),
-    ])
+    ], namespace="embeddings", prefix_datasets_with_namespace=False)

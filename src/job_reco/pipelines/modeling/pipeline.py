@@ -49,7 +49,8 @@ M = "params:modeling."
 def create_pipeline(**kwargs) -> Pipeline:
     """Train one NCF per resume cluster, choose the ensemble on validation, score the test split; then
     the ranker's inputs and examination curve, the shared ranker and its baselines, the architecture."""
-    return Pipeline([*_cluster_nodes(), *_ranker_input_nodes(), *_ranker_nodes()])
+    return Pipeline([*_cluster_nodes(), *_ranker_input_nodes(), *_ranker_nodes()],
+                    namespace="modeling", prefix_datasets_with_namespace=False)
 
 
 def _cluster_nodes() -> list:

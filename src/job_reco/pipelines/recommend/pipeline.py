@@ -21,5 +21,6 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             node(recommend_for_resumes, ["resumes_to_recommend", "recommender", "params:recommend.top_k"],
                  "recommendations", name="recommend_for_resumes"),
-        ]
+        ],
+        namespace="recommend", prefix_datasets_with_namespace=False,
     )

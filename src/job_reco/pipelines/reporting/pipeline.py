@@ -11,7 +11,8 @@ R = "params:reporting."
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Build the reporting pipeline."""
-    return Pipeline([*_metric_nodes(), *_summary_nodes(), *_chart_nodes()], tags=["reporting"])
+    return Pipeline([*_metric_nodes(), *_summary_nodes(), *_chart_nodes()], tags=["reporting"],
+                    namespace="reporting", prefix_datasets_with_namespace=False)
 
 
 def _metric_nodes() -> list:
