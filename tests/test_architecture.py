@@ -1,4 +1,5 @@
-"""The layers hold: the library and `recommend/` never import a pipeline, and no module imports itself back."""
+"""The layers hold: the library and `recommend/` never import a pipeline, no module imports itself back,
+and modules and functions stay within their size limits."""
 
 from __future__ import annotations
 
@@ -79,3 +80,39 @@ def test_no_module_imports_itself_back():
     for name in graph:
         graph[name] = {m for m in graph[name] if not name.startswith(m + ".")}
     assert _cycle(graph) is None, f"import circle: {' -> '.join(_cycle(graph))}"
+
+
+# Size limits a reader can hold: a function on one screen, a module on one theme. The project aims at
+# 50 and 400 lines; these are the hard limits.
+MAX_FUNCTION_LINES = 60
+MAX_MODULE_LINES = 450
+
+
+def long_functions(path: Path, limit: int) -> list[str]:
+    """'name (n lines)' of each function or method of a file (nested ones too) over `limit` lines, def to last line."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [
+        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > limit
+    ]
+
+
+def test_the_size_scan_counts_a_function_from_def_to_its_last_line(tmp_path):
+    source = tmp_path / "sample.py"
+    method = "    def long(self):\n" + "        x = 1\n" * 4 + "        return x\n"
+    source.write_text("def short():\n    return 1\n\n\nclass A:\n" + method)
+    assert long_functions(source, 5) == ["long (6 lines)"]
+    assert long_functions(source, 6) == []
+
+
+def test_no_module_is_longer_than_the_limit():
+    lines = {str(path.relative_to(PACKAGE)): len(path.read_text().splitlines()) for path in MODULES.values()}
+    long = {path: n for path, n in lines.items() if n > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}; split them by theme"
+
+
+def test_no_function_is_longer_than_the_limit():
+    found = {str(path.relative_to(PACKAGE)): long_functions(path, MAX_FUNCTION_LINES) for path in MODULES.values()}
+    long = {path: functions for path, functions in found.items() if functions}
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}; split them into named steps"

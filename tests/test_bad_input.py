@@ -19,7 +19,9 @@ import pytest
 import yaml
 
 from job_reco import columns as C
-from job_reco.pipelines.data_integration import nodes as di
+from job_reco.pipelines.data_integration import quarantine
+from job_reco.pipelines.data_integration.schema import RawSchemaError
+from job_reco.pipelines.data_integration.split import TooFewGroupsError
 from job_reco.hooks.raw_tables import MissingRawTableError, UnreadableRawTableError
 from job_reco.hooks.complete_inputs import IncompleteDatasetError
 from tests.conftest import PROJECT_ROOT
@@ -101,12 +103,12 @@ BAD_ROWS = {
     ],
 }
 EXPECTED_QUARANTINE = {
-    "resumes": {di.NULL_KEY: 1, di.DUPLICATE_KEY: 1, di.EXACT_DUPLICATE: 1},
-    "jobs": {di.EXACT_DUPLICATE: 1},
-    "searches": {di.UNPARSEABLE_TIMESTAMP: 1, di.FUTURE_TIMESTAMP: 1},
-    "impressions": {di.INVALID_POSITION: 2, di.UNKNOWN_SEARCH: 1},
-    "clicks": {di.NO_MATCHING_IMPRESSION: 1, di.DUPLICATE_KEY: 1, di.NULL_KEY: 1},
-    "applications": {di.UNKNOWN_CLICK: 1, di.JOB_DIFFERS_FROM_CLICK: 1, di.UNKNOWN_RESUME: 1},
+    "resumes": {quarantine.NULL_KEY: 1, quarantine.DUPLICATE_KEY: 1, quarantine.EXACT_DUPLICATE: 1},
+    "jobs": {quarantine.EXACT_DUPLICATE: 1},
+    "searches": {quarantine.UNPARSEABLE_TIMESTAMP: 1, quarantine.FUTURE_TIMESTAMP: 1},
+    "impressions": {quarantine.INVALID_POSITION: 2, quarantine.UNKNOWN_SEARCH: 1},
+    "clicks": {quarantine.NO_MATCHING_IMPRESSION: 1, quarantine.DUPLICATE_KEY: 1, quarantine.NULL_KEY: 1},
+    "applications": {quarantine.UNKNOWN_CLICK: 1, quarantine.JOB_DIFFERS_FROM_CLICK: 1, quarantine.UNKNOWN_RESUME: 1},
 }
 
 
@@ -190,7 +192,7 @@ def test_a_missing_raw_table_stops_before_any_node(spark, tmp_path):
 
 def test_a_missing_column_names_table_column_expectation_and_file(spark, tmp_path):
     conf = write_project(tmp_path, good_tables(jobs=frame("jobs", NETWORK["jobs"]).drop(columns=[C.TITLE])))
-    with pytest.raises(di.RawSchemaError) as error:
+    with pytest.raises(RawSchemaError) as error:
         run_pipeline(conf, ["data_integration"])
     message = str(error.value)
     assert "jobs is missing columns ['title']; expected ['job_id', 'title', 'description', 'posted_at']" in message
@@ -200,7 +202,7 @@ def test_a_missing_column_names_table_column_expectation_and_file(spark, tmp_pat
 def test_a_column_of_a_type_that_cannot_be_cast_names_what_arrived(spark, tmp_path):
     impressions = frame("impressions", NETWORK["impressions"]).assign(position=True)
     conf = write_project(tmp_path, good_tables(impressions=impressions))
-    with pytest.raises(di.RawSchemaError) as error:
+    with pytest.raises(RawSchemaError) as error:
         run_pipeline(conf, ["data_integration"])
     message = str(error.value)
     assert "impressions.position has type boolean; expected int" in message
@@ -221,7 +223,7 @@ def test_a_corrupt_parquet_file_is_named_before_any_node(spark, tmp_path):
 
 def test_an_empty_table_stops_naming_it_and_its_file(spark, tmp_path):
     conf = write_project(tmp_path, good_tables(applications=frame("applications", NETWORK["applications"]).iloc[:0]))
-    with pytest.raises(di.RawSchemaError) as error:
+    with pytest.raises(RawSchemaError) as error:
         run_pipeline(conf, ["data_integration"])
     message = str(error.value)
     assert "applications has no rows; expected at least one (" in message
@@ -231,7 +233,7 @@ def test_an_empty_table_stops_naming_it_and_its_file(spark, tmp_path):
 def test_groups_that_all_share_one_search_time_stop_the_split(spark, tmp_path):
     same_time = [(s, p, q, T("2024-01-01 10:00")) for s, p, q, _ in NETWORK["searches"]]
     conf = write_project(tmp_path, good_tables(searches=frame("searches", same_time)))
-    with pytest.raises(di.TooFewGroupsError, match=r"all 3 query groups were searched at the same time"):
+    with pytest.raises(TooFewGroupsError, match=r"all 3 query groups were searched at the same time"):
         run_pipeline(conf, ["data_integration"])
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from job_reco.models.ranker import (
+    RESIDUAL_LAYER,
     RankerConfig,
     build_ranker,
     graded_targets,
@@ -101,3 +102,23 @@ def test_ranker_learns_a_side_feature_that_cosine_misses():
 
     assert top1_utility(scores) > top1_utility(cosine) + 0.5
     assert trained.samples_per_second > 0 and trained.epochs_run == 8
+
+
+def test_training_keeps_the_weights_of_the_best_validation_epoch():
+    rng = np.random.default_rng(1)
+    group = np.repeat(np.arange(30), 4)
+    features, cosine = rng.normal(size=(120, 2)).astype(np.float32), rng.uniform(size=120)
+    target = (rng.random(120) < 0.3).astype(np.float32)
+    packed = pack_groups(group, features, cosine, np.zeros(120), target, list_size=4)
+    config = RankerConfig(hidden_units=(4,), cluster_embedding_dim=0, epochs=7, batch_groups=8, early_stopping_patience=2)
+    metrics, seen = iter([0.1, 0.3, 0.5, 0.4, 0.45, 0.9]), []
+
+    def scripted_metric(weights):  # at start 0.1, then epochs 1-4: 0.3, 0.5 (best), 0.4, 0.45 (second wait: stop)
+        seen.append(weights)
+        return next(metrics)
+
+    trained = train_ranker(packed, 1, config=config, seed=0, validation_metric=scripted_metric)
+    assert (trained.epochs_run, trained.best_epoch, trained.best_metric) == (4, 2, 0.5)
+    assert trained.history["validation_at_start"] == [0.1] and trained.history["validation"] == [0.3, 0.5, 0.4, 0.45]
+    assert trained.weights is seen[2]  # the weights the metric scored at epoch 2
+    assert not np.array_equal(trained.weights[RESIDUAL_LAYER][0], seen[4][RESIDUAL_LAYER][0])

@@ -114,16 +114,7 @@ def rank_groups(
         ValueError: a required column is missing, or the score column holds NaN.
     """
     _check_columns(frame, [*group_cols, position_col, label_col, score_col], "the ranked frame")
-    score = frame[score_col].to_numpy(dtype=float)
-    if np.isnan(score).any():
-        raise ValueError(
-            f"column {score_col!r} of the ranked frame has {int(np.isnan(score).sum())} NaN scores; "
-            "every impression needs a score to be ranked"
-        )
-    if codes is None:
-        codes = group_codes(frame, group_cols)
-    elif len(codes) != len(frame):
-        raise ValueError(f"codes has {len(codes)} entries for a frame of {len(frame)} rows")
+    score, codes = _scores_and_codes(frame, score_col, group_cols, codes)
     position = frame[position_col].to_numpy(dtype=np.int64)
     order = np.lexsort((position, -score, codes))
     group = codes[order]
@@ -145,6 +136,23 @@ def rank_groups(
         position=position[order],
         keys=keys,
     )
+
+
+def _scores_and_codes(
+    frame: pd.DataFrame, score_col: str, group_cols: Sequence[str], codes: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The score column as float (NaN refused) and the group codes (computed, or checked against the frame)."""
+    score = frame[score_col].to_numpy(dtype=float)
+    if np.isnan(score).any():
+        raise ValueError(
+            f"column {score_col!r} of the ranked frame has {int(np.isnan(score).sum())} NaN scores; "
+            "every impression needs a score to be ranked"
+        )
+    if codes is None:
+        codes = group_codes(frame, group_cols)
+    elif len(codes) != len(frame):
+        raise ValueError(f"codes has {len(codes)} entries for a frame of {len(frame)} rows")
+    return score, codes
 
 
 def _clicks_in_top(ranked: RankedGroups, m: np.ndarray) -> np.ndarray:

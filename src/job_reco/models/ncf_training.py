@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from job_reco.models.early_stopping import EarlyStopping
 from job_reco.models.ncf import (
     EPSILON,
     EXAMINATION_LAYER,
@@ -267,7 +268,9 @@ def _run_epochs(trainer: _Trainer, data: tuple, monitor: tuple, validation, *, s
     """The epoch loop with early stopping on the validation loss; the best epoch's weights left in the model."""
     config = trainer.config
     history: dict[str, list[float]] = {"loss": [], "auc": [], "seconds": []} | ({"val_loss": [], "val_auc": []} if validation else {})
-    best, waited, train_seconds, cpu_seconds, epoch = (np.inf, 0, trainer.model.get_weights()), 0, 0.0, 0.0, 0
+    stopping = EarlyStopping(patience=config.early_stopping_patience, higher_is_better=False,
+                             min_delta=config.early_stopping_min_delta, best_state=trainer.model.get_weights())
+    train_seconds, cpu_seconds, epoch = 0.0, 0.0, 0
     trained_from = time.time()
     for epoch in range(1, config.epochs + 1):
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -277,22 +280,13 @@ def _run_epochs(trainer: _Trainer, data: tuple, monitor: tuple, validation, *, s
         cpu_seconds += time.process_time() - cpu_started
         weights = trainer.ncf.get_weights()
         history["auc"].append(roc_auc(monitor[1], ncf_click_probability(weights, monitor[0], final_relu=config.final_relu)))
-        if validation is None:
-            best = (history["loss"][-1], epoch, None)
-            continue
-        val_x, val_p, val_y = validation
-        relevance = ncf_click_probability(weights, val_x, final_relu=config.final_relu)
-        history["val_loss"].append(binary_cross_entropy(val_y, relevance * trainer.examination()[val_p] if trainer.pal else relevance))
-        history["val_auc"].append(roc_auc(val_y, relevance))
-        if history["val_loss"][-1] < best[0] - config.early_stopping_min_delta:
-            best, waited = (history["val_loss"][-1], epoch, trainer.model.get_weights()), 0
-        else:
-            waited += 1
-            if config.early_stopping_patience and waited >= config.early_stopping_patience:
+        if validation is not None:
+            _record_validation(trainer, weights, validation, history)
+            if stopping.update(epoch, history["val_loss"][-1], trainer.model.get_weights):
                 break
-    if best[2] is not None:
-        trainer.model.set_weights(best[2])
-    n_rows, best_epoch = int(data[0].shape[0]), best[1]
+    if validation is not None:
+        trainer.model.set_weights(stopping.best_state)
+    n_rows, best_epoch = int(data[0].shape[0]), stopping.best_epoch if validation is not None else epoch
     kept = validation is not None and best_epoch
     return {
         "history": history, "epochs_run": epoch, "best_epoch": best_epoch,
@@ -302,3 +296,11 @@ def _run_epochs(trainer: _Trainer, data: tuple, monitor: tuple, validation, *, s
         "samples_per_second": n_rows * epoch / train_seconds if train_seconds > 0 else float("nan"),
         "seconds": train_seconds, "cpu_seconds": cpu_seconds, "trained_from": trained_from, "trained_until": time.time(),
     }
+
+
+def _record_validation(trainer: _Trainer, weights: list[np.ndarray], validation: tuple, history: dict[str, list[float]]) -> None:
+    """Append the epoch's validation loss (the PAL product with PAL) and the NCF's validation AUC to history."""
+    val_x, val_p, val_y = validation
+    relevance = ncf_click_probability(weights, val_x, final_relu=trainer.config.final_relu)
+    history["val_loss"].append(binary_cross_entropy(val_y, relevance * trainer.examination()[val_p] if trainer.pal else relevance))
+    history["val_auc"].append(roc_auc(val_y, relevance))

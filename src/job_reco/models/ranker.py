@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from job_reco.models.early_stopping import EarlyStopping
 from job_reco.models.ncf import configure_tensorflow
 
 logger = logging.getLogger(__name__)
@@ -294,29 +295,35 @@ def train_ranker(
     optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
     optimizer.build(model.trainable_variables)
     run_epoch = _epoch_function(model, optimizer, packed, min(config.batch_groups, packed.n_groups))
+    stopping, history, timing = _run_ranker_epochs(model, run_epoch, config, int(seed), validation_metric)
+    n_rows, epochs_run, seconds = int(packed.mask.sum()), timing["epochs_run"], timing["seconds"]
+    return TrainedRanker(
+        weights=stopping.best_state, history=history, epochs_run=epochs_run, best_epoch=stopping.best_epoch,
+        best_metric=float(stopping.best_value), n_groups=packed.n_groups, n_rows=n_rows, seconds=seconds,
+        samples_per_second=n_rows * epochs_run / seconds if seconds > 0 else float("nan"), config=config.to_dict(),
+        cpu_seconds=timing["cpu_seconds"],
+    )
+
+
+def _run_ranker_epochs(model, run_epoch, config: RankerConfig, seed: int, validation_metric):
+    """The epoch loop: (early stopping with the best epoch's weights, history, {epochs_run, seconds, cpu_seconds})."""
+    import tensorflow as tf  # noqa: PLC0415
+
     history: dict[str, list[float]] = {"loss": [], "seconds": [], "validation": []}
-    best = (validation_metric(ranker_weights(model)) if validation_metric else -np.inf, 0, ranker_weights(model))
-    history["validation_at_start"] = [best[0]]
-    waited, seconds, cpu_seconds, epoch = 0, 0.0, 0.0, 0
+    initial = ranker_weights(model)
+    stopping = EarlyStopping(patience=config.early_stopping_patience, higher_is_better=True,
+                             best_value=validation_metric(initial) if validation_metric else None, best_state=initial)
+    history["validation_at_start"] = [stopping.best_value]
+    seconds, cpu_seconds, epoch = 0.0, 0.0, 0
     for epoch in range(1, config.epochs + 1):
         started, cpu_started = time.perf_counter(), time.process_time()
-        history["loss"].append(float(run_epoch(tf.constant([int(seed), epoch], dtype=tf.int32))))
+        history["loss"].append(float(run_epoch(tf.constant([seed, epoch], dtype=tf.int32))))
         seconds += time.perf_counter() - started
         cpu_seconds += time.process_time() - cpu_started
         history["seconds"].append(time.perf_counter() - started)
         weights = ranker_weights(model)
         metric = validation_metric(weights) if validation_metric else float(epoch)
         history["validation"].append(metric)
-        if metric > best[0]:
-            best, waited = (metric, epoch, weights), 0
-        else:
-            waited += 1
-            if config.early_stopping_patience and waited >= config.early_stopping_patience:
-                break
-    n_rows = int(packed.mask.sum())
-    return TrainedRanker(
-        weights=best[2], history=history, epochs_run=epoch, best_epoch=best[1], best_metric=float(best[0]),
-        n_groups=packed.n_groups, n_rows=n_rows, seconds=seconds,
-        samples_per_second=n_rows * epoch / seconds if seconds > 0 else float("nan"), config=config.to_dict(),
-        cpu_seconds=cpu_seconds,
-    )
+        if stopping.update(epoch, metric, lambda weights=weights: weights):
+            break
+    return stopping, history, {"epochs_run": epoch, "seconds": seconds, "cpu_seconds": cpu_seconds}

@@ -33,6 +33,7 @@ from job_reco.columns import (
 )
 from job_reco.datasets.packaged import PackagedTableDataset
 from job_reco.pipelines.data_generation import documents
+from job_reco.pipelines.data_generation import resumes as resume_writer
 from job_reco.pipelines.data_generation import vocabulary as voc
 from job_reco.pipelines.data_generation.sampling import (
     AD_TITLE,
@@ -199,16 +200,16 @@ def resume_seekers(short: bool = False) -> pd.DataFrame:
 def test_find_first_searches_keeps_each_seekers_earliest_search_in_microseconds():
     searches = pd.DataFrame({SEEKER_ID: ["S1", "S2", "S1"],
                              SEARCHED_AT: [ts("2024-02-01"), ts("2024-03-01"), ts("2024-01-31")]})
-    first = documents.find_first_searches(searches)
+    first = resume_writer.find_first_searches(searches)
     assert first.to_dict() == {"S1": 1_706_659_200_000_000, "S2": 1_709_251_200_000_000}  # 2024-01-31, 2024-03-01 UTC
 
 
 def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree():
     searches = pd.DataFrame({SEEKER_ID: ["S1", "S2"], SEARCHED_AT: [ts("2024-02-01"), ts("2024-03-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES,
-                                      documents.find_first_searches(searches), "2024-01-01", 5,
-                                      short_resume_share=0.0, level_years=LEVEL_YEARS, seed=5)
-    assert list(resumes.columns) == list(documents.RESUME_COLUMNS)
+    resumes = resume_writer.write_resumes(resume_seekers(), occupation_material(), CITIES,
+                                          resume_writer.find_first_searches(searches), "2024-01-01", 5,
+                                          short_resume_share=0.0, level_years=LEVEL_YEARS, seed=5)
+    assert list(resumes.columns) == list(resume_writer.RESUME_COLUMNS)
     first = resumes[TEXT].iloc[0]
     jobs = [m.groupdict() for m in HEADING.finditer(first)]
     assert 2 <= len(jobs) <= 3 and jobs[0]["end"] == "Present"
@@ -229,9 +230,9 @@ def test_write_resumes_has_one_heading_per_past_job_whose_years_and_titles_agree
 
 def test_short_resumes_keep_one_job_one_line_and_no_summary():
     searches = pd.DataFrame({SEEKER_ID: ["S1"], SEARCHED_AT: [ts("2024-02-01")]})
-    resumes = documents.write_resumes(resume_seekers(), occupation_material(), CITIES,
-                                      documents.find_first_searches(searches), "2024-01-01", 5,
-                                      short_resume_share=1.0, level_years=LEVEL_YEARS, seed=5)
+    resumes = resume_writer.write_resumes(resume_seekers(), occupation_material(), CITIES,
+                                          resume_writer.find_first_searches(searches), "2024-01-01", 5,
+                                          short_resume_share=1.0, level_years=LEVEL_YEARS, seed=5)
     text = resumes[TEXT].iloc[0]
     assert len(HEADING.findall(text)) == 1 and "SUMMARY" not in text
     section = text.split("EXPERIENCE")[1].split("EDUCATION")[0].strip().splitlines()
@@ -240,7 +241,7 @@ def test_short_resumes_keep_one_job_one_line_and_no_summary():
 
 def test_line_forms_write_each_item_in_the_first_person_and_as_a_bullet_with_one_full_stop():
     items = np.array([["manage staff", "keep records."], ["weld pipes", ""]], dtype=object)
-    forms = documents._line_forms(items)
+    forms = resume_writer._line_forms(items)
     assert forms.tolist() == [
         ["\nI manage staff.", "\nI keep records."], ["\nI weld pipes.", ""],  # first person
         ["\n- Manage staff.", "\n- Keep records."], ["\n- Weld pipes.", ""],  # bullets; padding stays ''
@@ -248,9 +249,9 @@ def test_line_forms_write_each_item_in_the_first_person_and_as_a_bullet_with_one
 
 
 def test_lines_pick_distinct_lines_of_the_row_occupation_in_the_row_voice():
-    forms = documents._line_forms(np.array([["a", "b", "c"], ["x", "", ""]], dtype=object))
-    lines = documents._lines(forms, np.array([3, 1]), np.array([0, 0, 1]), 2, np.array([True, False, True]),
-                             np.random.default_rng(0))
+    forms = resume_writer._line_forms(np.array([["a", "b", "c"], ["x", "", ""]], dtype=object))
+    lines = resume_writer._lines(forms, np.array([3, 1]), np.array([0, 0, 1]), 2, np.array([True, False, True]),
+                                 np.random.default_rng(0))
     first, second, third = (text.split("\n")[1:] for text in lines)
     assert len(first) == 2 and len(set(first)) == 2 and set(first) <= {"I a.", "I b.", "I c."}
     assert len(second) == 2 and set(second) <= {"- A.", "- B.", "- C."}
@@ -262,7 +263,7 @@ def test_joined_text_joins_the_sections_in_chunks_and_collapses_blanks():
     summary = pd.Series(["SUMMARY\nNurse\t with 3 years.\n\n", "", "SUMMARY\nWelder.\n\n"])
     experience = pd.Series(["EXPERIENCE\n\nNurse | A | B | 2021-Present", "EXPERIENCE", "EXPERIENCE"])
     education = pd.Series(["\n\nEDUCATION\nBSN", "\n\nEDUCATION\nGED", "\n\nEDUCATION\nGED"])
-    text = documents._joined_text(contact, summary, experience, education, rows_per_chunk=2)
+    text = resume_writer._joined_text(contact, summary, experience, education, rows_per_chunk=2)
     assert str(text.dtype) == "string" and text.dtype.storage == "pyarrow"
     assert list(text) == [
         "Ann Lee\n1 Main St\n\nSUMMARY\nNurse with 3 years.\n\nEXPERIENCE\n\nNurse | A | B | 2021-Present\n\nEDUCATION\nBSN",

@@ -26,25 +26,26 @@ from job_reco.columns import (
     SPLIT,
     TRAIN,
 )
-from job_reco.pipelines.data_integration.nodes import (
+from job_reco.pipelines.data_integration.joins import (
+    define_query_groups,
+    join_clicks_to_applications,
+    restore_impressions,
+)
+from job_reco.pipelines.data_integration.quarantine import (
     INVALID_COORDINATE,
     TABLE_RULES,
     UNPARSEABLE_VALUE,
-    RawSchemaError,
     check_applications,
     check_clicks,
     check_impressions,
     check_jobs,
     check_resumes,
     check_searches,
-    define_query_groups,
     extract_quarantined_rows,
-    join_clicks_to_applications,
-    restore_impressions,
     select_valid_documents,
-    split_groups_by_time,
-    validate_raw_tables,
 )
+from job_reco.pipelines.data_integration.schema import RawSchemaError, validate_raw_tables
+from job_reco.pipelines.data_integration.split import split_groups_by_time
 from tests.pipelines.data_integration.test_nodes import NETWORK, ddl
 
 SWAP_3 = "swap_1_3"
@@ -127,7 +128,7 @@ def test_v2_columns_are_carried_to_the_documents_and_labeled_impressions(v2_chec
 
 def test_without_v2_columns_everything_works_and_one_line_says_which_features_are_off(spark, caplog):
     tables = {table: spark.createDataFrame(rows, ddl(table)) for table, rows in NETWORK.items()}
-    with caplog.at_level(logging.INFO, logger="job_reco.pipelines.data_integration.nodes"):
+    with caplog.at_level(logging.INFO, logger="job_reco.pipelines.data_integration.schema"):
         typed = validate_raw_tables(*(tables[name] for name in RAW_TABLES), None)
     lines = [r.getMessage() for r in caplog.records if "Optional data-contract v2 columns absent" in r.getMessage()]
     assert len(lines) == 1 and "salary_max" in lines[0] and "experiment" in lines[0]

@@ -28,10 +28,17 @@ from job_reco.columns import (
     TEXT,
     TRAIN,
 )
-from job_reco.pipelines.data_integration import create_pipeline, nodes
-from job_reco.pipelines.data_integration.nodes import (
+from job_reco.pipelines.data_integration import create_pipeline, schema
+from job_reco.pipelines.data_integration.joins import (
+    define_query_groups,
+    join_clicks_to_applications,
+    restore_impressions,
+)
+from job_reco.pipelines.data_integration.quality import summarise_data_quality
+from job_reco.pipelines.data_integration.quarantine import (
     DUPLICATE_KEY,
     EXACT_DUPLICATE,
+    FUTURE_TIMESTAMP,
     INVALID_POSITION,
     JOB_DIFFERS_FROM_CLICK,
     NO_MATCHING_IMPRESSION,
@@ -42,22 +49,17 @@ from job_reco.pipelines.data_integration.nodes import (
     UNKNOWN_RESUME,
     UNKNOWN_SEARCH,
     UNPARSEABLE_TIMESTAMP,
-    RawSchemaError,
     check_applications,
     check_clicks,
     check_impressions,
     check_jobs,
     check_resumes,
     check_searches,
-    define_query_groups,
     extract_quarantined_rows,
-    join_clicks_to_applications,
-    restore_impressions,
     select_valid_documents,
-    split_groups_by_time,
-    summarise_data_quality,
-    validate_raw_tables,
 )
+from job_reco.pipelines.data_integration.schema import ORIGINAL_PREFIX, RawSchemaError, validate_raw_tables
+from job_reco.pipelines.data_integration.split import TooFewGroupsError, split_groups_by_time
 
 
 def ddl(table: str, **overrides: str) -> str:
@@ -208,7 +210,7 @@ def test_validate_casts_text_timestamps_and_positions_keeping_what_was_read(spar
     assert row[POSITION] == 2
     assert row["shown"] == "2024-01-01 10:00"
     assert row["page"] == "extra"
-    assert row[nodes.ORIGINAL_PREFIX + POSITION] == "2"
+    assert row[ORIGINAL_PREFIX + POSITION] == "2"
 
 
 def test_validate_uses_the_timestamp_format_parameter(spark, network):
@@ -241,7 +243,7 @@ def test_future_timestamps_are_quarantined(spark):
     searches = spark.createDataFrame(
         [("s1", "p1", "q", t("2024-01-01 10:00")), ("s2", "p1", "q", t("2999-01-01 10:00"))], ddl("searches")
     )
-    assert reasons(check_searches(searches), SEARCH_ID) == {"s1": None, "s2": nodes.FUTURE_TIMESTAMP}
+    assert reasons(check_searches(searches), SEARCH_ID) == {"s1": None, "s2": FUTURE_TIMESTAMP}
 
 
 def test_unparseable_timestamp_is_quarantined_with_its_original_text(spark):
@@ -249,7 +251,7 @@ def test_unparseable_timestamp_is_quarantined_with_its_original_text(spark):
         [("s1", "p1", "q", "2024-01-01 10:00"), ("s2", "p1", "q", "yesterday"), ("s3", "p1", "q", None)],
         ddl("searches", searched_at="string"),
     )
-    typed = nodes._cast_to_contract(searches, "searches", None)
+    typed = schema._cast_to_contract(searches, "searches", None)
     checked = check_searches(typed)
     assert reasons(checked, SEARCH_ID) == {"s1": None, "s2": UNPARSEABLE_TIMESTAMP, "s3": NULL_SEARCHED_AT}
     quarantine = extract_quarantined_rows(*[checked] * len(RAW_TABLES))[2]
@@ -270,7 +272,7 @@ def test_invalid_positions_are_quarantined(spark, checked):
         ],
         ddl("impressions", position="string"),
     )
-    typed = nodes._cast_to_contract(impressions, "impressions", None)
+    typed = schema._cast_to_contract(impressions, "impressions", None)
     result = check_impressions(typed, checked["searches"], checked["jobs"])
     found = {(row[SEARCH_ID], row[JOB_ID]): row[REASON] for row in result.collect()}
     assert found == {
@@ -392,7 +394,7 @@ def test_quarantine_keeps_the_rows_as_read_and_extra_columns(spark, checked):
         [("c1", "s1", "j2", "2024-01-01 10:01", "web"), ("c2", "s9", "j2", "2024-01-01 10:01", "app")],
         ddl("clicks", clicked_at="string") + ", device string",
     )
-    result = check_clicks(nodes._cast_to_contract(clicks, "clicks", None), checked["impressions"])
+    result = check_clicks(schema._cast_to_contract(clicks, "clicks", None), checked["impressions"])
     quarantine = extract_quarantined_rows(*(result for _ in RAW_TABLES))[4]
     assert quarantine.columns == ["click_id", "search_id", "job_id", "clicked_at", "device", REASON]
     assert [tuple(row) for row in quarantine.collect()] == [
@@ -489,12 +491,12 @@ def test_split_keeps_all_groups_tied_at_the_last_time_together_in_test(spark):
 
 
 def test_split_stops_when_all_groups_share_one_search_time(spark):
-    with pytest.raises(nodes.TooFewGroupsError, match=r"all 2 query groups .* at least two distinct searched_at"):
+    with pytest.raises(TooFewGroupsError, match=r"all 2 query groups .* at least two distinct searched_at"):
         split_groups_by_time(_groups(spark, [5, 5]), 0.2)
 
 
 def test_split_stops_on_no_groups(spark):
-    with pytest.raises(nodes.TooFewGroupsError, match="query_groups is empty"):
+    with pytest.raises(TooFewGroupsError, match="query_groups is empty"):
         split_groups_by_time(_groups(spark, [5]).limit(0), 0.2)
 
 
@@ -543,7 +545,7 @@ def test_summarise_data_quality_counts_by_hand(spark, checked):
         "quarantined": {
             NULL_KEY: 0,
             UNPARSEABLE_TIMESTAMP: 0,
-            nodes.FUTURE_TIMESTAMP: 0,
+            FUTURE_TIMESTAMP: 0,
             NULL_SEARCHED_AT: 1,
             EXACT_DUPLICATE: 1,
             DUPLICATE_KEY: 0,

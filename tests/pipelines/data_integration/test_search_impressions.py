@@ -19,7 +19,7 @@ from job_reco.columns import (
     TEST,
     TRAIN,
 )
-from job_reco.pipelines.data_integration.nodes import join_clicks_to_applications
+from job_reco.pipelines.data_integration.joins import join_clicks_to_applications
 from job_reco.pipelines.data_integration.search_impressions import resume_at_search, restore_search_impressions
 
 

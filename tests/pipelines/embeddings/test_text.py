@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import pickle
+import pickletools
 import re
 
 import numpy as np
@@ -286,3 +288,24 @@ def test_embed_texts_of_scrubbed_pieces_only_tokenizes():
     section = "Nurse Care\n2019 - 2021: nurse"  # a first line of capitalised words reads as a name to the scrubber
     assert text.embed_texts([section], embedder)[0][0] == pytest.approx([1.0, 0.0])
     assert text.embed_texts([section], embedder, scrubbed=True)[0][0] == pytest.approx([2 / 3, 1 / 3])
+
+
+def _pickled_as(embedder: text.DocumentEmbedder, module: str) -> bytes:
+    """The embedder pickled (protocol 0, whose class reference is plain text) as if its class lived in `module`."""
+    data = pickle.dumps(embedder, protocol=0)
+    stored = f"c{type(embedder).__module__}\nDocumentEmbedder\n".encode()
+    assert data.count(stored) == 1
+    return data.replace(stored, f"c{module}\nDocumentEmbedder\n".encode())
+
+
+@pytest.mark.parametrize("module", ["job_reco.text", "job_reco.text.embedder"])
+def test_a_saved_embedder_loads_under_either_class_path(module):
+    # A document_embedder.pkl names the class job_reco.text.DocumentEmbedder or
+    # job_reco.text.embedder.DocumentEmbedder: the package re-exports it, so both load.
+    embedder = _embedder("sif", [0.5, 0.25], component=np.array([0.6, 0.8], dtype=np.float32))
+    data = _pickled_as(embedder, module)
+    classes = [arg for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL" and "DocumentEmbedder" in arg]
+    assert classes == [f"{module} DocumentEmbedder"]
+    loaded = pickle.loads(data)
+    assert type(loaded) is type(embedder) and loaded.words == ["a", "b"]
+    np.testing.assert_array_equal(text.embed_texts(["a b b"], loaded)[0], text.embed_texts(["a b b"], embedder)[0])

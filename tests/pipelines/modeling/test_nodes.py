@@ -38,6 +38,7 @@ from job_reco.columns import (
 )
 from job_reco.models.ncf import (
     NCFConfig,
+    binary_cross_entropy,
     build_ncf,
     feature_width,
     model_features,
@@ -275,6 +276,9 @@ def test_early_stopping_keeps_the_best_epoch():
     assert trained.epochs_run < 30
     assert trained.epochs_run - trained.best_epoch == 2
     assert trained.validation_loss == min(trained.history["val_loss"])
+    kept = ncf_click_probability(trained.weights, x[300:], final_relu=config.final_relu)  # the best epoch's weights
+    assert roc_auc(y_noise[300:], kept) == trained.validation_auc
+    assert binary_cross_entropy(y_noise[300:], kept) == pytest.approx(trained.validation_loss, abs=1e-6)
 
 
 @pytest.mark.slow  # trains a Keras network

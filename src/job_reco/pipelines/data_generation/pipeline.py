@@ -1,5 +1,5 @@
 """The data_generation pipeline: occupations and cities -> jobs, seekers, searches -> impressions ->
-clicks -> applications, in four stages whose nodes live in one module each."""
+clicks -> applications, in four stages whose nodes live in a module per theme."""
 
 from kedro.pipeline import Pipeline, node
 
@@ -8,6 +8,7 @@ from job_reco.pipelines.data_generation import (
     behaviour,
     documents,
     logs,
+    resumes,
     sampling,
 )
 
@@ -46,8 +47,8 @@ def _market() -> list:
               P + "city_in_query_share", P + "other_occupation_query_share", P + "randomized_share",
               P + "impressions_per_search", P + "seed"],
              "raw_searches@pandas", name="draw_searches"),
-        node(documents.find_first_searches, "raw_searches@pandas", "first_searches", name="find_first_searches"),
-        node(documents.write_resumes,
+        node(resumes.find_first_searches, "raw_searches@pandas", "first_searches", name="find_first_searches"),
+        node(resumes.write_resumes,
              ["truth_seekers", "occupations", "cities", "first_searches", *window, P + "seekers.short_resume_share",
               P + "seekers.level_years", P + "seed"], "raw_resumes@pandas", name="write_resumes"),
     ]

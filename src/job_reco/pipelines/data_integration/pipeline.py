@@ -5,25 +5,27 @@ from __future__ import annotations
 from kedro.pipeline import Pipeline, node
 
 from job_reco.columns import RAW_TABLES
-from job_reco.pipelines.data_integration.nodes import (
+from job_reco.pipelines.data_integration.joins import (
+    define_query_groups,
+    join_clicks_to_applications,
+    restore_impressions,
+)
+from job_reco.pipelines.data_integration.quality import summarise_data_quality
+from job_reco.pipelines.data_integration.quarantine import (
     check_applications,
     check_clicks,
     check_impressions,
     check_jobs,
     check_resumes,
     check_searches,
-    define_query_groups,
     extract_quarantined_rows,
-    join_clicks_to_applications,
-    restore_impressions,
     select_valid_documents,
-    split_groups_by_time,
-    summarise_data_quality,
-    validate_raw_tables,
 )
+from job_reco.pipelines.data_integration.schema import validate_raw_tables
 from job_reco.pipelines.data_integration.search_impressions import (
     restore_search_impressions,
 )
+from job_reco.pipelines.data_integration.split import split_groups_by_time
 
 CHECKED = [f"checked_{table}" for table in RAW_TABLES]
 

@@ -30,7 +30,7 @@ from job_reco.columns import (
     TRAIN,
     UPDATED_AT,
 )
-from job_reco.pipelines.data_integration.nodes import valid_rows
+from job_reco.pipelines.data_integration.quarantine import valid_rows
 
 logger = logging.getLogger(__name__)
 
