@@ -40,27 +40,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker("spark")
 
 
-TEST_SPARK_CONF = {
-    "spark.master": "local[2]",
-    "spark.sql.shuffle.partitions": "2",
-    "spark.default.parallelism": "2",
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.driver.host": "127.0.0.1",
-    "spark.driver.bindAddress": "127.0.0.1",
-    "spark.driver.memory": "2g",
-    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-}
+def spark_settings() -> dict[str, object]:
+    """The `test` env's Spark settings (conf/test/spark.yml over conf/base/spark.yml), as `kedro run --env test` reads them."""
+    from kedro.config import OmegaConfigLoader
+
+    from job_reco.settings import CONFIG_LOADER_ARGS
+
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), env="test", **CONFIG_LOADER_ARGS)
+    return dict(loader["spark"])
 
 
 @pytest.fixture(scope="session")
 def spark():
-    """A local[2] SparkSession shared by every test; the project hook reuses it via getOrCreate."""
+    """A SparkSession of the `test` env's settings shared by every test; the project hook reuses it via getOrCreate."""
     from job_reco.spark_session import build_spark_session
 
-    session = build_spark_session(TEST_SPARK_CONF, app_name="job_reco_tests")
+    session = build_spark_session(spark_settings())
     yield session
     session.stop()
 
