@@ -8,7 +8,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test install java viz ui package benchmarks bench clean-data
+.PHONY: run test install java viz ui serve package benchmarks bench clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
@@ -42,6 +42,16 @@ viz: $(STAMP)
 # (mlflow.db, artifacts in mlruns/). Another env's server: `$(BIN)/kedro mlflow ui --env <env>`.
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+# The registered recommender over HTTP on http://127.0.0.1:$(PORT) (docs/serving.md): MLflow's scoring
+# server, in this venv. POST {"inputs": [{"text": "...", "location": "Houston, TX", "k": 5}]} to
+# /invocations. MODEL=models:/job_reco_recommender/3 serves another version (a rollback);
+# SERVING_MODEL_CONFIG='{"jobs": "path/jobs.parquet"}' ranks the current ads instead of the run's.
+MODEL ?= models:/job_reco_recommender/latest
+PORT ?= 5001
+serve: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" MLFLOW_TRACKING_URI=sqlite:///mlflow.db \
+	  $(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(PORT)
 
 # A wheel of the project and its configuration archive in dist/ (docs/deploy.md).
 package: $(STAMP)

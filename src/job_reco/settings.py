@@ -8,13 +8,16 @@ from job_reco.hooks import (
     RawTablesHook,
     ReleaseMemoryHook,
     RunRecordHook,
+    ServingModelHook,
     SparkHooks,
     SparkProgressHook,
 )
 
 # kedro-mlflow's own hook (the plugin registers it) opens and closes the MLflow run and logs parameters;
-# RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml).
-HOOKS = (SparkHooks(), SparkProgressHook(), ReleaseMemoryHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook())
+# RunRecordHook adds metrics, reports, charts and models before the run closes (conf/base/tracking.yml), and
+# ServingModelHook logs and registers the recommender as an MLflow model (docs/serving.md).
+HOOKS = (SparkHooks(), SparkProgressHook(), ReleaseMemoryHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook(),
+         ServingModelHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
