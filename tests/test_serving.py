@@ -80,10 +80,11 @@ def test_an_answer_is_the_served_fields_of_recommend():
 
 
 def test_version_tags_hold_the_architecture_and_the_chosen_rankers_test_figures():
-    metrics = {"headline": {"chosen": "ensemble"}, "rankers": {"ensemble": {"ips_mrr": 0.3959813, "mrr": 0.645}},
-               "lift_vs_search": {"ensemble": {"ips_mrr": 0.4278}}}
-    assert version_tags({"selected": "blend"}, metrics, ["ips_mrr", "ndcg@10"]) == {
-        "architecture": "blend", "test.ranker": "ensemble", "test.ips_mrr": "0.395981", "test.ips_mrr_lift_vs_search": "0.4278",
+    metrics = {"headline": {"chosen": "ensemble"}, "lift_vs_search": {"ensemble": {"ips_mrr": 0.4278}},
+               "rankers": {"ensemble": {"ips_mrr": 0.3959813, "mrr": 0.645, "ndcg@10": 0.69274934}}}
+    assert version_tags({"selected": "blend"}, metrics, ["ips_mrr", "ndcg@10", "auc"]) == {
+        "architecture": "blend", "test.ranker": "ensemble", "test.ips_mrr": "0.395981", "test.ndcg_10": "0.692749",
+        "test.ips_mrr_lift_vs_search": "0.4278",
     }
     assert version_tags({"selected": "ranker"}, None, ["ips_mrr"]) == {"architecture": "ranker"}
 

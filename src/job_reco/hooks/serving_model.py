@@ -17,6 +17,8 @@ from typing import Any
 
 from kedro.framework.hooks import hook_impl
 
+from job_reco.hooks.run_record import numeric_leaves
+
 logger = logging.getLogger(__name__)
 
 # The output that says this run trained (and chose) a model.
@@ -33,7 +35,8 @@ def version_tags(
     chosen = str((metrics.get("headline") or {}).get("chosen", "ensemble"))
     tags["test.ranker"] = chosen
     values = (metrics.get("rankers") or {}).get(chosen) or {}
-    tags.update({f"test.{name}": f"{float(values[name]):.6g}" for name in figures if name in values})
+    # Named as the run's metrics are (numeric_leaves: "ndcg@10" -> "ndcg_10"), which tag names also need.
+    tags.update({key: f"{value:.6g}" for key, value in numeric_leaves({n: values[n] for n in figures if n in values}, "test")})
     lift = ((metrics.get("lift_vs_search") or {}).get(chosen) or {}).get("ips_mrr")
     if lift is not None:
         tags["test.ips_mrr_lift_vs_search"] = f"{float(lift):.6g}"

@@ -75,7 +75,7 @@ class RecommenderModel(PythonModel):
         self.recommender = JobRecommender.from_folder(context.artifacts[ARTIFACT], jobs=jobs, job_vectors=vectors)
         top_k = int((self.recommender.artifacts.params.get("recommend") or {}).get("top_k", 10))
         self.limits = limits_from_config(config, candidates=self.recommender.settings.candidates, top_k=top_k)
-        self.recommender.recommend(EXAMPLE_RESUME, k=1)  # builds the word lookups before the first request
+        self.predict(INPUT_EXAMPLE)  # the word lookups and the city table, built before the first request
         logger.info("Serving %s over %d jobs.", self.recommender.model.selected, len(self.recommender.jobs))
 
     def _answer(self, request: ResumeRequest, index: int) -> dict[str, Any]:
