@@ -11,8 +11,10 @@
   else generated text), half of them with a "City, ST" location.
 - For each client count, that many threads send requests on keep-alive connections for `--seconds`
   (and at most `--max-requests`), to 127.0.0.1 only. Figures: requests/s, latency p50/p95/p99 (ms,
-  request sent to answer read), errors (any answer but a 200 with k jobs), and the resident memory
-  of the server's process tree at the start and the end of each level, and the load average.
+  request sent to answer read), errors (any answer but a 200 with k jobs), the server's CPU time
+  per request (its process tree's; what a request costs on a machine shared with other work), the
+  resident memory of the server's process tree at the start and the end of each level, and the
+  1-minute load average.
 Not part of `make bench`: it holds a server for minutes. Run it alone (`flock /tmp/job_reco_heavy.lock`).
 """
 
@@ -105,9 +107,9 @@ def _client(url: str, bodies: list[bytes], stop_at: float, budget: list[int], lo
 
 def load_level(url: str, pid: int, bodies: list[bytes], clients: int, seconds: float, max_requests: int) -> dict:
     """One level of load: `clients` threads for `seconds`; throughput, latency percentiles, errors, memory."""
-    from job_reco.serving.local_server import process_tree_rss_mb
+    from job_reco.serving.local_server import process_tree_cpu_s, process_tree_rss_mb
 
-    rss_start = process_tree_rss_mb(pid)
+    rss_start, cpu_start = process_tree_rss_mb(pid), process_tree_cpu_s(pid)
     latencies: list[float] = []
     errors: list[str] = []
     lock, budget = threading.Lock(), [max_requests]
@@ -120,12 +122,14 @@ def load_level(url: str, pid: int, bodies: list[bytes], clients: int, seconds: f
     for thread in threads:
         thread.join()
     wall = time.monotonic() - started
+    cpu_s = process_tree_cpu_s(pid) - cpu_start
     ms = np.array(latencies) * 1000
     return {
         "clients": clients, "seconds": round(wall, 1), "requests": len(latencies), "errors": len(errors),
         "error_kinds": sorted(set(errors)), "requests_per_s": round(len(latencies) / wall, 1),
         "latency_ms_p50": round(float(np.percentile(ms, 50)), 1), "latency_ms_p95": round(float(np.percentile(ms, 95)), 1),
         "latency_ms_p99": round(float(np.percentile(ms, 99)), 1), "latency_ms_max": round(float(ms.max()), 1),
+        "server_cpu_ms_per_request": round(1000 * cpu_s / max(len(latencies), 1), 1),
         "server_rss_mb_start": round(rss_start, 1), "server_rss_mb_end": round(process_tree_rss_mb(pid), 1),
         "load_average_1min": round(os.getloadavg()[0], 2),
     }

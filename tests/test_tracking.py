@@ -125,4 +125,4 @@ def test_each_env_names_its_tracking_server_by_configuration_only(env, tracking_
     config = KedroMlflowConfig.model_validate(loader["mlflow"])
     assert config.server.mlflow_tracking_uri == tracking_uri
     assert config.tracking.experiment.name == experiment
-    assert set(loader["tracking"]) == {"metrics", "artifacts"}
+    assert set(loader["tracking"]) == {"metrics", "artifacts", "serving_model"}
