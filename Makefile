@@ -45,13 +45,14 @@ ui: $(STAMP)
 
 # The registered recommender over HTTP on http://127.0.0.1:$(PORT) (docs/serving.md): MLflow's scoring
 # server, in this venv. POST {"inputs": [{"text": "...", "location": "Houston, TX", "k": 5}]} to
-# /invocations. MODEL=models:/job_reco_recommender/3 serves another version (a rollback);
-# SERVING_MODEL_CONFIG='{"jobs": "path/jobs.parquet"}' ranks the current ads instead of the run's.
+# /invocations. MODEL=models:/job_reco_recommender/3 serves another version (a rollback), WORKERS=2
+# two server processes; SERVING_MODEL_CONFIG='{"jobs": "path/jobs.parquet"}' ranks the current ads.
 MODEL ?= models:/job_reco_recommender/latest
 PORT ?= 5001
+WORKERS ?= 1
 serve: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" MLFLOW_TRACKING_URI=sqlite:///mlflow.db \
-	  $(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(PORT)
+	  $(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(PORT) --workers $(WORKERS)
 
 # A wheel of the project and its configuration archive in dist/ (docs/deploy.md).
 package: $(STAMP)

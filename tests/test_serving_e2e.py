@@ -55,6 +55,28 @@ def expected(recommender: JobRecommender, item: dict) -> list[dict]:
              "explanation": str(r.explanation)} for r in frame.itertuples(index=False)]
 
 
+def _write_folder(project: Path, folder: Path) -> Path:
+    from kedro.config import OmegaConfigLoader
+
+    from job_reco.config_loader import CONFIG_LOADER_ARGS
+    from job_reco.recommend.folder import write_model_folder
+
+    loader = OmegaConfigLoader(str(project / "conf"), env="test", **CONFIG_LOADER_ARGS)
+    return write_model_folder(loader["catalog"], loader["parameters"], project, folder)
+
+
+def test_a_recommender_folder_recommends_as_the_project_does_and_names_what_it_lacks(tiny_project_run, tmp_path, recommender):
+    from job_reco.recommend import ArtifactError
+
+    folder = _write_folder(tiny_project_run, tmp_path / "recommender")
+    from_folder = JobRecommender.from_folder(folder)
+    for item in GOOD:
+        assert expected(from_folder, item) == expected(recommender, item)
+    shutil.rmtree(folder / "ranker_layout")
+    with pytest.raises(ArtifactError, match=r"the recommender folder .* has no ranker_layout \(.*ranker_layout/layout.json\)"):
+        JobRecommender.from_folder(folder)
+
+
 def test_each_training_run_registers_a_tagged_version_of_its_model(tiny_project_run):
     from mlflow.tracking import MlflowClient
 
