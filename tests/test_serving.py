@@ -95,3 +95,22 @@ def test_requirements_pin_this_environment_and_leave_pyarrow_to_mlflow():
     requirements = serving_requirements()
     assert f"mlflow=={version('mlflow')}" in requirements and f"numpy=={version('numpy')}" in requirements
     assert "pyarrow<26" in requirements and not any(r.startswith("pyarrow==") for r in requirements)
+
+
+def test_a_failure_inside_the_recommender_is_a_500_that_repeats_nothing_of_the_resume(caplog):
+    from job_reco.serving.model import RecommenderModel
+
+    class Failing:
+        def recommend(self, text, k, resume_location=None):
+            raise ValueError(f"cannot rank {text!r}")
+
+    model = RecommenderModel()
+    model.recommender, model.limits = Failing(), LIMITS
+    with caplog.at_level("ERROR", logger="job_reco.serving.model"), pytest.raises(Exception) as caught:
+        model.predict([{"text": "nurse"}, {"text": SECRET}])
+    error = caught.value
+    assert error.get_http_status_code() == 500
+    assert error.message == "the recommender failed on resume 0 (ValueError); the server's log says where"
+    error.message = f"Failed to predict data '{SECRET}'"
+    assert "Maria" not in error.serialize_as_json()
+    assert "ValueError" in caplog.text and "recommend" in caplog.text and "nurse" not in caplog.text

@@ -18,11 +18,10 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INTERNAL_ERROR
 from mlflow.pyfunc import PythonModel
 
-from job_reco.serving.requests import RequestLimits, ResumeRequest, parse_requests
+from job_reco.serving.requests import RequestLimits, ResumeRequest, ServingError, parse_requests
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class RecommenderModel(PythonModel):
         except Exception as error:  # noqa: BLE001 - any failure here is the server's, and its message may hold the resume
             where = "".join(traceback.format_tb(error.__traceback__)[-3:])
             logger.error("Recommending for resume %d failed with %s at:\n%s", index, type(error).__name__, where)
-            raise MlflowException(
+            raise ServingError(
                 f"the recommender failed on resume {index} ({type(error).__name__}); the server's log says where",
                 error_code=INTERNAL_ERROR,
             ) from None

@@ -21,23 +21,30 @@ FIELDS = ("text", "location", "k")
 LOCATION_FORMS = '"City, ST" (a US city of 15,000+ inhabitants) or {"latitude": ..., "longitude": ...}'
 
 
-class RequestError(MlflowException):
-    """A bad request: HTTP 400 with a message that names the resume and the field, never their values."""
+class ServingError(MlflowException):
+    """An error of the served model whose message stays as written here (no request data added to it)."""
 
-    def __init__(self, message: str) -> None:
-        self._request_message = message
-        super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
+    def __init__(self, message: str, error_code: int = INVALID_PARAMETER_VALUE) -> None:
+        self._served_message = message
+        super().__init__(message, error_code=error_code)
 
     @property
     def message(self) -> str:
         """The message as written here."""
-        return self._request_message
+        return self._served_message
 
     @message.setter
     def message(self, _value: str) -> None:
         # MLflow's scoring server prefixes a predict error's message with the request's data
         # ("Failed to predict data '...'"): a resume's text must not come back (nor 5 MB of it).
         pass
+
+
+class RequestError(ServingError):
+    """A bad request: HTTP 400 with a message that names the resume and the field, never their values."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, error_code=INVALID_PARAMETER_VALUE)
 
 
 @dataclass(frozen=True)
