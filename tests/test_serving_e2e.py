@@ -24,7 +24,7 @@ import pytest
 from job_reco.recommend import JobRecommender
 from job_reco.serving.local_server import is_up, model_server, post_json
 from job_reco.serving.registry import REGISTERED_MODEL
-from tests.pipelines.recommend.test_pipeline import NURSE_RESUME, PERSONAL
+from tests.pipelines.recommend.test_pipeline import JOBS, NURSE_RESUME, PERSONAL
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -89,6 +89,17 @@ def test_each_training_run_registers_a_tagged_version_of_its_model(tiny_project_
     chosen = metrics["headline"]["chosen"]
     assert version.tags["architecture"] == selection["selected"] and version.tags["test.ranker"] == chosen
     assert float(version.tags["test.ips_mrr"]) == pytest.approx(metrics["rankers"][chosen]["ips_mrr"], rel=1e-5)
+
+
+def test_a_model_config_names_the_current_jobs_to_rank(tiny_project_run, tmp_path, monkeypatch):
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tiny_project_run / 'mlflow.db'}")
+    JOBS.to_parquet(tmp_path / "jobs_today.parquet", index=False)
+    model = mlflow.pyfunc.load_model(MODEL_URI, model_config={"jobs": str(tmp_path / "jobs_today.parquet")})
+    [answer] = model.predict([{"text": NURSE_RESUME, "k": 6}])
+    ranked = [job["job_id"] for job in answer["jobs"]]
+    assert sorted(ranked) == sorted(JOBS["job_id"]) and set(ranked[:3]) == {"N1", "N2", "N3"}
 
 
 def test_served_answers_equal_recommend_in_process(server, recommender):
