@@ -4,11 +4,13 @@
         post_json(f"{server.url}/invocations", {"inputs": [{"text": "..."}]})
 
 The server runs in this Python environment (`--env-manager local`), in its own process group, so
-stopping it stops uvicorn too; its output goes to `log`.
+stopping it stops uvicorn too; it also stops if this process dies without stopping it (Linux). Its
+output goes to `log`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -81,6 +83,14 @@ def stop(process: subprocess.Popen, grace_s: float = 20.0) -> None:
         pass
 
 
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies, however it dies (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 @contextmanager
 def model_server(
     model_uri: str, *, tracking_uri: str, log: str | Path, port: int | None = None, workers: int = 1,
@@ -96,7 +106,7 @@ def model_server(
     url = f"http://{HOST}:{port}"
     with open(log, "ab") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=child_env, cwd=cwd,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_stop_with_parent if sys.platform == "linux" else None)
     try:
         deadline = time.monotonic() + ready_timeout_s
         while not is_up(url):
