@@ -8,7 +8,7 @@ export SPARK_LOCAL_IP := 127.0.0.1
 export PYSPARK_PYTHON := $(CURDIR)/$(BIN)/python
 export PYSPARK_DRIVER_PYTHON := $(CURDIR)/$(BIN)/python
 
-.PHONY: run test test-fast install java viz ui package benchmarks bench results-table clean-data
+.PHONY: run test test-fast install java viz ui serve package benchmarks bench results-table clean-data
 
 run: $(STAMP)
 	$(BIN)/kedro run
@@ -46,6 +46,17 @@ viz: $(STAMP)
 # (mlflow.db, artifacts in mlruns/). Another env's server: `$(BIN)/kedro mlflow ui --env <env>`.
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+# The registered recommender over HTTP on http://127.0.0.1:$(PORT) (docs/serving.md): MLflow's scoring
+# server, in this venv. POST {"inputs": [{"text": "...", "location": "Houston, TX", "k": 5}]} to
+# /invocations. MODEL=models:/job_reco_recommender/3 serves another version (a rollback), WORKERS=2
+# two server processes; SERVING_MODEL_CONFIG='{"jobs": "path/jobs.parquet"}' ranks the current ads.
+MODEL ?= models:/job_reco_recommender/latest
+PORT ?= 5001
+WORKERS ?= 1
+serve: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" MLFLOW_TRACKING_URI=sqlite:///mlflow.db \
+	  $(BIN)/mlflow models serve -m "$(MODEL)" --env-manager local --host 127.0.0.1 --port $(PORT) --workers $(WORKERS)
 
 # A wheel of the project and its configuration archive in dist/ (docs/deploy.md).
 package: $(STAMP)

@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from job_reco.hooks.run_record import copy_to_local, dataset_location, numeric_leaves
+from job_reco.datasets.paths import copy_to_local, entry_location
+from job_reco.hooks.run_record import numeric_leaves
 
 
 def test_numeric_leaves_flattens_nested_numbers_and_skips_the_rest():
@@ -26,11 +27,11 @@ def test_numeric_leaves_flattens_nested_numbers_and_skips_the_rest():
     }
 
 
-def test_dataset_location_joins_relative_paths_to_the_project_and_keeps_urls(tmp_path):
-    assert dataset_location({"filepath": "data/08_reporting/m.json"}, tmp_path) == str(tmp_path / "data/08_reporting/m.json")
-    assert dataset_location({"path": "s3a://bucket/job_reco/06_models/ncf"}, tmp_path) == "s3a://bucket/job_reco/06_models/ncf"
+def test_entry_location_joins_relative_paths_to_the_project_and_keeps_urls(tmp_path):
+    assert entry_location({"filepath": "data/08_reporting/m.json"}, tmp_path) == str(tmp_path / "data/08_reporting/m.json")
+    assert entry_location({"path": "s3a://bucket/job_reco/06_models/ncf"}, tmp_path) == "s3a://bucket/job_reco/06_models/ncf"
     with pytest.raises(ValueError, match="no filepath or path"):
-        dataset_location({"type": "MemoryDataset"}, tmp_path)
+        entry_location({"type": "MemoryDataset"}, tmp_path)
 
 
 def test_copy_to_local_copies_a_file_and_a_folder(tmp_path):
@@ -124,4 +125,4 @@ def test_each_env_names_its_tracking_server_by_configuration_only(env, tracking_
     config = KedroMlflowConfig.model_validate(loader["mlflow"])
     assert config.server.mlflow_tracking_uri == tracking_uri
     assert config.tracking.experiment.name == experiment
-    assert set(loader["tracking"]) == {"metrics", "artifacts"}
+    assert set(loader["tracking"]) == {"metrics", "artifacts", "serving_model"}

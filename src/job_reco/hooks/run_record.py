@@ -17,8 +17,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import fsspec
 from kedro.framework.hooks import hook_impl
+
+from job_reco.datasets.paths import copy_to_local, entry_location
 
 logger = logging.getLogger(__name__)
 
@@ -36,27 +37,6 @@ def numeric_leaves(report: Any, prefix: str) -> Iterator[tuple[str, float]]:
             yield from numeric_leaves(value, f"{prefix}.{_METRIC_NAME_CHARACTERS.sub('_', str(key))}")
     elif isinstance(report, int | float) and not isinstance(report, bool) and math.isfinite(report):
         yield prefix, float(report)
-
-
-def dataset_location(entry: Mapping[str, Any], project_path: Path) -> str:
-    """Where a catalog entry's file or folder lives: `filepath` (or a PartitionedDataset's `path`)."""
-    location = str(entry.get("filepath") or entry.get("path") or "")
-    if not location:
-        raise ValueError(f"catalog entry {dict(entry)} has no filepath or path to record")
-    if "://" not in location and not Path(location).is_absolute():
-        location = str(project_path / location)
-    return location
-
-
-def copy_to_local(location: str, destination: Path) -> Path:
-    """Copy a file or folder from any fsspec location (local, s3://, s3a://, ...) under `destination`."""
-    filesystem, path = fsspec.core.url_to_fs(location)
-    target = destination / Path(path.rstrip("/")).name
-    if filesystem.isdir(path):
-        filesystem.get(path.rstrip("/") + "/", str(target), recursive=True)
-    else:
-        filesystem.get(path, str(target))
-    return target
 
 
 class RunRecordHook:
@@ -94,7 +74,7 @@ class RunRecordHook:
 
         with tempfile.TemporaryDirectory(prefix="job_reco_mlflow_") as tmp:
             for name in names:
-                copied = copy_to_local(dataset_location(self._catalog_conf[name], self._project_path), Path(tmp))
+                copied = copy_to_local(entry_location(self._catalog_conf[name], self._project_path), Path(tmp))
                 if copied.is_dir():
                     mlflow.log_artifacts(str(copied), f"{folder}/{copied.name}")
                 else:

@@ -78,7 +78,7 @@ def load_project_catalog(project_path: str | Path = ".", env: str | None = None)
     from kedro.framework.context.context import _convert_paths_to_absolute_posix  # noqa: PLC0415
     from kedro.io import DataCatalog  # noqa: PLC0415
 
-    from job_reco import settings  # noqa: PLC0415
+    from job_reco import config_loader as settings  # noqa: PLC0415
 
     root = Path(project_path).resolve()
     if not (root / "conf" / "base").is_dir():

@@ -108,6 +108,24 @@ class JobRecommender:
             artifacts.jobs = artifacts.job_vectors = None  # kept once, in the job table
         return recommender
 
+    @classmethod
+    def from_folder(
+        cls, folder: str | Path, *, jobs: pd.DataFrame | None = None, job_vectors: pd.DataFrame | None = None,
+    ) -> JobRecommender:
+        """Load a recommender folder (`recommend.folder`: a run's artifacts and jobs, no Kedro project).
+
+        `jobs` (the contract's jobs format) replace the folder's jobs; ads without a vector in
+        `job_vectors` (job_id, embedding; default the folder's) are embedded now.
+        """
+        from job_reco.recommend.folder import read_model_folder  # noqa: PLC0415
+
+        artifacts = read_model_folder(folder)
+        recommender = cls(artifacts, RecommendSettings.from_params(artifacts.params))
+        known = artifacts.job_vectors if job_vectors is None else job_vectors
+        recommender.jobs = recommender.job_table(artifacts.jobs if jobs is None else jobs, known_vectors=known)
+        artifacts.jobs = artifacts.job_vectors = None  # kept once, in the job table
+        return recommender
+
     def job_table(self, jobs: pd.DataFrame, *, known_vectors: pd.DataFrame | None = None) -> JobTable:
         """Candidate jobs from a jobs frame (job_id, title, description; v2 columns optional); new ads embedded now."""
         return build_job_table(jobs, self.embedder, known_vectors=known_vectors, job_ctr=self.artifacts.job_ctr,

@@ -1,0 +1,1 @@
+"""The recommender served over HTTP as a versioned MLflow model (docs/serving.md)."""
