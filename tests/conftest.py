@@ -34,15 +34,20 @@ TEST_SPARK_CONF = {
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.driver.memory": "2g",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.log.level": "WARN",
 }
 
 
 @pytest.fixture(scope="session")
 def spark():
-    """A local[2] SparkSession shared by every test; the project hook reuses it via getOrCreate."""
-    from job_reco.spark_session import build_spark_session
+    """A local[2] SparkSession shared by every test; the project hook reuses it via getOrCreate.
+
+    With SPARK_REMOTE set (tests/test_spark_connect.py reruns some tests so), a Spark Connect session.
+    """
+    from job_reco.spark_session import build_spark_session, is_spark_connect
 
     session = build_spark_session(TEST_SPARK_CONF, app_name="job_reco_tests")
+    assert is_spark_connect(session) == bool(os.environ.get("SPARK_REMOTE")), type(session)
     yield session
     session.stop()
 
