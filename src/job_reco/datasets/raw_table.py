@@ -81,7 +81,7 @@ class RawSparkDataset(SparkDataset):
             schema, files = df.schema, df.inputFiles()
         finally:
             conf.set(NANOS_AS_LONG, previous)
-        columns = [c for c in (nanosecond_columns(files[0]) if files else []) if c in df.columns]
+        columns = [c for c in (nanosecond_columns(files[0]) if files else []) if c in schema.names]
         if not columns:
             return df
         logger.info("%s: columns %s hold nanosecond timestamps; read as microseconds.", files[0], columns)
