@@ -1,5 +1,6 @@
 """The layers hold: the library and `recommend/` never import a pipeline, no module imports itself back,
-and modules and functions stay within their size limits."""
+modules and functions stay within their size limits, and nothing but one named function uses an API that
+Spark Connect lacks."""
 
 from __future__ import annotations
 
@@ -116,3 +117,56 @@ def test_no_function_is_longer_than_the_limit():
     found = {str(path.relative_to(PACKAGE)): long_functions(path, MAX_FUNCTION_LINES) for path in MODULES.values()}
     long = {path: functions for path, functions in found.items() if functions}
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}; split them into named steps"
+
+
+# What a Spark Connect session (Databricks shared clusters and serverless, Databricks Connect) does not have:
+# a SparkContext, the JVM behind py4j, RDDs.
+CLASSIC_ONLY_ATTRIBUTES = {"sparkContext", "_sc", "_jsc", "_jvm", "_jsparkSession", "rdd"}
+CLASSIC_ONLY_NAMES = {"SparkContext", "RDD"}
+# A classic session's task progress is known only to its SparkContext's status tracker (Spark Connect
+# reports it to a progress handler instead, which a classic session refuses): the one exception.
+MAY_USE_CLASSIC_ONLY = {("job_reco.spark_session", "stage_tasks")}
+
+
+def classic_only_uses(path: Path) -> list[tuple[str, int, str]]:
+    """(enclosing function, line, what) for each use of a SparkContext, the JVM gateway or an RDD in a file."""
+    found = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            if isinstance(child, ast.Attribute) and child.attr in CLASSIC_ONLY_ATTRIBUTES:
+                found.append((inner, child.lineno, f".{child.attr}"))
+            elif isinstance(child, ast.Name) and child.id in CLASSIC_ONLY_NAMES:
+                found.append((inner, child.lineno, child.id))
+            elif isinstance(child, ast.alias) and child.name.split(".")[-1] in CLASSIC_ONLY_NAMES:
+                found.append((inner, getattr(child, "lineno", 0), f"import {child.name}"))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(), filename=str(path)), "<module>")
+    return found
+
+
+def test_the_classic_only_scan_finds_each_kind_of_use(tmp_path):
+    source = tmp_path / "uses.py"
+    source.write_text(
+        "from pyspark import SparkContext\n"
+        "def f(spark, df):\n"
+        "    spark.sparkContext.setLogLevel('WARN')\n"
+        "    return df.rdd.getNumPartitions(), spark._jvm, SparkContext.getOrCreate()\n"
+        "# a comment naming sparkContext is no use\n"
+    )
+    assert classic_only_uses(source) == [
+        ("<module>", 1, "import SparkContext"), ("f", 3, ".sparkContext"), ("f", 4, ".rdd"), ("f", 4, "._jvm"),
+        ("f", 4, "SparkContext"),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_nothing_uses_what_spark_connect_lacks(name):
+    uses = [(function, line, what) for function, line, what in classic_only_uses(MODULES[name])
+            if (name, function) not in MAY_USE_CLASSIC_ONLY]
+    assert not uses, (
+        f"{MODULES[name]} uses what Spark Connect lacks: {uses}; use spark.conf, DataFrame APIs or "
+        "spark_session.stage_tasks instead"
+    )

@@ -216,7 +216,8 @@ def test_a_corrupt_parquet_file_is_named_before_any_node(spark, tmp_path):
     with pytest.raises(UnreadableRawTableError) as error:
         run_pipeline(conf, ["data_integration"])
     message = str(error.value)
-    assert f"searches (raw_searches@spark -> {corrupt}): Py4JJavaError: org.apache.spark.SparkException: " in message
+    # Spark's own error, as a classic session (Py4JJavaError: org.apache.spark.SparkException) or Spark Connect names it.
+    assert f"searches (raw_searches@spark -> {corrupt}): " in message and "SparkException: " in message
     assert "Could not read footer" in message
     assert "\tat org.apache" not in message
 

@@ -7,6 +7,8 @@ import pandas as pd
 from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline, node
 
+from kedro_datasets.spark import SparkDataset
+
 from job_reco.datasets.part_files import PartFilesDataset
 from job_reco.datasets.raw_table import RawSparkDataset
 from job_reco.hooks.complete_inputs import dataset_writers, incomplete_inputs
@@ -53,3 +55,17 @@ def test_a_half_written_generated_table_is_named_with_its_writer(tmp_path):
     (own / "_SUCCESS").unlink()
     catalog["raw_impressions@spark"] = RawSparkDataset(filepath=str(own), file_format="parquet")
     assert incomplete_inputs(read, catalog, writers) == []
+
+
+def test_a_spark_output_never_written_is_not_taken_for_half_written(spark, tmp_path):
+    # On Spark Connect, SparkDataset.exists() says yes to a missing path (its read is lazy there).
+    folder = tmp_path / "labeled_impressions.parquet"
+    write = Pipeline([node(lambda: None, None, "labeled_impressions", name="restore_impressions")])
+    read = Pipeline([node(lambda df: df, "labeled_impressions", "out", name="read")])
+    catalog = DataCatalog({"labeled_impressions": SparkDataset(filepath=str(folder), file_format="parquet")})
+    writers = dataset_writers(write + read)
+    assert incomplete_inputs(read, catalog, writers) == []
+    spark.createDataFrame([(1,)], "x int").write.parquet(str(folder))
+    (folder / "_SUCCESS").unlink()  # what an interrupted write leaves
+    assert incomplete_inputs(read, catalog, writers) == [
+        f"labeled_impressions ({folder}), written by node restore_impressions"]

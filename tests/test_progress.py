@@ -3,7 +3,7 @@
 import logging
 import time
 
-from job_reco.progress import Progress, SparkTaskProgress, duration
+from job_reco.progress import Progress, ReportedStageTasks, SparkStageTasks, SparkTaskProgress, duration
 
 
 class Clock:
@@ -62,7 +62,7 @@ class Tracker:
 
 def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(caplog):
     clock, tracker = Clock(), Tracker()
-    watcher = SparkTaskProgress(tracker, "train_cluster_models", every_s=30, clock=clock)
+    watcher = SparkTaskProgress(SparkStageTasks(tracker), "train_cluster_models", every_s=30, clock=clock)
     with caplog.at_level(logging.INFO, logger="job_reco.progress"):
         tracker.active = {7: (4, 0)}
         clock.now = 5.0
@@ -80,9 +80,55 @@ def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(cap
 def test_spark_task_progress_runs_a_thread_until_the_step_ends():
     tracker = Tracker()
     tracker.active = {1: (2, 1)}
-    with SparkTaskProgress(tracker, "score", every_s=30, poll_s=0.01) as watcher:
+    with SparkTaskProgress(SparkStageTasks(tracker), "score", every_s=30, poll_s=0.01) as watcher:
         deadline = time.monotonic() + 5
         while not watcher.tasks.stages and time.monotonic() < deadline:
             time.sleep(0.01)
     assert watcher.tasks.stages == {1: (2, 1)}
     assert not watcher._thread.is_alive()
+
+
+class StageInfo:
+    """A stage as a Spark Connect progress report gives it (pyspark.sql.connect.shell.progress.StageInfo)."""
+
+    def __init__(self, stage_id, num_tasks, num_completed_tasks, done=False):
+        self.stage_id, self.num_tasks, self.num_completed_tasks, self.done = stage_id, num_tasks, num_completed_tasks, done
+
+
+class ConnectSession:
+    """A session that keeps the progress handlers registered with it, as a Spark Connect session does."""
+
+    def __init__(self):
+        self.handlers = []
+
+    def registerProgressHandler(self, handler):
+        self.handlers.append(handler)
+
+    def removeProgressHandler(self, handler):
+        self.handlers.remove(handler)
+
+
+def test_reported_stage_tasks_count_what_a_spark_connect_session_reports(caplog):
+    session, clock = ConnectSession(), Clock()
+    watcher = SparkTaskProgress(ReportedStageTasks(session), "score_test_impressions", every_s=30, poll_s=60,
+                                clock=clock)
+    with caplog.at_level(logging.INFO, logger="job_reco.progress"), watcher:
+        (handler,) = session.handlers
+        # Called by PySpark with keywords, in the thread that runs the query.
+        handler(stages=[StageInfo(3, 4, 1)], inflight_tasks=2, operation_id="op-1", done=False)
+        handler(stages=[StageInfo(3, 4, 4, done=True), StageInfo(4, 8, 2)], inflight_tasks=2, operation_id="op-1",
+                done=False)
+        clock.now = 30.0
+        watcher.tick()  # 6 of 12 in 30 s
+        handler(stages=[StageInfo(3, 4, 4, done=True), StageInfo(4, 8, 6)], inflight_tasks=0, operation_id="op-1",
+                done=True)  # the query ended: its stages are finished
+        handler(stages=None, inflight_tasks=0, operation_id="op-2", done=True)  # a query with no stages reported
+        assert watcher.tasks.poll() == (12, 12)
+    assert session.handlers == []
+    assert caplog.messages[0] == "score_test_impressions: 6 / 12 Spark tasks (50%), 0.2 Spark tasks/s, 30 s left"
+
+
+def test_a_progress_report_that_cannot_be_read_does_not_fail_the_query():
+    tasks = ReportedStageTasks(ConnectSession())
+    tasks(stages=[object()], inflight_tasks=0, operation_id="op", done=False)
+    assert tasks.poll() is None

@@ -69,6 +69,18 @@ def test_unreadable_raw_tables_are_named_with_path_and_reason(spark, tmp_path):
     assert "resumes" not in message and "JVM" not in message and "\tat " not in message
 
 
+def test_an_unreadable_csv_table_is_named_with_path_and_reason(spark, tmp_path):
+    catalog = _catalog(tmp_path, spark, set(RAW) - {"searches"})
+    broken = tmp_path / "searches.csv.gz"
+    broken.write_bytes(b"search_id,seeker_id\ns1,p1\n")  # named gzip, not gzip: Spark cannot read its header
+    catalog["raw_searches@spark"] = RawSparkDataset(filepath=str(broken), file_format="csv", load_args={"header": True})
+    with pytest.raises(UnreadableRawTableError) as error:
+        RawTablesHook().before_pipeline_run({}, create_pipeline(), catalog)
+    message = str(error.value)
+    assert f"searches (raw_searches@spark -> {broken}): " in message and "FAILED_READ_FILE" in message
+    assert "resumes" not in message and "\tat " not in message
+
+
 def test_raw_spark_dataset_reads_nanosecond_and_millisecond_parquet(spark, tmp_path):
     times = pd.to_datetime(["2024-01-01 10:00:00.123456789", "2024-02-01 00:00:00.000000001"])
     frame = pd.DataFrame({"search_id": ["s1", "s2"], "searched_at": times})
@@ -85,3 +97,5 @@ def test_raw_spark_dataset_reads_nanosecond_and_millisecond_parquet(spark, tmp_p
         datetime(2024, 1, 1, 10, 0, 0, 123000), datetime(2024, 2, 1)
     ]
     assert spark.conf.get("spark.sql.legacy.parquet.nanosAsLong") == "false"
+    # Read again after the setting is gone: on Spark Connect every action analyses the plan anew.
+    assert nanos.filter(nanos.searched_at > datetime(2024, 1, 15)).count() == 1

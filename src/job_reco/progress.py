@@ -8,7 +8,9 @@ line is logged when `every_s` seconds have passed since the last one, and at the
 
 Work that runs in Spark tasks (training, scoring, the joins) is watched from the driver instead:
 `SparkTaskProgress` counts the tasks of the stages a Kedro node began (`hooks.SparkProgressHook`
-starts one per node), so a long node logs its tasks done, their rate and the time left:
+starts one per node), so a long node logs its tasks done, their rate and the time left. A classic
+session's stages are polled from its status tracker (`SparkStageTasks`); a Spark Connect session
+has none and reports its stages to a progress handler instead (`ReportedStageTasks`):
 
     modeling.train_cluster_models: 3 / 8 Spark tasks (38%), 0.05 Spark tasks/s, 1 min 40 s left
 """
@@ -111,17 +113,30 @@ class EveryFewSeconds:
         self._thread.join()
 
 
+def _totals(stages: dict[int, tuple[int, int]]) -> tuple[int, int] | None:
+    """(tasks done, tasks) over {stage id: (tasks, tasks completed)}, None before the first stage."""
+    if not stages:
+        return None
+    return sum(done for _, done in stages.values()), sum(tasks for tasks, _ in stages.values())
+
+
 class SparkStageTasks:
     """The tasks done and in all of the Spark stages begun since it was made, read from a status tracker.
 
     It remembers each stage it saw and its task counts; a stage that left the active list has finished
-    all its tasks. Stages not begun yet are unknown. `tracker` is a SparkContext's status tracker (none
-    exists on Spark Connect).
+    all its tasks. Stages not begun yet are unknown. `tracker` is a classic SparkContext's status
+    tracker (`spark_session.stage_tasks` picks it; Spark Connect has none).
     """
 
     def __init__(self, tracker: Any):
         self.tracker = tracker
         self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
+
+    def start(self) -> None:
+        """Nothing to register: the tracker is polled."""
+
+    def stop(self) -> None:
+        """Nothing to unregister."""
 
     def poll(self) -> tuple[int, int] | None:
         """(tasks done, tasks) of the stages begun so far, None before the first one."""
@@ -132,24 +147,71 @@ class SparkStageTasks:
         for stage, info in active.items():
             if info is not None:
                 self.stages[stage] = (info.numTasks, info.numCompletedTasks)
-        if not self.stages:
-            return None
-        return sum(done for _, done in self.stages.values()), sum(tasks for tasks, _ in self.stages.values())
+        return _totals(self.stages)
+
+
+class ReportedStageTasks:
+    """The tasks done and in all of the Spark stages a Spark Connect session reported since `start()`.
+
+    A Spark Connect server sends the progress of each query's stages while the query runs; PySpark
+    hands it to the callables given to `SparkSession.registerProgressHandler` (PySpark 4), this object
+    among them, in the thread that runs the query. A stage marked done, or one of a query that ended,
+    has finished all its tasks. `poll()` may be called from another thread.
+    """
+
+    def __init__(self, session: Any):
+        self.session = session
+        self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Register with the session: every query from now on reports its stages here."""
+        self.session.registerProgressHandler(self)
+
+    def stop(self) -> None:
+        """Stop the reports."""
+        self.session.removeProgressHandler(self)
+
+    def __call__(self, stages: Any = None, inflight_tasks: int = 0, operation_id: str | None = None,
+                 done: bool = False) -> None:
+        """Record the stages of a report; never raises (an error here would fail the query)."""
+        try:
+            with self._lock:
+                for stage in stages or ():
+                    finished = done or stage.done
+                    self.stages[stage.stage_id] = (
+                        stage.num_tasks, stage.num_tasks if finished else stage.num_completed_tasks)
+        except Exception:  # noqa: BLE001 - progress is for the log only
+            _logger.debug("Unreadable Spark Connect progress report: %r", stages, exc_info=True)
+
+    def poll(self) -> tuple[int, int] | None:
+        """(tasks done, tasks) of the stages reported so far, None before the first one."""
+        with self._lock:
+            return _totals(self.stages)
 
 
 class SparkTaskProgress(EveryFewSeconds):
     """While a step runs, logs every `every_s` s the Spark tasks done of the stages begun since it started.
 
     The work of a Spark step happens in tasks that the driver only waits for (training one model per
-    cluster, scoring, joins): a thread polls `SparkStageTasks` every `poll_s` s and logs through
-    `Progress`; the time left is that of the stages begun so far.
+    cluster, scoring, joins): a thread polls `tasks` (a `SparkStageTasks` or `ReportedStageTasks`)
+    every `poll_s` s and logs through `Progress`; the time left is that of the stages begun so far.
     """
 
-    def __init__(self, tracker: Any, what: str, *, every_s: float = 30.0, poll_s: float = 1.0,
-                 logger: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, tasks: SparkStageTasks | ReportedStageTasks, what: str, *, every_s: float = 30.0,
+                 poll_s: float = 1.0, logger: logging.Logger | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         super().__init__(poll_s, name=f"progress of {what}")
-        self.tasks = SparkStageTasks(tracker)
+        self.tasks = tasks
         self.progress = Progress(what, 0, unit="Spark tasks", every_s=every_s, logger=logger, clock=clock)
+
+    def __enter__(self) -> Self:
+        self.tasks.start()
+        return super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        self.tasks.stop()
 
     def tick(self) -> None:
         """Poll the stages' counts and report them."""

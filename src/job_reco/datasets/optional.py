@@ -7,6 +7,8 @@ from typing import Any
 
 from kedro.io import AbstractDataset
 
+from job_reco.datasets.paths import dataset_exists
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,7 +35,7 @@ class OptionalDataset(AbstractDataset[Any, Any]):
 
     def load(self) -> Any:
         """Load the wrapped data, or None when it does not exist."""
-        if not self._dataset.exists():
+        if not dataset_exists(self._dataset):
             logger.info("Optional dataset %s does not exist: loading None.", self._dataset)
             return None
         return self._dataset.load()
@@ -43,7 +45,7 @@ class OptionalDataset(AbstractDataset[Any, Any]):
         self._dataset.save(data)
 
     def _exists(self) -> bool:
-        return self._dataset.exists()
+        return dataset_exists(self._dataset)
 
     def _describe(self) -> dict[str, Any]:
         return {"dataset": self._dataset._describe()}

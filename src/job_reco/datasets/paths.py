@@ -1,4 +1,10 @@
-"""Paths of the catalog's files: Spark's read with fsspec (Hadoop's scheme names mapped), an entry's location, local copies."""
+"""Paths of the catalog's files: Spark's read with fsspec (Hadoop's scheme names mapped), existence, an entry's
+location, local copies.
+
+Whether a Spark table exists is asked of its file system here, not of Spark: a Spark Connect
+session reads lazily, so `spark.read.load(path)` of a missing path raises nothing until an action,
+and kedro-datasets' `SparkDataset.exists()`, which relies on that read failing, answers True.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,26 @@ def spark_path_to_fs(path: str) -> tuple[Any, str]:
     protocol, _, rest = str(path).partition("://")
     url = f"{FSSPEC_PROTOCOLS.get(protocol, protocol)}://{rest}" if rest else str(path)
     return fsspec.core.url_to_fs(url)
+
+
+def spark_path_exists(path: str) -> bool:
+    """Whether a file or folder Spark would read at `path` exists (asked of its file system)."""
+    filesystem, inner = spark_path_to_fs(path)
+    return bool(filesystem.exists(inner))
+
+
+def spark_dataset_path(dataset: Any) -> str:
+    """The path a kedro-datasets `SparkDataset` loads from (its version's, if versioned), as Spark reads it."""
+    return dataset._fs_prefix + str(dataset._get_load_path())
+
+
+def dataset_exists(dataset: Any) -> bool:
+    """Whether a catalog dataset's data exists; a `SparkDataset` is asked of its file system, not of Spark."""
+    from kedro_datasets.spark import SparkDataset  # noqa: PLC0415
+
+    if isinstance(dataset, SparkDataset):
+        return spark_path_exists(spark_dataset_path(dataset))
+    return dataset.exists()
 
 
 def entry_location(entry: Mapping[str, Any], project_path: Path) -> str:

@@ -19,7 +19,7 @@ import logging
 from kedro.framework.hooks import hook_impl
 from kedro.pipeline import Pipeline
 
-from job_reco.datasets.paths import spark_path_to_fs
+from job_reco.datasets.paths import dataset_exists, spark_path_to_fs
 from job_reco.datasets.part_files import STARTED_MARKER, SUCCESS_MARKER, PartFilesDataset
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def incomplete_inputs(pipeline, catalog, writers: dict[str, str]) -> list[str]:
         path = dataset._describe()["filepath"]
         # A raw table read beside the generator's part files is refused only if the generator began it.
         begun = name in writers or _marked(path, STARTED_MARKER)
-        if catalog.exists(name) and begun and not is_complete(path):
+        # Existence from the file system: on Spark Connect `catalog.exists` says yes to a missing path.
+        if dataset_exists(dataset) and begun and not is_complete(path):
             problems.append(f"{name} ({path}), written by node {writer}")
     return problems
 

@@ -6,6 +6,9 @@ the files' footers or CSV headers) and names each table that is missing or that 
 read, with its catalog dataset, the file the catalog points at and Spark's one-line reason. Spark's
 full stack trace goes to the debug log. settings.py registers it after SparkHooks, which builds
 the SparkSession the check reads with.
+
+Both checks hold on Spark Connect, where a read is a plan that nothing analyses until an action:
+whether a table exists is asked of its file system, and the schema of each table is read at once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 
 from kedro.framework.hooks import hook_impl
 
+from job_reco.datasets.paths import dataset_exists
 from job_reco.validation import dataset_location
 
 logger = logging.getLogger(__name__)
@@ -60,11 +64,17 @@ def missing_raw_tables(pipeline, catalog) -> list[str]:
 
 
 def _exists(catalog, name: str) -> bool:
-    """Whether a dataset exists; one whose check fails on reading is there (and reported unreadable)."""
+    """Whether a dataset exists; one whose check fails is taken as there (and reported if unreadable)."""
     try:
-        return catalog.exists(name)
-    except Exception:  # noqa: BLE001 - e.g. spark.SparkDataset reads the file to tell
+        return dataset_exists(catalog.get(name))
+    except Exception:  # noqa: BLE001 - e.g. a dataset whose own check reads the file to tell
         return True
+
+
+def read_schema(data) -> None:
+    """Read a loaded table's schema now (a Spark Connect DataFrame analyses its plan only when asked)."""
+    if hasattr(data, "schema"):
+        data.schema  # noqa: B018
 
 
 def unreadable_raw_tables(pipeline, catalog) -> list[str]:
@@ -72,7 +82,7 @@ def unreadable_raw_tables(pipeline, catalog) -> list[str]:
     problems = []
     for name, table in _raw_inputs(pipeline, catalog):
         try:
-            catalog.load(name)
+            read_schema(catalog.load(name))
         except Exception as error:
             cause = error
             while cause.__cause__ is not None:  # Kedro's DatasetError wraps the reader's error

@@ -6,7 +6,7 @@ from kedro.framework.hooks import hook_impl
 from pyspark.sql import SparkSession
 
 from job_reco.progress import SparkTaskProgress
-from job_reco.spark_session import is_spark_connect
+from job_reco.spark_session import stage_tasks
 
 
 class SparkProgressHook:
@@ -14,7 +14,8 @@ class SparkProgressHook:
 
     Kedro logs a node when it starts and when it ends; a Spark node (training, scoring, a join over
     the impressions) may run for minutes in between. A `SparkTaskProgress` watches each node's
-    stages from the driver; nothing is watched on Spark Connect, which has no status tracker.
+    stages from the driver: a classic session's status tracker, or a Spark Connect session's
+    progress reports (`spark_session.stage_tasks`).
     """
 
     def __init__(self) -> None:
@@ -30,9 +31,9 @@ class SparkProgressHook:
     def before_node_run(self, node) -> None:
         """Start watching the node's Spark tasks."""
         session = SparkSession.getActiveSession()
-        if session is None or is_spark_connect(session):
+        if session is None:
             return
-        watcher = SparkTaskProgress(session.sparkContext.statusTracker(), node.name, every_s=self.every_s)
+        watcher = SparkTaskProgress(stage_tasks(session), node.name, every_s=self.every_s)
         self._watchers[node.name] = watcher.__enter__()
 
     @hook_impl

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from job_reco.progress import SparkStageTasks
 from job_reco.recommend.recommender import JobRecommender
 from job_reco.recommend.spark import recommend_on_spark
 
@@ -21,30 +20,38 @@ def spark_session(project: Path, env: str | None):
     return build_spark_session(dict(loader["spark"]), app_name="job_reco_recommend")
 
 
-def _watch_tasks(spark, progress, task, done: threading.Event) -> None:
-    """Advance the bar to Spark's finished tasks of the stages begun (`SparkStageTasks`) until `done`."""
-    tasks = SparkStageTasks(spark.sparkContext.statusTracker())
+def _watch_tasks(tasks, progress, task, done: threading.Event) -> None:
+    """Advance the bar to Spark's finished tasks of the stages begun (`spark_session.stage_tasks`) until `done`."""
     while not done.wait(0.5):
-        counts = tasks.poll()
-        if counts is not None:
-            progress.update(task, total=counts[1], completed=counts[0])
+        _show(tasks, progress, task)
+    _show(tasks, progress, task)
+
+
+def _show(tasks, progress, task) -> None:
+    counts = tasks.poll()
+    if counts is not None:
+        progress.update(task, total=counts[1], completed=counts[0])
 
 
 def run_on_spark(recommender: JobRecommender, resumes_path: str, k: int, output: str, *, project: Path, env: str | None) -> int:
     """Read the resumes, recommend in Spark tasks, write parquet; returns the number of rows written."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress  # noqa: PLC0415
 
+    from job_reco.spark_session import stage_tasks  # noqa: PLC0415
+
     spark = spark_session(project, env)
     resumes = spark.read.parquet(str(Path(resumes_path).resolve()))
     result = recommend_on_spark(resumes, recommender, k)
-    done = threading.Event()
+    done, tasks = threading.Event(), stage_tasks(spark)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn()) as progress:
         task = progress.add_task("Spark tasks", total=None)
-        watcher = threading.Thread(target=_watch_tasks, args=(spark, progress, task, done), daemon=True)
+        watcher = threading.Thread(target=_watch_tasks, args=(tasks, progress, task, done), daemon=True)
+        tasks.start()
         watcher.start()
         try:
             result.write.mode("overwrite").parquet(str(Path(output).resolve()))
         finally:
             done.set()
             watcher.join()
+            tasks.stop()
     return spark.read.parquet(str(Path(output).resolve())).count()

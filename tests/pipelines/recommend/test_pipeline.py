@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 
@@ -99,6 +100,20 @@ def test_the_pipeline_on_spark_gives_the_local_answer(tiny_project_run, spark, r
     pd.testing.assert_frame_equal(on_spark.sort_values(key).reset_index(drop=True),
                                   local.sort_values(key).reset_index(drop=True), check_dtype=False)
     assert sorted(on_spark.groupby("resume_id").size()) == [4, 4, 4]
+
+
+def test_recommend_on_spark_writes_the_batch_and_fills_its_progress_bar(tiny_project_run, spark, recommender,
+                                                                      tmp_path, capsys):
+    from job_reco.recommend.spark_run import run_on_spark
+
+    resumes = tmp_path / "resumes.parquet"
+    pd.DataFrame({"resume_id": ["r1", "r2"], "text": [NURSE_RESUME, "Truck driver, 10 years, long haul."]}).to_parquet(resumes)
+    output = tmp_path / "recommendations.parquet"
+    assert run_on_spark(recommender, str(resumes), 3, str(output), project=tiny_project_run, env="test") == 6
+    # The bar reads the session's stages (a classic session's status tracker here) and ends full.
+    done, total = re.findall(r"Spark tasks.*?(\d+)/(\d+)", capsys.readouterr().out)[-1]
+    assert done == total != "0"
+    assert sorted(pd.read_parquet(output).groupby("resume_id").size()) == [3, 3]
 
 
 def test_no_personal_data_in_output_or_logs(tiny_project_run, recommender, caplog, tmp_path):
