@@ -2,6 +2,7 @@
 
 from kedro.config import OmegaConfigLoader
 
+from job_reco.config_loader import CONFIG_LOADER_ARGS  # noqa: F401 - Kedro reads it from here
 from job_reco.hooks import (
     CompleteInputsHook,
     InputLocationsHook,
@@ -17,15 +18,3 @@ from job_reco.hooks import (
 HOOKS = (SparkHooks(), SparkProgressHook(), ReleaseMemoryHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
-CONFIG_LOADER_ARGS = {
-    "base_env": "base",
-    "default_run_env": "local",
-    "config_patterns": {
-        "spark": ["spark*", "spark*/**"],
-        "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
-        "mlflow": ["mlflow*", "mlflow*/**"],
-        "tracking": ["tracking*", "tracking*/**"],
-    },
-    # An env (local, test, cluster) overrides single keys of base rather than whole blocks.
-    "merge_strategy": {"parameters": "soft", "spark": "soft", "mlflow": "soft"},
-}
