@@ -32,6 +32,7 @@ class PreparedResume:
     longitude: float
     tokens: list[str]  # of the scrubbed text, for explanations
     titles: list[str] = field(default_factory=list)  # the job title of each experience section, newest first
+    place: str | None = None  # the city of the location the request gave ("Houston"), for explanations
 
     @property
     def has_location(self) -> bool:
@@ -105,6 +106,15 @@ def resolve_location(location: Any) -> tuple[float, float]:
     return float(lat), float(lon)
 
 
+def place_name(location: Any) -> str | None:
+    """The city a request's location names ("Houston, TX" -> "Houston"); None for coordinates or none."""
+    if isinstance(location, str):
+        return location.split(",")[0].strip() or None
+    if isinstance(location, Mapping) and location.get("city") is not None and not pd.isna(location.get("city")):
+        return str(location["city"]).split(",")[0].strip() or None
+    return None
+
+
 def prepare_resumes(
     texts: list[str | None], embed: FewDocumentEmbedder, *, as_of_year: int, max_sections: int, locations: list[Any]
 ) -> list[PreparedResume]:
@@ -120,5 +130,5 @@ def prepare_resumes(
         section_vectors = embed([tokenize(s) for s in sections]) if sections else np.zeros((0, embed.embedder.dimension))
         lat, lon = resolve_location(locations[index])
         out.append(PreparedResume(vectors[index], list(section_vectors), float(years[index]), lat, lon, tokens[index],
-                                  section_titles(text)[: int(max_sections)]))
+                                  section_titles(text)[: int(max_sections)], place_name(locations[index])))
     return out
