@@ -1,7 +1,7 @@
 """LambdaMART's margin from xgboost's own JSON model, in numpy: the same trees walked without importing xgboost.
 
-xgboost's import pulls in scikit-learn and SciPy (1.5 to 3 s, 230 MB), more than the rest of a
-recommendation. The booster that modeling saves (`gbdt_booster`, data/06_models/gbdt/model.json) is a
+xgboost's import pulls in scikit-learn and SciPy (seconds of wall time, 230 MB), more than the rest
+of a recommendation. The booster that modeling saves (`gbdt_booster`, data/06_models/gbdt/model.json) is a
 JSON list of trees: per node the split feature, threshold (`split_conditions`), children and the
 direction of a missing value; a leaf (left child -1) keeps its value in `split_conditions`. The margin
 is base_score plus each tree's leaf, accumulated in float32 in tree order, as xgboost's CPU predictor

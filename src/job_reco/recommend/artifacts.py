@@ -60,13 +60,19 @@ class ProjectCatalog:
         """Load a dataset; a missing one is an ArtifactError naming its file and the pipeline to run."""
         if name not in self.catalog:
             raise ArtifactError(f"the catalog of {self.project_path} has no dataset {name!r}: is it a job_reco project?")
+        pipeline = PRODUCERS.get(name, "modeling")
         if not self.catalog.exists(name):
-            pipeline = PRODUCERS.get(name, "modeling")
             raise ArtifactError(
                 f"{name} is missing ({self.where(name)}): run `kedro run` (or `kedro run --pipelines {pipeline}` "
                 f"and the pipelines after it) in {self.project_path}{' --env ' + self.env if self.env else ''} first"
             )
-        return self.catalog.load(name)
+        from kedro.io import DatasetError  # noqa: PLC0415
+
+        try:
+            return self.catalog.load(name)
+        except DatasetError as error:  # e.g. a model file this code cannot read
+            raise ArtifactError(f"{name} could not be read ({self.where(name)}): {error}; rerun `kedro run --pipelines "
+                                f"{pipeline}` and the pipelines after it") from error
 
     def optional(self, name: str) -> Any | None:
         """Load a dataset if its files exist, else None."""

@@ -264,3 +264,17 @@ def test_row_facts_from_the_ads_columns():
     assert facts[1].pay_reference == "all ads"  # its reference is all ads' median
     assert (facts[0].current_title_share, facts[1].current_title_share) == (1.0, 0.0)
     assert (facts[1].past_title, facts[1].past_title_share) == ("Truck Driver", 1.0)
+
+
+def test_an_unreadable_model_file_is_one_clear_error(tmp_path):
+    from kedro.io import DataCatalog
+
+    from job_reco.recommend.artifacts import ProjectCatalog
+
+    (tmp_path / "model.keras").write_bytes(b"not a zip")
+    catalog = DataCatalog.from_config({"ranker_model@weights": {
+        "type": "job_reco.datasets.keras_weights.KerasWeightsDataset", "filepath": str(tmp_path / "model.keras")}})
+    project = ProjectCatalog(catalog=catalog, params={}, project_path=tmp_path)
+    with pytest.raises(ArtifactError, match=r"ranker_model@weights could not be read .*model.keras.*not a saved Keras model.*"
+                                              r"rerun `kedro run --pipelines modeling`"):
+        project.require("ranker_model@weights")
