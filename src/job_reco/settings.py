@@ -1,6 +1,8 @@
 """Project settings: hooks and where configuration is looked for."""
 
-from job_reco import config_loader
+from kedro.config import OmegaConfigLoader
+
+from job_reco.config_loader import CONFIG_LOADER_ARGS  # noqa: F401 - Kedro reads it from here
 from job_reco.hooks import (
     CompleteInputsHook,
     InputLocationsHook,
@@ -18,5 +20,4 @@ from job_reco.hooks import (
 HOOKS = (SparkHooks(), SparkProgressHook(), ReleaseMemoryHook(), RawTablesHook(), CompleteInputsHook(), InputLocationsHook(), RunRecordHook(),
          ServingModelHook())
 
-# Where configuration is looked for and how envs override base (job_reco.config_loader).
-CONFIG_LOADER_CLASS, CONFIG_LOADER_ARGS = config_loader.CONFIG_LOADER_CLASS, config_loader.CONFIG_LOADER_ARGS
+CONFIG_LOADER_CLASS = OmegaConfigLoader

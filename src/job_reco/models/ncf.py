@@ -296,11 +296,15 @@ def build_training_model(ncf, *, position_bias: str = "pal", max_position: int =
 
 
 def ncf_weights(model) -> tuple[list[np.ndarray], bool]:
-    """(weights in Dense order, final_relu) of a model made by `build_ncf` (e.g. loaded from .keras)."""
-    names = [layer.name for layer in model.layers]
+    """(weights in Dense order, final_relu) of a model made by `build_ncf`: a Keras model or its `SavedWeights`."""
+    from job_reco.models.keras_file import SavedWeights  # noqa: PLC0415
+
+    saved = isinstance(model, SavedWeights)
+    names = list(model.layers) if saved else [layer.name for layer in model.layers]
     if LOGITS_LAYER not in names or SOFTMAX_LAYER not in names:
         raise ValueError(f"not an NCF from build_ncf: layers {names} lack {LOGITS_LAYER!r}/{SOFTMAX_LAYER!r}")
-    return [np.asarray(w) for w in model.get_weights()], FINAL_RELU_LAYER in names
+    weights = model.flat() if saved else model.get_weights()
+    return [np.asarray(w) for w in weights], FINAL_RELU_LAYER in names
 
 
 def ncf_click_probability(weights: Sequence[np.ndarray], features: np.ndarray, *, final_relu: bool) -> np.ndarray:
@@ -359,12 +363,15 @@ MODEL_PREFIX = "cluster_"  # cluster_models' keys: cluster_<c>
 
 
 def cluster_model_weights(cluster_models: Mapping[str, Any]) -> list[tuple[int, list[np.ndarray], bool]]:
-    """(cluster, weights, final_relu) per saved model, sorted by cluster; loads lazily saved partitions."""
-    import keras  # noqa: PLC0415
+    """(cluster, weights, final_relu) per saved model, sorted by cluster; loads lazily saved partitions.
 
+    The values: Keras models (`cluster_models@keras`), `SavedWeights` (`cluster_models@weights`, no
+    TensorFlow), or a PartitionedDataset's load functions of either.
+    """
     found = []
     for key, value in cluster_models.items():
-        model = value if isinstance(value, keras.Model) else value()
+        # A Keras model is callable too; a partition's load function has no layers.
+        model = value() if callable(value) and not hasattr(value, "layers") else value
         weights, final_relu = ncf_weights(model)
         found.append((int(str(key).removeprefix(MODEL_PREFIX)), weights, final_relu))
     if not found:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from job_reco.columns import CLUSTER
 from job_reco.models.features import side_feature_matrix, vector_matrix
+from job_reco.models.keras_file import SavedWeights
 from job_reco.models.ncf import model_features
 from job_reco.models.ranker import RankerConfig, build_ranker, ranker_weights
 from job_reco.text.vectors import cosine_similarity
@@ -63,14 +64,18 @@ def build_ranker_artifacts(ranker_state: Mapping[str, Any]) -> tuple[Any, dict[s
 
 
 def check_ranker_artifacts(model: Any, layout: Mapping[str, Any], vector_dimension: int | None = None) -> dict:
-    """The model's weights by layer, after checking that model, layout and vectors agree; else a clear error."""
+    """The model's weights by layer, after checking that model, layout and vectors agree; else a clear error.
+
+    `model`: the Keras model (`ranker_model@keras`) or its saved weights (`ranker_model@weights`, no TensorFlow).
+    """
     where = "data/06_models/ranker/ (model.keras, layout.json)"
     if layout.get("layout_version") != LAYOUT_VERSION:
         raise ValueError(
             f"ranker_layout has layout_version {layout.get('layout_version')!r}, this code reads {LAYOUT_VERSION} "
             f"({where}): retrain with `kedro run --pipelines modeling`"
         )
-    width = int(model.inputs[0].shape[-1])
+    saved = isinstance(model, SavedWeights)
+    width = model.input_width("features") if saved else int(model.inputs[0].shape[-1])
     if width != int(layout["width"]):
         raise ValueError(f"ranker_model takes {width} features but ranker_layout says {layout['width']} ({where}): they come from different runs")
     if vector_dimension is not None and int(vector_dimension) != int(layout["vector_dimension"]):
@@ -78,4 +83,4 @@ def check_ranker_artifacts(model: Any, layout: Mapping[str, Any], vector_dimensi
             f"the ranker was trained on {layout['vector_dimension']}-d document vectors, these are {vector_dimension}-d "
             f"({where}): rerun embeddings and modeling with the same word vectors"
         )
-    return ranker_weights(model)
+    return {name: list(arrays) for name, arrays in model.weights.items()} if saved else ranker_weights(model)

@@ -2,7 +2,8 @@
 
 `load_project_catalog` builds the project's catalog and parameters exactly as `kedro run` would
 (same config loader settings, same envs, paths made absolute to the project) but without the
-project's hooks, so asking for jobs does not start a SparkSession. Every missing or incompatible
+project's hooks, so asking for jobs does not start a SparkSession, and without importing Kedro's
+framework or PySpark. Every missing or incompatible
 artifact is one `ArtifactError` that names the dataset, its file and the command that makes it.
 """
 
@@ -22,11 +23,11 @@ logger = logging.getLogger(__name__)
 PRODUCERS = {
     "document_embedder": "embeddings",
     "cluster_centres": "clustering",
-    "ranker_model": "modeling",
+    "ranker_model@weights": "modeling",
     "ranker_layout": "modeling",
     "architecture_selection": "modeling",
     "gbdt_booster": "modeling",
-    "cluster_models": "modeling",
+    "cluster_models@weights": "modeling",
     "ensemble_selection": "modeling",
     "recommend_job_ctr": "modeling",
     "recommend_jobs": "data_integration",
@@ -59,13 +60,19 @@ class ProjectCatalog:
         """Load a dataset; a missing one is an ArtifactError naming its file and the pipeline to run."""
         if name not in self.catalog:
             raise ArtifactError(f"the catalog of {self.project_path} has no dataset {name!r}: is it a job_reco project?")
+        pipeline = PRODUCERS.get(name, "modeling")
         if not self.catalog.exists(name):
-            pipeline = PRODUCERS.get(name, "modeling")
             raise ArtifactError(
                 f"{name} is missing ({self.where(name)}): run `kedro run` (or `kedro run --pipelines {pipeline}` "
                 f"and the pipelines after it) in {self.project_path}{' --env ' + self.env if self.env else ''} first"
             )
-        return self.catalog.load(name)
+        from kedro.io import DatasetError  # noqa: PLC0415
+
+        try:
+            return self.catalog.load(name)
+        except DatasetError as error:  # e.g. a model file this code cannot read
+            raise ArtifactError(f"{name} could not be read ({self.where(name)}): {error}; rerun `kedro run --pipelines "
+                                f"{pipeline}` and the pipelines after it") from error
 
     def optional(self, name: str) -> Any | None:
         """Load a dataset if its files exist, else None."""
@@ -73,27 +80,48 @@ class ProjectCatalog:
 
 
 def load_project_catalog(project_path: str | Path = ".", env: str | None = None) -> ProjectCatalog:
-    """The catalog and parameters of the Kedro project at `project_path` (conf/base + `env`, default local)."""
+    """The catalog and parameters of the Kedro project at `project_path` (conf/base + `env`, default local).
+
+    Kedro's config loader with the project's settings (`job_reco.config_loader`); neither
+    `job_reco.settings` (its hooks import PySpark) nor Kedro's framework is imported, and the
+    catalog builds a dataset only when it is asked for.
+    """
     from kedro.config import OmegaConfigLoader  # noqa: PLC0415
-    from kedro.framework.context.context import _convert_paths_to_absolute_posix  # noqa: PLC0415
     from kedro.io import DataCatalog  # noqa: PLC0415
 
-    from job_reco import config_loader as settings  # noqa: PLC0415
+    from job_reco.config_loader import CONFIG_LOADER_ARGS  # noqa: PLC0415
 
     root = Path(project_path).resolve()
     if not (root / "conf" / "base").is_dir():
         raise ArtifactError(f"{root} is not a job_reco project (no conf/base/): pass the project folder (--project)")
     run_env = env
-    if env is None and not (root / "conf" / settings.CONFIG_LOADER_ARGS["default_run_env"]).is_dir():
-        run_env = settings.CONFIG_LOADER_ARGS["base_env"]  # no conf/local (a fresh checkout): base alone
-    loader = OmegaConfigLoader(conf_source=str(root / "conf"), env=run_env, **settings.CONFIG_LOADER_ARGS)
-    catalog_conf = _convert_paths_to_absolute_posix(project_path=root, conf_dictionary=loader["catalog"])
+    if env is None and not (root / "conf" / CONFIG_LOADER_ARGS["default_run_env"]).is_dir():
+        run_env = CONFIG_LOADER_ARGS["base_env"]  # no conf/local (a fresh checkout): base alone
+    loader = OmegaConfigLoader(conf_source=str(root / "conf"), env=run_env, **CONFIG_LOADER_ARGS)
+    catalog_conf = absolute_paths(root, loader["catalog"])
     try:
         credentials = loader["credentials"]
     except Exception:  # noqa: BLE001 - no credentials file is fine
         credentials = {}
     catalog = DataCatalog.from_config(catalog_conf, credentials=credentials)
     return ProjectCatalog(catalog=catalog, params=dict(loader["parameters"]), project_path=root, env=env)
+
+
+def absolute_paths(root: Path, conf: dict[str, Any]) -> dict[str, Any]:
+    """Relative local paths under the keys filename, filepath and path made absolute to `root` (Kedro's rule for its
+    own context), so the catalog reads the project's files from any working directory; URLs and absolute paths stay."""
+    from urllib.parse import urlparse  # noqa: PLC0415
+
+    out: dict[str, Any] = {}
+    for key, value in conf.items():
+        if isinstance(value, dict):
+            out[key] = absolute_paths(root, value)
+        elif key in ("filename", "filepath", "path") and isinstance(value, str) and not urlparse(value).scheme \
+                and not Path(value).is_absolute():
+            out[key] = (root / value).as_posix()
+        else:
+            out[key] = value
+    return out
 
 
 @dataclass
@@ -190,12 +218,12 @@ def assemble_artifacts(
         artifacts.jobs, artifacts.job_vectors = require("recommend_jobs"), require("recommend_job_vectors")
     check_compatible(artifacts)
     # The ranker's layout builds the inputs of every architecture; its weights score ranker and blend.
-    artifacts.ranker_weights = _ranker_weights(require("ranker_model"), layout, embedder.dimension)
+    artifacts.ranker_weights = _ranker_weights(require("ranker_model@weights"), layout, embedder.dimension)
     if selected == "blend":
         booster = require("gbdt_booster")
         artifacts.gbdt_booster = booster.encode("utf-8") if isinstance(booster, str) else bytes(booster)
     if selected == "per_cluster":
-        artifacts.cluster_models = _cluster_model_weights(require("cluster_models"))
+        artifacts.cluster_models = _cluster_model_weights(require("cluster_models@weights"))
         artifacts.ensemble_selection = require("ensemble_selection")
     return artifacts
 

@@ -6,7 +6,9 @@
 Without --jobs, the catalog's jobs. A batch of at least `recommend.spark_min_resumes` resumes (or
 --spark) runs on Spark (mapInPandas); smaller ones in this process, with a progress bar. Missing
 or incompatible artifacts give one message that says what to run (exit status 2). Nothing of a
-resume is logged; INFO logs are off unless --verbose.
+resume is logged; INFO logs are off unless --verbose. The table's "why" gives the reasons in words
+(`explain.py`) and the matched words; --format json adds each reason's effect on the score and the
+raw side-feature contributions.
 """
 
 from __future__ import annotations
@@ -22,15 +24,21 @@ from job_reco.recommend.artifacts import ArtifactError
 
 
 def _quiet(verbose: bool) -> None:
-    """INFO logs and library deprecation warnings off (stdout is the answer); --verbose keeps them."""
-    import os  # noqa: PLC0415
+    """stdout is the answer, stderr stays clean: libraries' warnings off; the project's and Kedro's INFO logs on
+    stderr with --verbose only. TensorFlow is never imported (`job_reco.recommend.model`), so none of its lines."""
     import warnings  # noqa: PLC0415
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     if not verbose:
         logging.disable(logging.INFO)
-        warnings.filterwarnings("ignore", category=UserWarning)
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    for name in ("job_reco", "kedro"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
 
 
 def _read_jobs(path: str | None):
@@ -55,6 +63,7 @@ def _as_json(frame) -> str:
         records.append({
             "rank": int(row.rank), "job_id": str(row.job_id), "title": str(row.title), "score": float(row.score),
             "cosine": round(float(row.cosine), 6),
+            "reasons": [{"reason": text, "effect": round(float(e), 3)} for text, e in row.reasons],
             "matched_words": [{"resume_word": r, "ad_word": a, "cosine": c} for r, a, c in row.matched_words],
             "side_features": [{"feature": n, "effect": e} for n, e in row.side_features],
         })

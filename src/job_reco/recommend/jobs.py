@@ -36,6 +36,13 @@ class JobTable:
         return len(self.job_id)
 
     @property
+    def all_ads_pay(self) -> float:
+        """The median pay midpoint of all these ads (`features.pay_reference` of a title with few ads); NaN without pay."""
+        if "salary_mid" not in self.side or not np.isfinite(self.side["salary_mid"].to_numpy(np.float64)).any():
+            return float("nan")
+        return float(np.nanmedian(self.side["salary_mid"].to_numpy(np.float64)))
+
+    @property
     def known_columns(self) -> set[str]:
         """Side columns that hold data for these jobs (a column absent from the input is unknown)."""
         return set(self.side.columns)

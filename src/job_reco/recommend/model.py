@@ -1,23 +1,29 @@
 """The chosen model's relevance score of (resume, job) rows: the ranker, its blend with LambdaMART, or the per-cluster NCFs.
 
-Relevance only: the ranker's score has no position term, the NCFs' click probability is PAL's
+Everything in numpy, from the saved weights: the ranker's and the NCFs' forward passes, LambdaMART's
+trees read from xgboost's JSON (`job_reco.models.boosted_trees`); neither TensorFlow nor xgboost is
+imported. Relevance only: the ranker's score has no position term, the NCFs' click probability is PAL's
 second factor (P(click | seen)), so a new resume, which has no search list, is scored as the
 modeling pipeline scores the test split (`ranker_scoring`, `gbdt`, `scoring`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from job_reco.models.boosted_trees import BoostedTrees
 from job_reco.models.features import lambdamart_matrix
 from job_reco.models.ncf import check_interactions, model_features, ncf_click_probability
 from job_reco.models.ensemble import ensemble_scores
 from job_reco.models.ranker import ranker_scores
 from job_reco.text.vectors import centre_distances, parse_centres
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +44,19 @@ def blend_scores(ranker: np.ndarray, gbdt: np.ndarray, weight: float, stats: Map
     return float(weight) * r + (1.0 - float(weight)) * g
 
 
+def load_booster(model: bytes) -> Any:
+    """LambdaMART's trees in numpy (`BoostedTrees`, no xgboost import); xgboost's Booster for a model they do not cover."""
+    try:
+        return BoostedTrees.from_json(model)
+    except ValueError as reason:
+        import xgboost  # noqa: PLC0415
+
+        logger.info("LambdaMART scored by xgboost: %s", reason)
+        booster = xgboost.Booster(model_file=bytearray(model))
+        booster.set_param({"nthread": 1})
+        return booster
+
+
 class ChosenModel:
     """Scores rows with the architecture that `architecture_selection` chose on validation."""
 
@@ -47,12 +66,7 @@ class ChosenModel:
         self.layout = dict(artifacts.ranker_layout)
         self.weights = artifacts.ranker_weights
         self.hidden = len(self.layout["hidden_units"])
-        self.booster = None
-        if self.selected == "blend":
-            import xgboost  # noqa: PLC0415
-
-            self.booster = xgboost.Booster(model_file=bytearray(artifacts.gbdt_booster))
-            self.booster.set_param({"nthread": 1})
+        self.booster = load_booster(artifacts.gbdt_booster) if self.selected == "blend" else None
         self.ncf = artifacts.cluster_models
         self.mode = (artifacts.ensemble_selection or {}).get("selected")
         self.centres, self.normalised = parse_centres(artifacts.cluster_centres)
@@ -65,8 +79,10 @@ class ChosenModel:
         return self.selected in ("ranker", "blend")
 
     def gbdt(self, rows: RowInputs) -> np.ndarray:
-        """LambdaMART's margin on its inputs (`lambdamart_matrix`, as modeling builds them); in-place, no DMatrix."""
+        """LambdaMART's margin on its inputs (`lambdamart_matrix`, as modeling builds them)."""
         matrix = lambdamart_matrix(rows.features, rows.cosine)
+        if isinstance(self.booster, BoostedTrees):
+            return self.booster.margin(matrix)
         return np.asarray(self.booster.inplace_predict(matrix, predict_type="margin"), dtype=np.float64)
 
     def per_cluster(self, rows: RowInputs) -> np.ndarray:

@@ -28,7 +28,7 @@ from job_reco.models.features import FEATURE_COLUMNS
 from job_reco.progress import Progress
 from job_reco.models.ranker_layout import row_inputs
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
-from job_reco.recommend.explain import WordMatcher, describe, side_effects
+from job_reco.recommend.explain import WordMatcher, describe, reason_groups, reasons, row_facts, side_effects
 from job_reco.recommend.jobs import JobTable, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
 from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
@@ -82,6 +82,15 @@ class _Batch:
     inputs: RowInputs
     unknown: np.ndarray  # (rows, side features) True where the feature took its training mean
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+@dataclass
+class _Explained:
+    """Per shown row: matched word pairs, side-feature effects, reasons in words with their effects."""
+
+    words: list
+    effects: list
+    reasons: list
 
 
 class JobRecommender:
@@ -217,13 +226,13 @@ class JobRecommender:
         start = 3 * int(self.layout["vector_dimension"])
         return {name: start + j for j, name in enumerate(self.layout["side_features"]) if not unknown_row[j]}
 
-    def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable) -> tuple[list, list]:
-        """(matched words, side-feature effects) of the given rows of one resume."""
+    def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable, as_of: pd.Timestamp) -> _Explained:
+        """Matched words, side-feature effects and reasons in words of the given rows of one resume."""
         if self._matcher is None:
             self._matcher = WordMatcher(self.embedder, self.embed.index)
         words = [self._matcher.best_pairs(resume.tokens, table.text[batch.job[i]], self.settings.explain_words) for i in rows]
         if not self.model.uses_side_features or not len(rows):
-            return words, [[] for _ in rows]
+            return _Explained(words, [[] for _ in rows], [[] for _ in rows])
         inputs = batch.inputs
         picked = RowInputs(inputs.features[rows], inputs.cosine[rows], inputs.cluster[rows], inputs.resume[rows], inputs.job[rows])
 
@@ -232,19 +241,25 @@ class JobRecommender:
             tile = lambda values: np.concatenate([values] * copies)  # noqa: E731
             return self.model.scores(RowInputs(features, tile(picked.cosine), tile(picked.cluster), tile(picked.resume), tile(picked.job)))
 
-        effects = side_effects(score, picked.features, self._side_columns(batch.unknown[rows[0]]), self.settings.explain_features)
-        return words, effects
+        columns = self._side_columns(batch.unknown[rows[0]])
+        n = self.settings.explain_features
+        effects = side_effects(score, picked.features, columns, n)
+        grouped = side_effects(score, picked.features, reason_groups(columns), n)
+        facts = row_facts(table.side.iloc[batch.job[rows]].reset_index(drop=True), resume, as_of, table.all_ads_pay)
+        return _Explained(words, effects, [reasons(g, f) for g, f in zip(grouped, facts, strict=True)])
 
     def recommend(
         self, resume_text: str, k: int = 10, jobs: pd.DataFrame | JobTable | None = None, resume_location: Any = None,
         *, as_of: Any = None,
     ) -> pd.DataFrame:
-        """The k best jobs for one resume: rank, job_id, title, score, cosine, matched_words, side_features, explanation.
+        """The k best jobs for one resume: rank, job_id, title, score, cosine, matched_words, side_features, reasons, explanation.
 
         `jobs`: a jobs frame (job_id, title, description; the contract's v2 columns optional) or None
         for the catalog's jobs. `resume_location`: (lat, lon), {"latitude", "longitude"},
         {"city", "state"} or "City, ST"; None leaves the distance features at their training mean.
         `as_of`: the request time (ads' age); default the newest ad's posting time.
+        `side_features`: (feature, effect on the score) of the features that moved it most;
+        `reasons`: the same told in words (`explain.phrase`), (text, effect); `explanation`: one line.
         """
         table = self.candidate_jobs(jobs)
         when = self._as_of(table, as_of)
@@ -252,12 +267,12 @@ class JobRecommender:
                                  max_sections=self.settings.max_sections, locations=[resume_location])[0]
         batch = self._score_batch([resume], table, when)
         rows = self._top(batch, int(k))[0]
-        words, effects = self._explain(batch, rows, resume, table)
+        told = self._explain(batch, rows, resume, table, when)
         return pd.DataFrame({
             "rank": np.arange(1, len(rows) + 1), "job_id": table.job_id[batch.job[rows]], "title": table.title[batch.job[rows]],
             "score": np.round(batch.scores[rows], 6), "cosine": np.round(batch.inputs.cosine[rows].astype(np.float64), 6),
-            "matched_words": words, "side_features": effects,
-            "explanation": [describe(w, e) for w, e in zip(words, effects, strict=True)],
+            "matched_words": told.words, "side_features": told.effects, "reasons": told.reasons,
+            "explanation": [describe(w, r) for w, r in zip(told.words, told.reasons, strict=True)],
         })
 
     def recommend_batch(

@@ -13,10 +13,10 @@ def spark_session(project: Path, env: str | None):
     """The session `kedro run` would build (conf/<env>/spark.yml over conf/base)."""
     from kedro.config import OmegaConfigLoader  # noqa: PLC0415
 
-    from job_reco import config_loader as settings  # noqa: PLC0415
+    from job_reco.config_loader import CONFIG_LOADER_ARGS  # noqa: PLC0415
     from job_reco.spark_session import build_spark_session  # noqa: PLC0415
 
-    loader = OmegaConfigLoader(conf_source=str(project.resolve() / "conf"), env=env, **settings.CONFIG_LOADER_ARGS)
+    loader = OmegaConfigLoader(conf_source=str(project.resolve() / "conf"), env=env, **CONFIG_LOADER_ARGS)
     return build_spark_session(dict(loader["spark"]), app_name="job_reco_recommend")
 
 

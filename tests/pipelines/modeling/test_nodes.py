@@ -688,7 +688,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     for key, value in params.items():
         data[f"params:modeling.{key}"] = MemoryDataset(value, copy_mode="assign")
     data["params:ips_clip"] = MemoryDataset(10.0)
-    outputs = ("cluster_models", "training_history", "propensity", "ensemble_selection", "scored_impressions@spark",
+    outputs = ("cluster_models@keras", "training_history", "propensity", "ensemble_selection", "scored_impressions@spark",
                "architecture_selection", "ranker_layout")
     catalog = DataCatalog({**data, **{name: _Kept(copy_mode="assign") for name in outputs}})
     SequentialRunner().run(create_pipeline(), catalog)
@@ -709,7 +709,7 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     assert catalog.load("ranker_layout")["side_features"] == [
         "log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio", "current_section_cosine",
         "current_title_match", "past_title_match"]
-    assert sorted(catalog.load("cluster_models")) == ["cluster_0", "cluster_1"]
+    assert sorted(catalog.load("cluster_models@keras")) == ["cluster_0", "cluster_1"]
     selection = catalog.load("ensemble_selection")
     assert selection["selected"] in ("routed", "soft", "average") and selection["validation"]["rows"] > 0
     assert catalog.load("propensity")["1"] == 1.0

@@ -214,3 +214,67 @@ def test_a_model_of_another_width_than_its_layout_is_one_clear_error():
     model = SimpleNamespace(inputs=[SimpleNamespace(shape=(None, layout["width"] + 1))])
     with pytest.raises(ArtifactError, match=r"ranker_model takes 19 features but ranker_layout says 18 .*rerun `kedro run --pipelines modeling`"):
         _ranker_weights(model, layout, 4)
+
+
+def test_a_group_of_features_is_occluded_together():
+    from job_reco.recommend.explain import side_effects
+
+    features = np.array([[1.0, -2.0, 0.5]])
+    got = side_effects(lambda x: 2 * x[:, 0] + x[:, 1] + x[:, 0] * x[:, 1], features, {"ab": [0, 1], "c": 2}, n=3)
+    assert got == [[("ab", -2.0)]]  # 2 - 2 - 2 against 0; c does not count
+
+
+def test_reasons_in_words_by_hand():
+    from job_reco.recommend.explain import RowFacts, describe, phrase, reasons
+
+    facts = RowFacts(place="Houston", km=12.4, days=3.2, level="senior", years=7.0, pay_ratio=1.12, pay_reference="ads with this title",
+                     ctr_ratio=1.8, current_title="Registered Nurse", current_title_share=1.0)
+    assert phrase("place", facts) == "12 km from Houston"
+    assert phrase("place", RowFacts(place="Houston", km=0.4)) == "in Houston"
+    assert phrase("place", RowFacts(km=850.0)) == "850 km away"
+    assert phrase("place", RowFacts(place="Houston", km=30.0, remote=True)) == "remote"
+    assert phrase("age", facts) == "posted 3 days ago" and phrase("age", RowFacts(days=0.5)) == "posted today"
+    assert phrase("current_title", facts) == "matches your current title: Registered Nurse"
+    assert phrase("current_title", RowFacts(current_title="ICU Nurse", current_title_share=0.5)) == "close to your current title: ICU Nurse"
+    assert phrase("level", facts) == "senior role; you have 7 years"
+    assert phrase("pay", facts) == "pay 12% above the median of ads with this title"
+    assert phrase("pay", RowFacts(pay_ratio=0.8, pay_reference="all ads")) == "pay 20% below the median of all ads"
+    assert phrase("appeal", facts) == "often chosen by seekers (1.8x the average ad)"
+    told = reasons([("age", -0.4), ("current_title", 1.1), ("place", 0.3)], facts)
+    assert told == [("matches your current title: Registered Nurse", 1.1), ("12 km from Houston", 0.3), ("posted 3 days ago", -0.4)]
+    assert describe([("nurse", "nurse", 1.0), ("patient", "care", 0.71)], told) == (
+        "matches your current title: Registered Nurse · 12 km from Houston · but posted 3 days ago · words: nurse, patient~care")
+
+
+def test_row_facts_from_the_ads_columns():
+    from job_reco.recommend.explain import row_facts
+    from job_reco.recommend.resume import PreparedResume
+
+    side = pd.DataFrame({
+        "job_title": ["Registered Nurse", "Truck Driver"], "job_latitude": [29.76, 40.71], "job_longitude": [-95.37, -74.01],
+        "remote": [False, True], "level": ["senior", "entry"], "salary_mid": [80_000.0, 50_000.0],
+        "pay_reference": [70_000.0, 60_000.0], "posted_at": pd.to_datetime(["2026-01-01", "2025-12-01"], utc=True),
+        "job_ctr_ratio": [1.5, 0.7],
+    })
+    resume = PreparedResume(np.zeros(4, np.float32), [], 7.0, 29.86, -95.37, [], ["Registered Nurse", "Truck Driver"], "Houston")
+    facts = row_facts(side, resume, pd.Timestamp("2026-01-04", tz="UTC"), all_ads_pay=60_000.0)
+    assert round(facts[0].km) == 11 and facts[0].place == "Houston" and facts[1].remote
+    assert [f.days for f in facts] == [3.0, 34.0] and [f.level for f in facts] == ["senior", "entry-level"]
+    assert facts[0].pay_ratio == pytest.approx(80 / 70) and facts[0].pay_reference == "ads with this title"
+    assert facts[1].pay_reference == "all ads"  # its reference is all ads' median
+    assert (facts[0].current_title_share, facts[1].current_title_share) == (1.0, 0.0)
+    assert (facts[1].past_title, facts[1].past_title_share) == ("Truck Driver", 1.0)
+
+
+def test_an_unreadable_model_file_is_one_clear_error(tmp_path):
+    from kedro.io import DataCatalog
+
+    from job_reco.recommend.artifacts import ProjectCatalog
+
+    (tmp_path / "model.keras").write_bytes(b"not a zip")
+    catalog = DataCatalog.from_config({"ranker_model@weights": {
+        "type": "job_reco.datasets.keras_weights.KerasWeightsDataset", "filepath": str(tmp_path / "model.keras")}})
+    project = ProjectCatalog(catalog=catalog, params={}, project_path=tmp_path)
+    with pytest.raises(ArtifactError, match=r"ranker_model@weights could not be read .*model.keras.*not a saved Keras model.*"
+                                              r"rerun `kedro run --pipelines modeling`"):
+        project.require("ranker_model@weights")

@@ -14,7 +14,7 @@ from job_reco.recommend.spark import recommend_on_spark
 
 # The artifacts the recommender is built from, by catalog name.
 ARTIFACTS = (
-    "ranker_model", "ranker_layout", "architecture_selection", "gbdt_booster", "cluster_models", "ensemble_selection",
+    "ranker_model@weights", "ranker_layout", "architecture_selection", "gbdt_booster", "cluster_models@weights", "ensemble_selection",
     "document_embedder", "cluster_centres", "recommend_job_ctr",
 )
 
