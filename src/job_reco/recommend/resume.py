@@ -79,8 +79,11 @@ def _city_table() -> dict[str, tuple[float, float]]:
 
 
 def city_coordinates(city: str, state: str | None = None) -> tuple[float, float]:
-    """(latitude, longitude) of a US city ("Houston", "TX" or "Houston, TX"); a clear error if unknown."""
-    key = (f"{city}, {state}" if state else str(city)).strip().lower()
+    """(latitude, longitude) of a US city ("Houston", "TX" or "Houston, TX"; a city that already ends with
+    its state, as the contract's resumes.city does, takes it once); a clear error if unknown."""
+    key = str(city).strip().lower()
+    if state and not key.endswith(f", {str(state).strip().lower()}"):
+        key = f"{key}, {str(state).strip().lower()}"
     table = _city_table()
     if key not in table:
         raise ValueError(f"unknown city {key!r}: give 'City, ST' of a US city with 15,000+ inhabitants, or latitude and longitude")

@@ -128,6 +128,7 @@ def test_locations():
     assert resolve_location(None)[0] != resolve_location(None)[0]  # NaN: unknown
     assert resolve_location((1.5, 2.5)) == (1.5, 2.5)
     assert resolve_location({"latitude": 3.0, "longitude": 4.0}) == (3.0, 4.0)
+    assert resolve_location({"city": "Houston, TX", "state": "TX"}) == resolve_location("Houston, TX")  # resumes.city
     lat, lon = resolve_location({"city": "Houston", "state": "TX"})
     assert lat == pytest.approx(29.76, abs=0.1) and lon == pytest.approx(-95.36, abs=0.1)
     with pytest.raises(ValueError, match="unknown city 'atlantis, zz'"):
