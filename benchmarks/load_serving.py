@@ -154,7 +154,10 @@ def measure(*, project: Path, model_uri: str, ads: int, clients: list[int], seco
                           env={"SERVING_MODEL_CONFIG": config}) as server:
             ready_s = time.monotonic() - started
             load_level(server.url, server.pid, bodies, 1, min(5.0, seconds), 50)  # warm-up
-            levels = [load_level(server.url, server.pid, bodies, n, seconds, max_requests) for n in clients]
+            levels = []
+            for n in clients:
+                levels.append(load_level(server.url, server.pid, bodies, n, seconds, max_requests))
+                print(json.dumps(levels[-1]), flush=True)  # each level as it ends: a stopped run keeps what it measured
     return {"model": model_uri, "ads": len(jobs), "k": K, "workers": workers, "server_ready_s": round(ready_s, 1),
             "cpus": os.cpu_count(), "levels": levels}
 
