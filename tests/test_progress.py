@@ -47,40 +47,64 @@ class Stage:
         self.numTasks, self.numCompletedTasks = tasks, completed
 
 
+class Job:
+    def __init__(self, job_id, stage_ids, status):
+        self.jobId, self.stageIds, self.status = job_id, stage_ids, status
+
+
 class Tracker:
-    """A status tracker whose active stages the test sets: {stage id: (tasks, completed)}."""
+    """A status tracker whose jobs ({job id: (stage ids, status)}) and stages ({stage id: (tasks, completed)}) the test sets."""
 
-    def __init__(self):
-        self.active = {}
+    def __init__(self, jobs=None, stages=None):
+        self.jobs, self.stages = dict(jobs or {}), dict(stages or {})
 
-    def getActiveStageIds(self):
-        return list(self.active)
+    def getJobIdsForGroup(self, group=None):
+        return list(self.jobs)
+
+    def getJobInfo(self, job):
+        return Job(job, *self.jobs[job]) if job in self.jobs else None
 
     def getStageInfo(self, stage):
-        return Stage(*self.active[stage]) if stage in self.active else None
+        return Stage(*self.stages[stage]) if stage in self.stages else None
 
 
-def test_spark_task_progress_counts_the_stages_begun_and_logs_every_interval(caplog):
-    clock, tracker = Clock(), Tracker()
+def test_spark_task_progress_counts_the_stages_of_the_jobs_begun_and_logs_every_interval(caplog):
+    clock = Clock()
+    tracker = Tracker(jobs={0: ([0], "SUCCEEDED")}, stages={0: (3, 3)})  # a job before the step: not counted
     watcher = SparkTaskProgress(SparkStageTasks(tracker), "train_cluster_models", every_s=30, clock=clock)
+    watcher.tasks.start()
     with caplog.at_level(logging.INFO, logger="job_reco.progress"):
-        tracker.active = {7: (4, 0)}
+        tracker.jobs[1] = ([7, 8], "RUNNING")
+        tracker.stages.update({7: (4, 0), 8: (8, 0)})
         clock.now = 5.0
-        watcher.tick()  # 5 s: too soon for a line
-        tracker.active = {8: (8, 2)}  # stage 7 ended (4 of 4 done), stage 8 began
+        watcher.tick()  # 0 of 12 at 5 s: too soon for a line
+        tracker.stages.update({7: (4, 4), 8: (8, 2)})
         clock.now = 30.0
         watcher.tick()  # 6 of 12 tasks in 30 s: 0.2/s, 6 left -> 30 s
-        tracker.active = {8: (8, 4)}
+        tracker.stages[8] = (8, 4)
         clock.now = 45.0
         watcher.tick()  # 15 s since the last line: none
     assert watcher.tasks.stages == {7: (4, 4), 8: (8, 4)}
     assert caplog.messages == ["train_cluster_models: 6 / 12 Spark tasks (50%), 0.2 Spark tasks/s, 30 s left"]
 
 
+def test_a_job_that_ended_between_two_polls_is_counted_and_its_skipped_stages_left_out():
+    tasks = SparkStageTasks(Tracker())
+    tasks.start()
+    assert tasks.poll() is None
+    # One job began and ended unseen: stage 3 ran its 2 tasks, stage 2 was skipped (its shuffle output existed).
+    tasks.tracker.jobs[5] = ([2, 3], "SUCCEEDED")
+    tasks.tracker.stages.update({2: (4, 0), 3: (2, 2)})
+    assert tasks.poll() == (2, 2)
+    tasks.tracker.stages[3] = (2, 0)  # an ended job is read once
+    assert tasks.poll() == (2, 2)
+
+
 def test_spark_task_progress_runs_a_thread_until_the_step_ends():
     tracker = Tracker()
-    tracker.active = {1: (2, 1)}
     with SparkTaskProgress(SparkStageTasks(tracker), "score", every_s=30, poll_s=0.01) as watcher:
+        tracker.jobs[1] = ([1], "RUNNING")
+        tracker.stages[1] = (2, 1)
         deadline = time.monotonic() + 5
         while not watcher.tasks.stages and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -101,6 +101,8 @@ def connect_server(tmp_path_factory):
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.ui.enabled=false", "--conf", "spark.default.parallelism=2",
         "--conf", f"spark.pyspark.python={sys.executable}",
+        # Progress reports every 100 ms (2 s by default), so that the tests' short queries report their stages.
+        "--conf", "spark.connect.progress.reportInterval=100ms",
     ]
     with open(log_path, "w") as log:  # noqa: PTH123
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -121,33 +121,48 @@ def _totals(stages: dict[int, tuple[int, int]]) -> tuple[int, int] | None:
 
 
 class SparkStageTasks:
-    """The tasks done and in all of the Spark stages begun since it was made, read from a status tracker.
+    """The tasks done and in all the stages of the Spark jobs begun since `start()`, read from a status tracker.
 
-    It remembers each stage it saw and its task counts; a stage that left the active list has finished
-    all its tasks. Stages not begun yet are unknown. `tracker` is a classic SparkContext's status
+    A job names all its stages when it begins, and the tracker keeps a job's stages and their task
+    counts after it ended, so a job quicker than a poll is counted as well. Once a job succeeded, a
+    stage of it with no task completed was skipped (its shuffle output was there already) and leaves
+    the count. Jobs in a job group are not followed. `tracker` is a classic SparkContext's status
     tracker (`spark_session.stage_tasks` picks it; Spark Connect has none).
     """
 
     def __init__(self, tracker: Any):
         self.tracker = tracker
         self.stages: dict[int, tuple[int, int]] = {}  # stage id: (tasks, tasks completed)
+        self._jobs_before: set[int] = set()
+        self._jobs_ended: set[int] = set()
 
     def start(self) -> None:
-        """Nothing to register: the tracker is polled."""
+        """Remember the jobs begun so far: only later ones count."""
+        self._jobs_before = set(self.tracker.getJobIdsForGroup())
 
     def stop(self) -> None:
         """Nothing to unregister."""
 
     def poll(self) -> tuple[int, int] | None:
-        """(tasks done, tasks) of the stages begun so far, None before the first one."""
-        active = {stage: self.tracker.getStageInfo(stage) for stage in self.tracker.getActiveStageIds()}
-        for stage, (tasks, _) in self.stages.items():
-            if stage not in active:
-                self.stages[stage] = (tasks, tasks)
-        for stage, info in active.items():
+        """(tasks done, tasks) of the stages of the jobs begun since `start()`, None before the first one."""
+        for job in sorted(set(self.tracker.getJobIdsForGroup()) - self._jobs_before - self._jobs_ended):
+            info = self.tracker.getJobInfo(job)
             if info is not None:
-                self.stages[stage] = (info.numTasks, info.numCompletedTasks)
+                self._read_stages(info)
         return _totals(self.stages)
+
+    def _read_stages(self, job: Any) -> None:
+        ended = job.status in ("SUCCEEDED", "FAILED")
+        for stage in job.stageIds:
+            info = self.tracker.getStageInfo(stage)
+            if info is None:
+                continue
+            if job.status == "SUCCEEDED" and info.numCompletedTasks == 0 and info.numTasks > 0:
+                self.stages.pop(stage, None)  # skipped
+            else:
+                self.stages[stage] = (info.numTasks, info.numCompletedTasks)
+        if ended:
+            self._jobs_ended.add(job.jobId)
 
 
 class ReportedStageTasks:
