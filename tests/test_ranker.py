@@ -99,3 +99,24 @@ def test_ranker_learns_a_side_feature_that_cosine_misses():
 
     assert top1_utility(scores) > top1_utility(cosine) + 0.5
     assert trained.samples_per_second > 0 and trained.epochs_run == 8
+
+
+def test_learning_rate_decay_shrinks_the_steps_each_epoch():
+    """With a decay, later epochs move the weights less than the first; with none, about as much."""
+    rng = np.random.default_rng(4)
+    group = np.repeat(np.arange(200), 5)
+    features = rng.normal(size=(1000, 3)).astype(np.float32)
+    label = (rng.random(1000) < 0.2).astype(float)
+    moves = {}
+    for decay in (1.0, 0.3):
+        config = RankerConfig(hidden_units=(4,), cluster_embedding_dim=0, epochs=3, batch_groups=20, learning_rate=0.01,
+                              learning_rate_decay=decay, l2=0.0)
+        target = graded_targets(label, np.zeros(1000), np.ones(1000, int), {"1": 1.0}, config)
+        packed = pack_groups(group, features, np.zeros(1000), np.zeros(1000), target, list_size=5)
+        weights = []
+        train_ranker(packed, 1, config=config, seed=0, validation_metric=lambda w: weights.append(w) or 0.0)
+        step = [np.abs(weights[i + 1]["hidden_0"][0] - weights[i]["hidden_0"][0]).sum() for i in range(3)]
+        moves[decay] = step[2] / step[0]
+    assert moves[0.3] < 0.3 * moves[1.0]
+    with pytest.raises(ValueError, match="learning_rate_decay must be in"):
+        RankerConfig(learning_rate_decay=0.0)

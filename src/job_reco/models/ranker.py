@@ -50,6 +50,7 @@ class RankerConfig:
         click_gain, applied_gain: target gains of a click and of an application.
         ips_clip: cap of the propensity weights (one value for modeling and reporting).
         l2: weight decay on the residual's kernels.
+        learning_rate_decay: factor on the step size after each epoch (1 = constant).
     """
 
     hidden_units: tuple[int, ...] = (64, 32)
@@ -63,6 +64,7 @@ class RankerConfig:
     applied_gain: float = 2.0
     ips_clip: float = 10.0
     l2: float = 1e-5
+    learning_rate_decay: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_units", tuple(int(u) for u in self.hidden_units))
@@ -73,6 +75,8 @@ class RankerConfig:
             problems.append("batch_groups and epochs must be >= 1, cluster_embedding_dim >= 0")
         if min(self.learning_rate, self.ips_clip, self.click_gain, self.applied_gain) <= 0 or self.l2 < 0:
             problems.append("learning_rate, ips_clip and the gains must be positive, l2 >= 0")
+        if not 0 < self.learning_rate_decay <= 1:
+            problems.append(f"learning_rate_decay must be in (0, 1], got {self.learning_rate_decay}")
         if problems:
             raise ValueError("invalid modeling.ranker parameters: " + "; ".join(problems))
 
@@ -291,9 +295,15 @@ def train_ranker(
     if packed.n_groups == 0:
         raise ValueError("no training groups for the ranker")
     model = build_ranker(packed.features.shape[-1], n_clusters, config, int(seed))
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    batch_groups = min(config.batch_groups, packed.n_groups)
+    rate = config.learning_rate
+    if config.learning_rate_decay < 1:  # one factor per epoch: steps of an epoch share one rate
+        rate = keras.optimizers.schedules.ExponentialDecay(
+            config.learning_rate, decay_steps=-(-packed.n_groups // batch_groups), decay_rate=config.learning_rate_decay,
+            staircase=True)
+    optimizer = keras.optimizers.Adam(learning_rate=rate)
     optimizer.build(model.trainable_variables)
-    run_epoch = _epoch_function(model, optimizer, packed, min(config.batch_groups, packed.n_groups))
+    run_epoch = _epoch_function(model, optimizer, packed, batch_groups)
     history: dict[str, list[float]] = {"loss": [], "seconds": [], "validation": []}
     best = (validation_metric(ranker_weights(model)) if validation_metric else -np.inf, 0, ranker_weights(model))
     history["validation_at_start"] = [best[0]]
