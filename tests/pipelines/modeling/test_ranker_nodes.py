@@ -16,6 +16,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     APPLIED,
     attach_appeal,
     compute_job_appeal_counts,
+    compute_recent_job_counts,
     compute_title_pair_appeal_counts,
     mark_training_subsets,
     precompute_side_features,
@@ -177,18 +178,48 @@ def test_job_appeal_counts_scale_the_sampled_rows_match_rate_to_every_impression
     assert j1["clicks_train"] == 1.0 and j1["expected_train"] == pytest.approx(1.5 * 0.8)
 
 
+def test_recent_job_counts_count_only_earlier_searches_after_subset_train(spark):
+    rows = spark.createDataFrame(
+        [("s1", "j1", 1, 1, t("2024-01-01 00:00"), TRAIN), ("s3", "j1", 2, 1, t("2024-01-05 00:00"), VALIDATION),
+         ("s7", "j1", 1, 0, t("2024-01-05 00:00"), VALIDATION), ("s8", "j2", 1, 1, t("2024-01-06 00:00"), VALIDATION)],
+        "search_id string, job_id string, position int, label int, searched_at timestamp, subset string",
+    )
+    test_rows = spark.createDataFrame([("s5", "j1", 1, 0, t("2024-02-01 00:00")), ("s9", "j1", 1, 1, t("2024-02-02 00:00"))],
+                                      "search_id string, job_id string, position int, label int, searched_at timestamp")
+    search_impressions = rows.drop(SUBSET).unionByName(test_rows)
+    expected = spark.createDataFrame([("j1", TRAIN, 1.0, 0.8)], "job_id string, subset string, examination double, "
+                                     "expected_clicks double")
+    recent = {(r[SEARCH_ID], r[JOB_ID]): (r["recent_clicks"], r["recent_expected"]) for r in
+              compute_recent_job_counts(search_impressions, rows, expected, {"1": 1.0, "2": 0.5}, 2).collect()}
+    # from the validation period on (5 Jan), never subset train's s1; s3 and s7 share a time: neither sees the other
+    assert recent[("s3", "j1")] == (0.0, 0.0) and recent[("s7", "j1")] == (0.0, 0.0)
+    # s5 sees s3 (click, examined 0.5) and s7 (examined 1), at j1's match rate 0.8; s9 sees s5 too
+    assert recent[("s5", "j1")] == (1.0, pytest.approx(1.5 * 0.8)) and recent[("s9", "j1")] == (1.0, pytest.approx(2.5 * 0.8))
+    # j2 has no sampled row: the average match rate (0.8 here)
+    assert recent[("s8", "j2")] == (0.0, 0.0) and ("s1", "j1") not in recent
+
+
 def test_attach_appeal_never_shows_a_training_row_its_own_label(spark):
     rows, expected, propensity = _appeal_rows(spark)
     training = rows.filter("source = 'training'")
     jobs = compute_job_appeal_counts(training, expected, propensity, max_position=2)
     pairs = compute_title_pair_appeal_counts(expected)
+    # the later rows' own recent counts (s3: nothing earlier after subset train; s5 saw s3's click)
+    recent = spark.createDataFrame([("s3", "j1", 0.0, 0.0), ("s5", "j1", 1.0, 0.3), ("s6", "j1", 0.0, 0.0)],
+                                   "search_id string, job_id string, recent_clicks double, recent_expected double")
     priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 0.5}}
-    got = {r[SEARCH_ID]: r for r in attach_appeal(rows, expected, jobs, pairs, priors).collect()}
+
+    def appeal(frame, expected_frame):
+        counts = compute_job_appeal_counts(frame.filter("source = 'training'"), expected_frame, propensity, 2)
+        out = attach_appeal(frame, expected_frame, counts, compute_title_pair_appeal_counts(expected_frame), recent, priors)
+        return {r[SEARCH_ID]: r for r in out.collect()}
+
+    got = appeal(rows, expected)
     # s1 (clicked) leaves out its click and its expected 0.8: j1 keeps s2's 0 clicks of 0.2 -> (0 + 2) / (0.2 + 2)
     assert got["s1"]["job_appeal"] == pytest.approx(2 / 2.2)
     # s2 (not clicked) leaves out its 0.2: s1's click of 0.8 -> (1 + 2) / (0.8 + 2)
     assert got["s2"]["job_appeal"] == pytest.approx(3 / 2.8)
-    # validation rows see subset train whole; the test row the whole training period (s3 included)
+    # later rows: subset train whole (1 click of 1.0) plus their recent counts
     assert got["s3"]["job_appeal"] == got["s6"]["job_appeal"] == pytest.approx(3 / 3.0)
     assert got["s5"]["job_appeal"] == pytest.approx(4 / 3.3)
     # the title pair, prior alpha 1, mu 0.5: s1 leaves itself out of "nurse | nurse" (nothing left: 1); s5 sees s1 and s3
@@ -196,11 +227,8 @@ def test_attach_appeal_never_shows_a_training_row_its_own_label(spark):
     assert got["s4"]["title_pair_appeal"] == pytest.approx(1.0)  # no pair: the prior's mean
     # flipping a training row's own label leaves its own features as they were
     unclicked = F.when(F.col(SEARCH_ID) == "s1", F.lit(0)).otherwise(F.col(LABEL))
-    flipped, expected_flipped = rows.withColumn(LABEL, unclicked), expected.withColumn(LABEL, unclicked)
-    again = attach_appeal(flipped, expected_flipped, compute_job_appeal_counts(flipped.filter("source = 'training'"),
-                          expected_flipped, propensity, 2), compute_title_pair_appeal_counts(expected_flipped), priors)
-    s1 = {r[SEARCH_ID]: r for r in again.collect()}["s1"]
-    assert (s1["job_appeal"], s1["title_pair_appeal"]) == (got["s1"]["job_appeal"], got["s1"]["title_pair_appeal"])
+    again = appeal(rows.withColumn(LABEL, unclicked), expected.withColumn(LABEL, unclicked))["s1"]
+    assert (again["job_appeal"], again["title_pair_appeal"]) == (got["s1"]["job_appeal"], got["s1"]["title_pair_appeal"])
 
 
 def _correlated_logs(n_searches: int, seed: int):

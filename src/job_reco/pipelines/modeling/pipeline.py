@@ -26,6 +26,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
     assemble_ranker_inputs,
     attach_appeal,
     compute_job_appeal_counts,
+    compute_recent_job_counts,
     compute_title_pair_appeal_counts,
     fit_appeal_priors,
     mark_training_subsets,
@@ -115,10 +116,14 @@ def _ranker_input_nodes() -> list:
              "job_appeal_counts", name="compute_job_appeal_counts"),
         node(compute_title_pair_appeal_counts, "expected_clicks", "title_pair_appeal_counts",
              name="compute_title_pair_appeal_counts"),
+        node(compute_recent_job_counts,
+             ["search_impressions", "training_impressions", "expected_clicks", "propensity", M + "max_position"],
+             "recent_job_counts", name="compute_recent_job_counts"),
         node(fit_appeal_priors, ["job_appeal_counts", "title_pair_appeal_counts"], "appeal_priors",
              name="fit_appeal_priors"),
         node(attach_appeal,
-             ["ranker_base_inputs", "expected_clicks", "job_appeal_counts", "title_pair_appeal_counts", "appeal_priors"],
+             ["ranker_base_inputs", "expected_clicks", "job_appeal_counts", "title_pair_appeal_counts",
+              "recent_job_counts", "appeal_priors"],
              "ranker_inputs", name="attach_appeal"),
     ]
 

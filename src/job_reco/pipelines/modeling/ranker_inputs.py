@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -224,6 +224,40 @@ def compute_job_appeal_counts(
     return out.select(JOB_ID, "clicks_train", "expected_train", "clicks_all", "expected_all")
 
 
+def compute_recent_job_counts(
+    search_impressions: DataFrame, training_impressions: DataFrame, expected_clicks: DataFrame,
+    propensity: Mapping[str, float], max_position: int,
+) -> DataFrame:
+    """Per (search, job) after subset train: the job's clicks and expected clicks in the searches before that one.
+
+    The logs after subset train (its validation period, then the test period) are the ones a running
+    network has when it ranks a later search: its appeal counters go on counting after the model was
+    trained. Each search sees the searches strictly earlier in time, never its own or a later one;
+    the expected clicks are the examinations times the job's match rate over the sampled training
+    rows (`compute_job_appeal_counts`).
+    """
+    start = training_impressions.filter(F.col(SUBSET) == F.lit(VALIDATION)).agg(F.min(SEARCHED_AT)).first()[0]
+    if start is None:
+        start = training_impressions.agg(F.max(SEARCHED_AT)).first()[0]
+    later = search_impressions.filter(F.col(SEARCHED_AT) >= F.lit(start))
+    per_search = later.groupBy(JOB_ID, SEARCH_ID, SEARCHED_AT).agg(
+        F.sum(F.col(LABEL).cast("long")).alias("_clicks"),
+        F.sum(F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")).alias("_examined"),
+    )
+    # strictly earlier searches: a range over the search time in microseconds, up to one before this one
+    earlier = Window.partitionBy(JOB_ID).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
+    rates = expected_clicks.groupBy(JOB_ID).agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x"))
+    totals = expected_clicks.agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x")).first()
+    average = float(totals["_e"] or 0.0) / float(totals["_x"]) if totals["_x"] else 0.0
+    rate = F.when(F.col("_x") > 0, F.col("_e") / F.col("_x")).otherwise(F.lit(average))
+    return (
+        per_search.select(JOB_ID, SEARCH_ID, F.coalesce(F.sum("_clicks").over(earlier), F.lit(0)).cast("double").alias("recent_clicks"),
+                          (F.coalesce(F.sum("_examined").over(earlier), F.lit(0)) / F.lit(_FIXED_POINT)).alias("_recent_examinations"))
+        .join(rates, on=JOB_ID, how="left")
+        .select(SEARCH_ID, JOB_ID, "recent_clicks", (F.col("_recent_examinations") * F.coalesce(rate, F.lit(average))).alias("recent_expected"))
+    )
+
+
 def compute_title_pair_appeal_counts(expected_clicks: DataFrame) -> DataFrame:
     """Per title pair (resume's current title key | ad's title key): clicks and expected clicks, subset train and all.
 
@@ -253,18 +287,21 @@ def fit_appeal_priors(job_appeal_counts: DataFrame, title_pair_appeal_counts: Da
 
 def attach_appeal(
     ranker_inputs: DataFrame, expected_clicks: DataFrame, job_appeal_counts: DataFrame,
-    title_pair_appeal_counts: DataFrame, appeal_priors: Mapping[str, Any],
+    title_pair_appeal_counts: DataFrame, recent_job_counts: DataFrame, appeal_priors: Mapping[str, Any],
 ) -> DataFrame:
     """Add job_appeal and title_pair_appeal (`job_reco.models.appeal.appeal_ratio`) to every row.
 
     What each row may know: a training row of subset train, its key's subset-train counts without its
-    own click and expected click (the feature never sees the row's label); a test row (the evaluation
-    groups of the test period), the counts of the whole training period; any other row (validation),
-    those of subset train.
+    own click and expected click (the feature never sees the row's label). A later row (validation,
+    test): for the job, subset train's counts plus those of the searches between subset train and its
+    own (`compute_recent_job_counts`); for the title pair, a test row the whole training period's
+    counts, a validation row subset train's.
     """
     keys = [SEARCH_ID, RESUME_ID, JOB_ID]
     own = expected_clicks.select(*keys, F.col(EXPECTED).alias("_own_expected"))
-    rows = ranker_inputs.join(own, on=keys, how="left")
+    recent = recent_job_counts.select(SEARCH_ID, JOB_ID, F.col("recent_clicks").alias("_recent_clicks"),
+                                      F.col("recent_expected").alias("_recent_expected"))
+    rows = ranker_inputs.join(own, on=keys, how="left").join(recent, on=[SEARCH_ID, JOB_ID], how="left")
     is_own, is_test = _is_own_training_row(), (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
     own_click = F.when(is_own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
     own_expected = F.when(is_own, F.coalesce(F.round(F.col("_own_expected") * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT),
@@ -276,9 +313,17 @@ def attach_appeal(
         rows = rows.join(counts.select(key, *(F.col(c).alias(f"_{c}") for c in
                                                 ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
                          on=key, how="left")
-        clicks = F.when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train") - own_click)
-        expected = F.when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train") - own_expected)
+        if name == "job":  # later rows: subset train, then the searches before their own
+            later = F.col(SUBSET) != F.lit(TRAIN)
+            clicks = F.when(later, F.coalesce(F.col("_clicks_train"), F.lit(0.0)) + F.coalesce(F.col("_recent_clicks"), F.lit(0.0)))
+            expected = F.when(later, F.coalesce(F.col("_expected_train"), F.lit(0.0))
+                              + F.coalesce(F.col("_recent_expected"), F.lit(0.0)))
+            clicks = clicks.otherwise(F.col("_clicks_train") - own_click)
+            expected = expected.otherwise(F.col("_expected_train") - own_expected)
+        else:
+            clicks = F.when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train") - own_click)
+            expected = F.when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train") - own_expected)
         ratio = appeal_ratio(F.greatest(F.coalesce(clicks, F.lit(0.0)), F.lit(0.0)),
                              F.greatest(F.coalesce(expected, F.lit(0.0)), F.lit(0.0)), prior["alpha"], prior["mu"])
         rows = rows.withColumn(f"{name}_appeal", ratio).drop("_clicks_train", "_expected_train", "_clicks_all", "_expected_all")
-    return rows.drop("_own_expected")
+    return rows.drop("_own_expected", "_recent_clicks", "_recent_expected")
