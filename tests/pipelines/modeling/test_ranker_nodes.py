@@ -504,3 +504,47 @@ def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
     assert result["booster"].iloc[0] == bytes(by_hand.save_raw("json"))
     assert result["trees"].iloc[0] == 3
     assert result["rows"].iloc[0] == 16 and result["seconds"].iloc[0] > 0  # the training rows and the fit's time
+
+
+def test_score_expected_clicks_is_examination_times_the_click_models_probability(spark):
+    from job_reco.models.ncf import ncf_click_probability
+    from job_reco.pipelines.modeling.ranker_training import click_model_inputs, score_expected_clicks
+
+    rows = pd.DataFrame({SEARCH_ID: ["s1", "s1", "s2", "s3"], RESUME_ID: ["r1", "r1", "r2", "r3"], JOB_ID: ["j1", "j2", "j1", "j2"],
+                         POSITION: [1, 2, 1, 3], LABEL: [1, 0, 0, 0], APPLIED: [0, 0, 0, 0], SUBSET: [TRAIN, TRAIN, VALIDATION, "test"],
+                         "source": ["training", "training", "training", "evaluation"], CLUSTER: [0, 0, 1, 1],
+                         "resume_vector": [[1.0, 0.0]] * 4, "job_vector": [[1.0, 0.0], [0.6, 0.8], [1.0, 0.0], [0.0, 1.0]],
+                         "remote": [1.0, 0.0, 0.0, 1.0], "title_pair": ["a | a", None, "b | a", "c | b"]})
+    layout = {"vector_dimension": 2, "blocks": [], "side_features": ["remote"], "side_mean": [0.5], "side_std": [0.5]}
+    rng = np.random.default_rng(0)  # a 2-4-2 NCF on (remote, cosine)
+    weights = [rng.normal(size=(2, 4)).astype(np.float32), np.zeros(4, np.float32), rng.normal(size=(4, 2)).astype(np.float32),
+               np.zeros(2, np.float32)]
+    state = {"weights": weights, "layout": layout, "final_relu": False}
+    propensity = {"1": 1.0, "2": 0.5, "3": 0.25}
+    out = score_expected_clicks(spark.createDataFrame(rows), state, propensity, 3).toPandas()
+    training = rows[rows["source"] == "training"]
+    probability = ncf_click_probability(weights, click_model_inputs(training, layout), final_relu=False)
+    examination = {"s1j1": 1.0, "s1j2": 0.5, "s2j1": 1.0}  # propensity(position)
+    by_hand = dict(zip(training[SEARCH_ID] + training[JOB_ID], probability, strict=True))
+    # the training rows only, both subsets; each keeps its keys, label and title pair
+    assert sorted(out[SEARCH_ID] + out[JOB_ID]) == ["s1j1", "s1j2", "s2j1"]
+    for _, row in out.iterrows():
+        key = row[SEARCH_ID] + row[JOB_ID]
+        assert row["examination"] == examination[key]
+        assert row["expected_clicks"] == pytest.approx(examination[key] * by_hand[key], rel=1e-6)
+    assert set(out["title_pair"].dropna()) == {"a | a", "b | a"}
+
+
+def test_fit_appeal_priors_fits_each_table_on_subset_train(spark):
+    rng = np.random.default_rng(3)
+    expected = rng.uniform(0.5, 4.0, 3000)
+    clicks = rng.poisson(rng.gamma(5.0, 1 / 5.0, expected.size) * expected)
+    jobs = spark.createDataFrame(pd.DataFrame({"clicks_train": clicks.astype(float), "expected_train": expected,
+                                               "clicks_all": clicks.astype(float) + 1, "expected_all": expected + 1}))
+    pairs = spark.createDataFrame(pd.DataFrame({"clicks_train": [0.0, 1.0], "expected_train": [1.0, 1.0],
+                                                "clicks_all": [0.0, 1.0], "expected_all": [1.0, 1.0]}))
+    from job_reco.pipelines.modeling.ranker_inputs import fit_appeal_priors
+
+    priors = fit_appeal_priors(jobs, pairs)
+    assert priors["job"]["alpha"] == pytest.approx(5.0, rel=0.35) and priors["job"]["keys"] == 3000
+    assert priors["title_pair"]["mu"] == pytest.approx(0.5)  # 1 click where 2 were expected
