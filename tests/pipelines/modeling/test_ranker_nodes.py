@@ -539,12 +539,15 @@ def test_fit_appeal_priors_fits_each_table_on_subset_train(spark):
     rng = np.random.default_rng(3)
     expected = rng.uniform(0.5, 4.0, 3000)
     clicks = rng.poisson(rng.gamma(5.0, 1 / 5.0, expected.size) * expected)
-    jobs = spark.createDataFrame(pd.DataFrame({"clicks_train": clicks.astype(float), "expected_train": expected,
-                                               "clicks_all": clicks.astype(float) + 1, "expected_all": expected + 1}))
-    pairs = spark.createDataFrame(pd.DataFrame({"clicks_train": [0.0, 1.0], "expected_train": [1.0, 1.0],
-                                                "clicks_all": [0.0, 1.0], "expected_all": [1.0, 1.0]}))
+    table = pd.DataFrame({JOB_ID: [f"j{i:04d}" for i in range(expected.size)], "clicks_train": clicks.astype(float),
+                          "expected_train": expected, "clicks_all": clicks.astype(float) + 1, "expected_all": expected + 1})
+    pairs = spark.createDataFrame(pd.DataFrame({"title_pair": ["a | a", "a | b"], "clicks_train": [0.0, 1.0],
+                                                "expected_train": [1.0, 1.0], "clicks_all": [0.0, 1.0], "expected_all": [1.0, 1.0]}))
     from job_reco.pipelines.modeling.ranker_inputs import fit_appeal_priors
 
-    priors = fit_appeal_priors(jobs, pairs)
+    priors = fit_appeal_priors(spark.createDataFrame(table), pairs)
     assert priors["job"]["alpha"] == pytest.approx(5.0, rel=0.35) and priors["job"]["keys"] == 3000
     assert priors["title_pair"]["mu"] == pytest.approx(0.5)  # 1 click where 2 were expected
+    # the same counts in another order and partitioning give the same prior to the last bit
+    shuffled = spark.createDataFrame(table.sample(frac=1.0, random_state=1)).repartition(7)
+    assert fit_appeal_priors(shuffled, pairs) == priors

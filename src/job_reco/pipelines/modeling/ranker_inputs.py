@@ -276,11 +276,18 @@ def compute_title_pair_appeal_counts(expected_clicks: DataFrame) -> DataFrame:
 
 
 def fit_appeal_priors(job_appeal_counts: DataFrame, title_pair_appeal_counts: DataFrame) -> dict[str, Any]:
-    """The gamma prior (alpha, mu) of each appeal, fitted on subset train's counts (`job_reco.models.appeal`)."""
+    """The gamma prior (alpha, mu) of each appeal, fitted on subset train's counts (`job_reco.models.appeal`).
+
+    The keys are put in one order and the prior rounded to 9 significant digits: the likelihood's sum
+    over the keys would otherwise take the order Spark delivers them in, and its last bits, which
+    move alpha's, would move every appeal feature and the models trained on them from run to run.
+    """
     priors = {}
-    for name, counts in (("job", job_appeal_counts), ("title_pair", title_pair_appeal_counts)):
-        table = counts.select("clicks_train", "expected_train").toPandas()  # one row per key: jobs or title pairs
-        priors[name] = appeal_prior(table["clicks_train"].to_numpy(), table["expected_train"].to_numpy())
+    for name, counts, key in (("job", job_appeal_counts, JOB_ID), ("title_pair", title_pair_appeal_counts, TITLE_PAIR)):
+        table = counts.select(key, "clicks_train", "expected_train").toPandas()  # one row per key: jobs or title pairs
+        table = table.sort_values(key, kind="stable")
+        prior = appeal_prior(table["clicks_train"].to_numpy(), table["expected_train"].to_numpy())
+        priors[name] = {**prior, "alpha": float(f"{prior['alpha']:.9g}"), "mu": float(f"{prior['mu']:.9g}")}
     logger.info("Appeal priors (gamma, by marginal likelihood): %s.", priors)
     return priors
 
