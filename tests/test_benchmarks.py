@@ -65,3 +65,23 @@ def test_node_spans_and_pipeline_figures_by_hand():
         "data_integration": {"wall_s": 10.5, "driver_peak_mb": 800.0, "jvm_peak_mb": 2000.0, "tree_peak_mb": 3100.0,
                              "cores_busy": 1.0, "steal_s": 0.5},
     }
+
+
+def test_quality_scale_reads_a_finished_run_and_tabulates_it(tmp_path):
+    from benchmarks.quality_scale import read_run, table
+
+    reporting = tmp_path / "08_reporting"
+    reporting.mkdir()
+    cell = {"ndcg@10": 0.7, "ndcg@10_ci95": [0.68, 0.72], "ips_mrr_true_curve": 0.65, "ips_mrr_true_curve_ci95": [0.6, 0.7]}
+    headline = {"gap_closed": {"ensemble": cell, "gbdt": {**cell, "ndcg@10": 0.6}},
+                "chosen_minus_baseline": {"gbdt": {"ndcg@10": 0.01, "ndcg@10_ci95": [0.005, 0.015]}}}
+    files = {"metrics.json": {"headline": headline}, "data_generation_summary.json": {"impressions": 1_000_000},
+             "architecture_selection.json": {"selected": "blend", "blend_weight": 0.5},
+             "ranker_history.json": {"samples_per_second": 1e6, "rows_train": 700_000}}
+    for name, content in files.items():
+        (reporting / name).write_text(json.dumps(content))
+    run = read_run("default", tmp_path, wall_s=100.0)
+    assert run["impressions"] == 1_000_000 and run["selected"] == "blend" and run["throughput"]["ranker_samples_per_second"] == 1e6
+    assert run["gap_closed"]["ranker"]["ndcg@10"] is None and run["diagnostic"] is None  # absent: left empty
+    text = table({"default": run})
+    assert "| default | 1,000,000 | blend w=0.5 | 70.0% [68.0, 72.0] | 60.0% [68.0, 72.0] |  | +0.0100 [+0.0050, +0.0150] |  |" in text

@@ -16,11 +16,14 @@ from job_reco.models.features import (
     city_name,
     level_index,
     query_city,
+    query_key,
     salary_midpoint,
     section_titles,
     seeker_level,
     side_feature_matrix,
     title_containment,
+    title_exact,
+    title_pair_key,
     vector_matrix,
     title_key,
     years_of_experience,
@@ -64,9 +67,35 @@ def test_level_index_and_seeker_level():
     assert seeker_level(np.array([0, 1.9, 2, 4.9, 5, 9.9, 10, 30])).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
 
-def test_title_key_drops_level_words():
-    keys = title_key(pd.Series(["Senior Registered Nurse", "registered nurse (Jr.)", "Lead  Nurse, Registered", None]))
-    assert keys.tolist() == ["registered nurse", "registered nurse", "nurse registered", ""]
+def test_title_key_drops_level_words_and_what_an_ad_appends():
+    keys = title_key(pd.Series(["Senior Registered Nurse", "registered nurse (Jr.)", "Lead  Nurse, Registered", None,
+                                "Experienced Cook - $1,000 Sign-On Bonus (Remote)", "Welder | Night Shift"]))
+    assert keys.tolist() == ["registered nurse", "registered nurse", "nurse registered", "", "cook", "welder"]
+
+
+def test_title_exact_needs_the_whole_key_not_a_word_of_it():
+    titles = pd.Series([["Senior Registered Nurse", "Cook"], ["Nurse"], None, [], ["Welder", "Cook", "Nurse"]], dtype=object)
+    jobs = pd.Series(["Registered Nurse - Night Shift", "Nurse Practitioner", "Nurse", "Nurse", "Experienced Cook (Remote)"])
+    assert title_exact(titles, jobs, current=True).tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    # any earlier title counts; the current one does not
+    assert title_exact(titles, jobs, current=False).tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert title_exact(pd.Series([["---"]], dtype=object), pd.Series(["(Remote)"]), current=True).tolist() == [0.0]
+
+
+def test_query_key_drops_the_city_a_query_ends_with():
+    keys = query_key(pd.Series(["Senior nurse San Diego", "jobs near me", "san diego", None]), {"san diego", "diego"})
+    assert keys.tolist() == ["nurse", "jobs near me", "", ""]
+
+
+def test_query_features_by_hand():
+    frame = pd.DataFrame({"query_key": ["truck driver", "", None],
+                          "query_history": [["registered nurse", "truck driver"], [], None],
+                          "job_title": ["Truck Driver (Remote)", "Nurse", "Nurse Aide"]})
+    matrix = side_feature_matrix(frame, ["query_title_match", "query_history_match"])
+    # row 0: the query's two words are in the ad; history: "truck driver" 2/2; row 1: no words; row 2: no query at all
+    assert matrix.tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]
+    frame["job_title"] = ["Registered Nurse", "Nurse", "Nurse Aide"]
+    assert side_feature_matrix(frame, ["query_title_match", "query_history_match"])[0].tolist() == [0.0, 1.0]
 
 
 def test_salary_midpoint_uses_what_is_there():
@@ -206,3 +235,11 @@ def test_a_precomputed_feature_column_is_read_as_it_is():
     assert available_features(["current_title_match"], ["current_title_match"]) == ["current_title_match"]
     # the precomputed 0.25 wins over the titles (which would give 1.0); remote is always computed from itself
     assert side_feature_matrix(frame, ["current_title_match", "remote"]).tolist() == [[0.25, 0.0]]
+
+
+def test_title_pair_key_joins_the_current_title_and_the_ads():
+    titles = pd.Series([["Senior Registered Nurse", "Cook"], [], None, ["Welder"]], dtype=object)
+    jobs = pd.Series(["Registered Nurse - Night Shift", "Nurse", "Nurse", "(Remote)"])
+    keys = title_pair_key(titles, jobs)
+    # no current title, or an ad title with no words left: no key
+    assert keys.tolist() == ["registered nurse | registered nurse", None, None, None]

@@ -122,3 +122,24 @@ def test_training_keeps_the_weights_of_the_best_validation_epoch():
     assert trained.history["validation_at_start"] == [0.1] and trained.history["validation"] == [0.3, 0.5, 0.4, 0.45]
     assert trained.weights is seen[2]  # the weights the metric scored at epoch 2
     assert not np.array_equal(trained.weights[RESIDUAL_LAYER][0], seen[4][RESIDUAL_LAYER][0])
+
+
+def test_learning_rate_decay_shrinks_the_steps_each_epoch():
+    """With a decay, later epochs move the weights less than the first; with none, about as much."""
+    rng = np.random.default_rng(4)
+    group = np.repeat(np.arange(200), 5)
+    features = rng.normal(size=(1000, 3)).astype(np.float32)
+    label = (rng.random(1000) < 0.2).astype(float)
+    moves = {}
+    for decay in (1.0, 0.3):
+        config = RankerConfig(hidden_units=(4,), cluster_embedding_dim=0, epochs=3, batch_groups=20, learning_rate=0.01,
+                              learning_rate_decay=decay, l2=0.0)
+        target = graded_targets(label, np.zeros(1000), np.ones(1000, int), {"1": 1.0}, config)
+        packed = pack_groups(group, features, np.zeros(1000), np.zeros(1000), target, list_size=5)
+        weights = []
+        train_ranker(packed, 1, config=config, seed=0, validation_metric=lambda w: weights.append(w) or 0.0)
+        step = [np.abs(weights[i + 1]["hidden_0"][0] - weights[i]["hidden_0"][0]).sum() for i in range(3)]
+        moves[decay] = step[2] / step[0]
+    assert moves[0.3] < 0.3 * moves[1.0]
+    with pytest.raises(ValueError, match="learning_rate_decay must be in"):
+        RankerConfig(learning_rate_decay=0.0)

@@ -9,7 +9,7 @@ from job_reco.models.boosted_trees import BoostedTrees
 from job_reco.models.keras_file import SavedWeights, read_keras_weights
 from job_reco.models.ncf import cluster_model_weights, ncf_click_probability, ncf_weights
 from job_reco.models.ranker import RankerConfig, ranker_scores, ranker_weights
-from job_reco.models.ranker_layout import check_ranker_artifacts
+from job_reco.models.ranker_layout import LAYOUT_VERSION, check_ranker_artifacts
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_the_keras_files_weights_are_the_models(saved_ranker):
 
 def test_the_numpy_ranker_on_the_files_weights_gives_kerass_scores(saved_ranker):
     path, model = saved_ranker
-    layout = {"layout_version": 2, "width": 7, "vector_dimension": 2}
+    layout = {"layout_version": LAYOUT_VERSION, "width": 7, "vector_dimension": 2}
     weights = check_ranker_artifacts(read_keras_weights(path.read_bytes()), layout, vector_dimension=2)
     rng = np.random.default_rng(1)
     features, cosine, cluster = rng.normal(size=(50, 7)).astype(np.float32), rng.uniform(-1, 1, 50), rng.integers(0, 3, 50)
@@ -46,7 +46,7 @@ def test_the_numpy_ranker_on_the_files_weights_gives_kerass_scores(saved_ranker)
 
 def test_a_saved_ranker_of_another_width_is_refused(saved_ranker):
     with pytest.raises(ValueError, match="ranker_model takes 7 features but ranker_layout says 9"):
-        check_ranker_artifacts(read_keras_weights(saved_ranker[0]), {"layout_version": 2, "width": 9, "vector_dimension": 2})
+        check_ranker_artifacts(read_keras_weights(saved_ranker[0]), {"layout_version": LAYOUT_VERSION, "width": 9, "vector_dimension": 2})
 
 
 def test_saved_ncfs_read_as_weights_score_as_the_keras_ones(tmp_path):

@@ -14,11 +14,16 @@ does not log them runs with those features off.
 | log_pay_ratio | jobs.salary_min/max | log(pay midpoint / median midpoint of ads of the same title); 0 and `pay_missing` = 1 if no pay |
 | log_age_days | jobs.posted_at, searches.searched_at | log1p(days the ad had been online when searched) |
 | best_section_cosine | resume section vectors | the largest cosine between the job and any one experience section |
-| log_job_ctr_ratio | the training logs | log of the job's clicks over its examination-weighted impressions, smoothed |
+| log_job_appeal | the training logs, the click model | log of the ad's clicks over the clicks its impressions were expected to draw, by empirical Bayes (`job_reco.models.appeal`) |
 | current_section_cosine | resume section vectors | cosine between the job and the most recent experience section (the job held now) |
 | current_title_match | resume text, jobs.title | share of the words of the resume's current job title that the ad's title has (level words aside) |
 | past_title_match | resume text, jobs.title | the same for the resume's earlier job titles, the best of them |
 | named_other_city | searches.query, resumes.city | 1 once the seeker has named a city other than their own in a query (this search or an earlier one) |
+| current_title_exact | resume text, jobs.title | 1 if the resume's current job title has the ad's title key |
+| past_title_exact | resume text, jobs.title | 1 if one of the resume's earlier job titles has the ad's title key |
+| query_title_match | searches.query, jobs.title | share of the query's words (its city aside, `query_key`) that the ad's title has |
+| query_history_match | searches.query, jobs.title | the same, the best over the seeker's queries of two words or more so far (this search and earlier ones) |
+| log_title_pair_appeal | the training logs, the click model | the same for the pair (resume's current title key, ad's title key) (`title_pair_key`): how much more seekers with that title click ads of that title than the text features expect |
 """
 
 from __future__ import annotations
@@ -41,7 +46,11 @@ _YEAR_SPAN = re.compile(
     r"\b((?:19|20)\d\d)\s*(?:-|–|—|to)\s*((?:19|20)\d\d|present|now|current|today)\b", re.IGNORECASE
 )
 _YEARS_STATED = re.compile(r"\b(\d{1,2})\+?\s+years?\b", re.IGNORECASE)
-_LEVEL_WORDS = re.compile(r"\b(junior|jr|senior|sr|lead|principal|head|entry[- ]level|mid[- ]level|trainee|intern)\b\.?", re.IGNORECASE)
+_LEVEL_WORDS = re.compile(
+    r"\b(junior|jr|senior|sr|lead|principal|head|entry[- ]level|mid[- ]level|trainee|intern|experienced)\b\.?", re.IGNORECASE
+)
+# What an ad appends to its title: " - Night Shift", " | Remote", " (Part-Time)" and all after.
+_TITLE_TAIL = re.compile(r"\s+[-–—|]\s+.*$|\s*\(.*$")
 
 # Every side feature, in the order the model sees them, with the columns it needs.
 # The side tables' columns, renamed from the logs' (latitude -> job_latitude, ...): side_tables writes them,
@@ -59,12 +68,20 @@ FEATURE_COLUMNS = {
     "pay_missing": ("salary_mid", "pay_reference"),
     "log_age_days": ("posted_at", "searched_at"),
     "best_section_cosine": ("resume_sections", "job_vector"),
-    "log_job_ctr_ratio": ("job_ctr_ratio",),
+    "log_job_appeal": ("job_appeal",),
     "current_section_cosine": ("resume_sections", "job_vector"),
     "current_title_match": ("resume_titles", "job_title"),
     "past_title_match": ("resume_titles", "job_title"),
     "named_other_city": ("named_other_city",),
+    "current_title_exact": ("resume_titles", "job_title"),
+    "past_title_exact": ("resume_titles", "job_title"),
+    "query_title_match": ("query_key", "job_title"),
+    "query_history_match": ("query_history", "job_title"),
+    "log_title_pair_appeal": ("title_pair_appeal",),
 }
+# The features the logs' clicks give through the click model (`job_reco.models.appeal`): computed after it,
+# so the click model itself does without them.
+APPEAL_FEATURES = ("log_job_appeal", "log_title_pair_appeal")
 # A heading's title ends at its first separator: "Title | Company | City | 2019-Present", "Title - Company",
 # "Title at Company", "Title, Company".
 _HEADING_SEPARATOR = re.compile(r"\s+[|•–—-]\s+|\s*\|\s*|\s+at\s+|\s*,\s*", re.IGNORECASE)
@@ -129,13 +146,13 @@ def section_titles(text: str | None) -> list[str]:
     return titles
 
 
-def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, current: bool) -> np.ndarray:
+def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, current: bool | None) -> np.ndarray:
     """Per row, the share of the words of a resume title (title_key) that the ad's title key has.
 
-    `current`: the first title (the job held now); else the best of the other titles. 0 without a title.
+    `current`: the first title (the job held now); False: the best of the other titles; None: the best
+    of all (a seeker's queries). 0 without a title.
     """
-    titles = _string_lists(resume_titles)
-    chosen = pc.list_slice(titles, 0, 1) if current else pc.list_slice(titles, 1)
+    chosen = _chosen_titles(resume_titles, current)
     row_of_title = pc.list_parent_indices(chosen).to_numpy()
     title, word = _key_words(pd.Series(pc.list_flatten(chosen).to_pandas(), dtype=object))
     ad, ad_word = _key_words(job_titles)
@@ -151,8 +168,65 @@ def title_containment(resume_titles: pd.Series, job_titles: pd.Series, *, curren
     return out
 
 
+def title_exact(resume_titles: pd.Series, job_titles: pd.Series, *, current: bool) -> np.ndarray:
+    """Per row, 1 if a resume title has the ad's title key (`title_key`, not empty), else 0.
+
+    `current`: the first title (the job held now); else any of the other titles. Where the word
+    share (`title_containment`) counts "nurse" in "nurse practitioner" as a match, this does not.
+    """
+    chosen = _chosen_titles(resume_titles, current)
+    row_of_title = pc.list_parent_indices(chosen).to_numpy()
+    keys = _keys(pd.Series(pc.list_flatten(chosen).to_pandas(), dtype=object))
+    ads = _keys(job_titles).to_numpy(dtype=object)[row_of_title]
+    same = (keys.to_numpy(dtype=object) == ads) & (keys.to_numpy(dtype=object) != "")
+    out = np.zeros(len(job_titles), dtype=np.float64)
+    np.maximum.at(out, row_of_title, same.astype(np.float64))
+    return out
+
+
+def title_pair_key(resume_titles: pd.Series, job_titles: pd.Series) -> pd.Series:
+    """"<current title key> | <ad title key>" per row (`title_key`), the key of `log_title_pair_appeal`; None
+    where the resume names no current title or either key is empty."""
+    current = _chosen_titles(resume_titles, True)
+    rows = pc.list_parent_indices(current).to_numpy()
+    keys = np.full(len(job_titles), "", dtype=object)
+    keys[rows] = _keys(pd.Series(pc.list_flatten(current).to_pandas(), dtype=object)).to_numpy(dtype=object)
+    ads = _keys(job_titles).to_numpy(dtype=object)
+    pairs = np.where((keys != "") & (ads != ""), keys + " | " + ads, None)
+    return pd.Series(pairs, index=job_titles.index, dtype=object)
+
+
+def _chosen_titles(resume_titles: pd.Series, current: bool | None) -> pa.ListArray:
+    """Each row's first title (current), its other titles (False), or all of them (None), as Arrow lists."""
+    titles = _string_lists(resume_titles)
+    if current is None:
+        return titles
+    return pc.list_slice(titles, 0, 1) if current else pc.list_slice(titles, 1)
+
+
+def _keys(titles: pd.Series) -> pd.Series:
+    """title_key of each title, computed once per distinct title."""
+    codes, distinct = pd.factorize(titles.fillna("").astype(str))
+    keys = title_key(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(np.append(keys, "")[codes], index=titles.index, dtype=object)
+
+
+def query_key(queries: pd.Series, known_cities: Collection[str]) -> pd.Series:
+    """A query's words without the city it ends with, as a title key ("Senior nurse San Diego" -> "nurse")."""
+    lowered = queries.fillna("").astype(str).str.lower()
+    city = query_city(lowered, known_cities)
+    words = [query[: query.rfind(found)] if found else query for query, found in zip(lowered, city, strict=True)]
+    return title_key(pd.Series(words, index=queries.index, dtype=object))
+
+
 def _string_lists(values: pd.Series) -> pa.ListArray:
-    """A column of string lists (None or NaN for none) as one Arrow list array, Arrow-backed or objects."""
+    """A column of string lists (None or NaN for none) as one Arrow list array, Arrow-backed or objects.
+
+    A column of numbers only (all NaN: a request that cannot give the lists) is all nulls.
+    """
+    values = pd.Series(values)
+    if not isinstance(values.dtype, pd.ArrowDtype) and values.dtype != object:
+        return pa.nulls(len(values), type=pa.list_(pa.string()))
     lists = pa.array(values, type=pa.list_(pa.string()))
     return lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
 
@@ -199,8 +273,10 @@ def seeker_level(years: np.ndarray) -> np.ndarray:
 
 
 def title_key(titles: pd.Series) -> pd.Series:
-    """A title without level words and punctuation, lower case: ads of one job family share it."""
-    cleaned = titles.fillna("").astype(str).str.replace(_LEVEL_WORDS, " ", regex=True).str.lower()
+    """A title without what an ad appends (" - Night Shift", " (Remote)"), level words and punctuation, lower case:
+    ads of one job family share it."""
+    cleaned = titles.fillna("").astype(str).str.replace(_TITLE_TAIL, "", regex=True)
+    cleaned = cleaned.str.replace(_LEVEL_WORDS, " ", regex=True).str.lower()
     return cleaned.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
 
 
@@ -218,15 +294,6 @@ def pay_reference(titles: pd.Series, salary_mid: np.ndarray, min_ads_per_title: 
     median, count = frame["key"].map(grouped.median()), frame["key"].map(grouped.count())
     overall = float(np.nanmedian(salary_mid)) if np.isfinite(salary_mid).any() else np.nan
     return np.where(count.to_numpy() >= int(min_ads_per_title), median.to_numpy(dtype=np.float64), overall)
-
-
-def smoothed_ctr_ratio(clicks, examinations, prior: float, smoothing: float):
-    """((clicks + m * prior) / (examinations + m)) / prior: a job's click rate once examined, shrunk to the
-    average `prior` by m pseudo-examinations, relative to it (1 for a job without logs). Numpy arrays or
-    Spark columns alike: modeling applies it in Spark, `recommend` in pandas.
-    """
-    m = float(smoothing)
-    return (clicks + m * prior) / (examinations + m) / (prior if prior > 0 else 1.0)
 
 
 def age_days(posted_at: pd.Series, searched_at: pd.Series) -> np.ndarray:
@@ -342,8 +409,16 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         return best_section_cosine(frame["resume_sections"], jobs, first_only=name == "current_section_cosine")
     if name in ("current_title_match", "past_title_match"):
         return title_containment(frame["resume_titles"], frame["job_title"], current=name == "current_title_match")
+    if name in ("current_title_exact", "past_title_exact"):
+        return title_exact(frame["resume_titles"], frame["job_title"], current=name == "current_title_exact")
+    if name == "query_title_match":
+        queries = [[query] if isinstance(query, str) and query else [] for query in frame["query_key"]]
+        return title_containment(pd.Series(queries, index=frame.index, dtype=object), frame["job_title"], current=None)
+    if name == "query_history_match":
+        return title_containment(frame["query_history"], frame["job_title"], current=None)
     if name == "named_other_city":
         return _zero_if_nan(number("named_other_city"))
-    if name == "log_job_ctr_ratio":
-        return _zero_if_nan(np.log(np.maximum(number("job_ctr_ratio"), 1e-6)))
+    if name in ("log_job_appeal", "log_title_pair_appeal"):
+        ratio = number(FEATURE_COLUMNS[name][0])
+        return _zero_if_nan(np.log(np.maximum(ratio, 1e-6)))
     raise ValueError(f"unknown side feature {name!r}")

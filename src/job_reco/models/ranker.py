@@ -51,6 +51,7 @@ class RankerConfig:
         click_gain, applied_gain: target gains of a click and of an application.
         ips_clip: cap of the propensity weights (one value for modeling and reporting).
         l2: weight decay on the residual's kernels.
+        learning_rate_decay: factor on the step size after each epoch (1 = constant).
     """
 
     hidden_units: tuple[int, ...] = (64, 32)
@@ -64,6 +65,7 @@ class RankerConfig:
     applied_gain: float = 2.0
     ips_clip: float = 10.0
     l2: float = 1e-5
+    learning_rate_decay: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_units", tuple(int(u) for u in self.hidden_units))
@@ -74,6 +76,8 @@ class RankerConfig:
             problems.append("batch_groups and epochs must be >= 1, cluster_embedding_dim >= 0")
         if min(self.learning_rate, self.ips_clip, self.click_gain, self.applied_gain) <= 0 or self.l2 < 0:
             problems.append("learning_rate, ips_clip and the gains must be positive, l2 >= 0")
+        if not 0 < self.learning_rate_decay <= 1:
+            problems.append(f"learning_rate_decay must be in (0, 1], got {self.learning_rate_decay}")
         if problems:
             raise ValueError("invalid modeling.ranker parameters: " + "; ".join(problems))
 
@@ -292,9 +296,15 @@ def train_ranker(
     if packed.n_groups == 0:
         raise ValueError("no training groups for the ranker")
     model = build_ranker(packed.features.shape[-1], n_clusters, config, int(seed))
-    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    batch_groups = min(config.batch_groups, packed.n_groups)
+    rate = config.learning_rate
+    if config.learning_rate_decay < 1:  # one factor per epoch: steps of an epoch share one rate
+        rate = keras.optimizers.schedules.ExponentialDecay(
+            config.learning_rate, decay_steps=-(-packed.n_groups // batch_groups), decay_rate=config.learning_rate_decay,
+            staircase=True)
+    optimizer = keras.optimizers.Adam(learning_rate=rate)
     optimizer.build(model.trainable_variables)
-    run_epoch = _epoch_function(model, optimizer, packed, min(config.batch_groups, packed.n_groups))
+    run_epoch = _epoch_function(model, optimizer, packed, batch_groups)
     stopping, history, timing = _run_ranker_epochs(model, run_epoch, config, int(seed), validation_metric)
     n_rows, epochs_run, seconds = int(packed.mask.sum()), timing["epochs_run"], timing["seconds"]
     return TrainedRanker(

@@ -16,29 +16,51 @@ import pandas as pd
 from job_reco.columns import CLUSTER
 from job_reco.models.features import side_feature_matrix, vector_matrix
 from job_reco.models.keras_file import SavedWeights
-from job_reco.models.ncf import model_features
 from job_reco.models.ranker import RankerConfig, build_ranker, ranker_weights
 from job_reco.text.vectors import cosine_similarity
 
 ARCHITECTURE = "shared_residual_listwise"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+# The document-vector blocks the features may start with, each `vector_dimension` wide.
+VECTOR_BLOCKS = ("resume_vector", "job_vector", "product")
 
 
-def ranker_layout(dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int) -> dict:
-    """What the ranker's `features` input holds and how to build it: saved with the model."""
+def check_vector_blocks(blocks: Sequence[str] | None) -> list[str]:
+    """`blocks` as a list in VECTOR_BLOCKS order; error on an unknown or repeated name."""
+    found = [str(b) for b in (blocks or ())]
+    if len(set(found)) != len(found) or set(found) - set(VECTOR_BLOCKS):
+        raise ValueError(f"modeling.vector_blocks must list some of {list(VECTOR_BLOCKS)}, each at most once; got {found}")
+    return [b for b in VECTOR_BLOCKS if b in found]
+
+
+def ranker_layout(
+    dimension: int, side_features: Sequence[str], side_mean, side_std, config: RankerConfig, n_clusters: int,
+    blocks: Sequence[str] = (),
+) -> dict:
+    """What the ranker's `features` input holds and how to build it: saved with the model.
+
+    `blocks`: the document-vector blocks before the side features (VECTOR_BLOCKS; none by default:
+    the vectors enter through cosine and the section cosines only, see docs/modeling.md).
+    """
+    blocks = check_vector_blocks(blocks)
     return {
         "layout_version": LAYOUT_VERSION,
         "architecture": ARCHITECTURE,
         "vector_dimension": int(dimension),
-        "blocks": ["resume_vector", "job_vector", "product"],
+        "blocks": blocks,
         "side_features": list(side_features),
         "side_mean": [float(x) for x in side_mean],
         "side_std": [float(x) for x in side_std],
-        "width": 3 * int(dimension) + len(side_features),
+        "width": len(blocks) * int(dimension) + len(side_features),
         "n_clusters": int(n_clusters),
         "hidden_units": list(config.hidden_units),
         "config": config.to_dict(),
     }
+
+
+def side_offset(layout: Mapping[str, Any]) -> int:
+    """The column of the features where the side features start (after the vector blocks)."""
+    return len(layout["blocks"]) * int(layout["vector_dimension"])
 
 
 def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,7 +70,14 @@ def row_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> tuple[np.ndarr
     side = side_feature_matrix(frame, layout["side_features"])
     side = (side - np.asarray(layout["side_mean"], np.float32)) / np.asarray(layout["side_std"], np.float32)
     cluster = frame[CLUSTER].fillna(0).to_numpy(dtype=np.int64) if CLUSTER in frame else np.zeros(len(frame), np.int64)
-    features = model_features(resume, job, ["product"], extra=side)
+    features = np.empty((len(frame), side_offset(layout) + side.shape[1]), dtype=np.float32)
+    for index, block in enumerate(layout["blocks"]):
+        columns = features[:, index * d : (index + 1) * d]
+        if block == "product":
+            np.multiply(resume, job, out=columns)
+        else:
+            columns[:] = resume if block == "resume_vector" else job
+    features[:, side_offset(layout) :] = side
     return features, cosine_similarity(resume, job).astype(np.float32), cluster
 
 

@@ -29,7 +29,9 @@ PRODUCERS = {
     "gbdt_booster": "modeling",
     "cluster_models@weights": "modeling",
     "ensemble_selection": "modeling",
-    "recommend_job_ctr": "modeling",
+    "recommend_job_appeal": "modeling",
+    "recommend_title_pair_appeal": "modeling",
+    "appeal_priors": "modeling",
     "recommend_jobs": "data_integration",
     "recommend_job_vectors": "embeddings",
 }
@@ -136,7 +138,9 @@ class Artifacts:
     gbdt_booster: bytes | None = None
     cluster_models: list | None = None  # (cluster, weights, final_relu), for per_cluster only
     ensemble_selection: Mapping[str, Any] | None = None
-    job_ctr: pd.DataFrame | None = None
+    job_appeal: pd.DataFrame | None = None  # job_id, clicks_all, expected_all (modeling's job_appeal_counts)
+    title_pair_appeal: pd.DataFrame | None = None  # title_pair, clicks_all, expected_all
+    appeal_priors: Mapping[str, Any] | None = None
     jobs: pd.DataFrame | None = None
     job_vectors: pd.DataFrame | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -212,7 +216,8 @@ def assemble_artifacts(
     layout, embedder = require("ranker_layout"), require("document_embedder")
     artifacts = Artifacts(
         document_embedder=embedder, cluster_centres=require("cluster_centres"), ranker_weights={}, ranker_layout=layout,
-        architecture_selection=selection, job_ctr=optional("recommend_job_ctr"), params=dict(params),
+        architecture_selection=selection, job_appeal=optional("recommend_job_appeal"),
+        title_pair_appeal=optional("recommend_title_pair_appeal"), appeal_priors=optional("appeal_priors"), params=dict(params),
     )
     if with_catalog_jobs:
         artifacts.jobs, artifacts.job_vectors = require("recommend_jobs"), require("recommend_job_vectors")

@@ -96,12 +96,13 @@ def side_effects(
 # current role"; they stay in `side_features`, and the matched words say how close the texts are.
 REASON_GROUPS = {
     "place": ("log_distance_km", "distance_missing", "remote"),
-    "current_title": ("current_title_match",),
-    "past_title": ("past_title_match",),
+    "current_title": ("current_title_match", "current_title_exact"),
+    "past_title": ("past_title_match", "past_title_exact"),
+    "title_pair": ("log_title_pair_appeal",),
     "level": ("level", "level_gap", "log_years"),
     "pay": ("log_pay_ratio", "pay_missing"),
     "age": ("log_age_days",),
-    "appeal": ("log_job_ctr_ratio",),
+    "appeal": ("log_job_appeal",),
     "searches": ("named_other_city",),
 }
 
@@ -124,7 +125,8 @@ class RowFacts:
     years: float = float("nan")
     pay_ratio: float = float("nan")
     pay_reference: str = "similar ads"  # whose median: "ads with this title" or "all ads"
-    ctr_ratio: float = float("nan")
+    appeal: float = float("nan")  # the ad's clicks over the clicks its match predicts (`models.appeal`)
+    pair_appeal: float = float("nan")  # the same for ads of its title among seekers of the current title
     current_title: str | None = None
     current_title_share: float = 0.0
     past_title: str | None = None
@@ -142,6 +144,14 @@ def _match(share: float, title: str | None, which: str) -> str:
     if share > 0:
         return f"close to your {which} title{named}"
     return f"not your {which} title{named}"
+
+
+def _appeal(ratio: float, who: str) -> str:
+    if np.isnan(ratio):
+        return f"how often {who} choose it is unknown"
+    if abs(ratio - 1.0) < 0.05:
+        return f"chosen by {who} as often as its match predicts"
+    return f"{'often' if ratio > 1 else 'seldom'} chosen by {who} ({ratio:.1f}x what its match predicts)"
 
 
 def phrase(reason: str, facts: RowFacts) -> str:
@@ -172,11 +182,9 @@ def phrase(reason: str, facts: RowFacts) -> str:
             return f"pay at the median of {facts.pay_reference}"
         return f"pay {abs(change):.0f}% {'above' if change > 0 else 'below'} the median of {facts.pay_reference}"
     if reason == "appeal":
-        if np.isnan(facts.ctr_ratio):
-            return "click rate unknown"
-        if abs(facts.ctr_ratio - 1.0) < 0.05:
-            return "chosen as often as the average ad"
-        return f"{'often' if facts.ctr_ratio > 1 else 'seldom'} chosen by seekers ({facts.ctr_ratio:.1f}x the average ad)"
+        return _appeal(facts.appeal, "seekers")
+    if reason == "title_pair":
+        return _appeal(facts.pair_appeal, f"seekers titled {facts.current_title}" if facts.current_title else "seekers like you")
     if reason == "searches":
         return "you searched other cities"
     return reason
@@ -215,7 +223,7 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
             place=resume.place, km=float(km[i]), remote=bool(remote[i]), days=float(days[i]),
             level=_LEVEL_WORDS.get(int(level[i])) if np.isfinite(level[i]) else None, years=float(resume.years),
             pay_ratio=float(pay[i]) if np.isfinite(pay[i]) else float("nan"),
-            pay_reference="ads with this title" if by_title[i] else "all ads", ctr_ratio=float(number("job_ctr_ratio")[i]),
+            pay_reference="ads with this title" if by_title[i] else "all ads", appeal=float(number("job_appeal")[i]),
             current_title=titles[0] if titles else None, current_title_share=float(current[i]),
             past_title=titles[1 + best_past] if best_past >= 0 else None,
             past_title_share=float(past[best_past, i]) if best_past >= 0 else 0.0,

@@ -1,9 +1,9 @@
 """The candidate jobs: document vectors (the run's, or embedded on the fly) and the side columns the model reads.
 
 The side columns are built as modeling builds them (`job_reco.models.features` for each rule, the names of
-`features.JOB_SIDE`): pay_reference (`features.pay_reference`) over the candidate ads, job_ctr_ratio the
-smoothed examination CTR of the training logs relative to their average, 1 for an ad the logs
-never showed (no evidence: the prior).
+`features.JOB_SIDE`): pay_reference (`features.pay_reference`) over the candidate ads, job_appeal the
+ad's appeal in the whole training period's logs (`job_reco.models.appeal`), 1 for an ad the logs
+never showed (no evidence: the prior's mean).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
-from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint, smoothed_ctr_ratio
+from job_reco.models.appeal import appeal_ratio
+from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
 REQUIRED = (JOB_ID, TITLE, DESCRIPTION)
-SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "job_ctr_ratio")
+SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "job_appeal")
 
 
 @dataclass
@@ -77,17 +78,16 @@ def job_vectors(jobs: pd.DataFrame, embedder: DocumentEmbedder, known: pd.DataFr
     return vectors
 
 
-def job_ctr_ratio(job_ids: pd.Series, job_ctr: pd.DataFrame, smoothing: float) -> np.ndarray:
-    """((clicks + m * prior) / (examinations + m)) / prior per job (modeling's `attach_job_ctr`); 1 for a job without logs."""
-    clicks_total, exams_total = float(job_ctr["job_clicks"].sum()), float(job_ctr["job_examinations"].sum())
-    prior = clicks_total / exams_total if exams_total else 0.0
-    table = job_ctr.set_index(job_ctr[JOB_ID].astype(str))
-    clicks = table["job_clicks"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    exams = table["job_examinations"].reindex(job_ids.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    return smoothed_ctr_ratio(clicks, exams, prior, smoothing)
+def appeal_of_keys(keys: pd.Series, counts: pd.DataFrame, key: str, prior) -> np.ndarray:
+    """The appeal (`appeal_ratio`) of each key from the whole training period's counts (clicks_all, expected_all);
+    1 for a key the logs never showed."""
+    table = counts.set_index(counts[key].astype(str))
+    clicks = table["clicks_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
+    expected = table["expected_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
+    return appeal_ratio(clicks, expected, prior["alpha"], prior["mu"])
 
 
-def _side_table(jobs: pd.DataFrame, job_ctr: pd.DataFrame | None, *, smoothing: float, min_ads_per_title: int) -> pd.DataFrame:
+def _side_table(jobs: pd.DataFrame, job_appeal: pd.DataFrame | None, appeal_priors, *, min_ads_per_title: int) -> pd.DataFrame:
     side = pd.DataFrame(index=jobs.index)
     side["job_title"] = jobs[TITLE].fillna("").astype(str).to_numpy()
     for source, name in JOB_SIDE.items():
@@ -98,8 +98,8 @@ def _side_table(jobs: pd.DataFrame, job_ctr: pd.DataFrame | None, *, smoothing: 
         side["pay_reference"] = pay_reference(jobs[TITLE], side["salary_mid"].to_numpy(), min_ads_per_title)
     if POSTED_AT in jobs.columns:
         side[POSTED_AT] = pd.to_datetime(jobs[POSTED_AT], utc=True)
-    if job_ctr is not None:
-        side["job_ctr_ratio"] = job_ctr_ratio(jobs[JOB_ID], job_ctr, smoothing)
+    if job_appeal is not None and appeal_priors is not None:
+        side["job_appeal"] = appeal_of_keys(jobs[JOB_ID], job_appeal, JOB_ID, appeal_priors["job"])
     return side.reset_index(drop=True)
 
 
@@ -108,8 +108,8 @@ def build_job_table(
     embedder: DocumentEmbedder,
     *,
     known_vectors: pd.DataFrame | None = None,
-    job_ctr: pd.DataFrame | None = None,
-    smoothing: float = 20.0,
+    job_appeal: pd.DataFrame | None = None,
+    appeal_priors=None,
     min_ads_per_title: int = 5,
 ) -> JobTable:
     """Candidate jobs from a frame in the contract's jobs format (job_id, title, description required; v2 columns optional)."""
@@ -121,6 +121,6 @@ def build_job_table(
     text = (jobs[TITLE].fillna("").astype(str) + ". " + jobs[DESCRIPTION].fillna("").astype(str)).to_numpy()
     return JobTable(
         job_id=jobs[JOB_ID].astype(str).to_numpy(), title=jobs[TITLE].fillna("").astype(str).to_numpy(),
-        vectors=vectors, unit=unit, side=_side_table(jobs, job_ctr, smoothing=smoothing, min_ads_per_title=min_ads_per_title),
+        vectors=vectors, unit=unit, side=_side_table(jobs, job_appeal, appeal_priors, min_ads_per_title=min_ads_per_title),
         text=text,
     )

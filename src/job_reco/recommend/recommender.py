@@ -9,7 +9,7 @@
 
 Features the request cannot give take the training mean (standardised 0, so they move no job up
 or down): the distance features without a seeker location, and any job feature whose columns
-the candidate jobs lack (remote, level, pay, posting time, the logs' click rate).
+the candidate jobs lack (remote, level, pay, posting time, the logs' appeal).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
-from job_reco.models.features import FEATURE_COLUMNS
+from job_reco.models.features import FEATURE_COLUMNS, title_pair_key
 from job_reco.progress import Progress
-from job_reco.models.ranker_layout import row_inputs
+from job_reco.models.ranker_layout import row_inputs, side_offset
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
 from job_reco.recommend.explain import WordMatcher, describe, reason_groups, reasons, row_facts, side_effects
-from job_reco.recommend.jobs import JobTable, build_job_table
+from job_reco.recommend.jobs import JobTable, appeal_of_keys, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
 from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
 from job_reco.text.vectors import nearest_centre
@@ -51,7 +51,6 @@ class RecommendSettings:
     explain_words: int = 3
     explain_features: int = 3
     max_sections: int = 4
-    popularity_smoothing: float = 20.0
     min_ads_per_title: int = 5
     soft_temperature: float = 0.1
     interactions: tuple[str, ...] = ("product", "cosine")
@@ -66,7 +65,6 @@ class RecommendSettings:
             explain_words=int(own.get("explain_words", cls.explain_words)),
             explain_features=int(own.get("explain_features", cls.explain_features)),
             max_sections=int(embeddings.get("max_sections", cls.max_sections)),
-            popularity_smoothing=float(modeling.get("popularity_smoothing", cls.popularity_smoothing)),
             min_ads_per_title=int(modeling.get("min_ads_per_title", cls.min_ads_per_title)),
             soft_temperature=float(modeling.get("soft_temperature", cls.soft_temperature)),
             interactions=tuple((modeling.get("network") or {}).get("interactions", cls.interactions)),
@@ -137,8 +135,8 @@ class JobRecommender:
 
     def job_table(self, jobs: pd.DataFrame, *, known_vectors: pd.DataFrame | None = None) -> JobTable:
         """Candidate jobs from a jobs frame (job_id, title, description; v2 columns optional); new ads embedded now."""
-        return build_job_table(jobs, self.embedder, known_vectors=known_vectors, job_ctr=self.artifacts.job_ctr,
-                               smoothing=self.settings.popularity_smoothing, min_ads_per_title=self.settings.min_ads_per_title)
+        return build_job_table(jobs, self.embedder, known_vectors=known_vectors, job_appeal=self.artifacts.job_appeal,
+                               appeal_priors=self.artifacts.appeal_priors, min_ads_per_title=self.settings.min_ads_per_title)
 
     def candidate_jobs(self, jobs: pd.DataFrame | JobTable | None) -> JobTable:
         """The job table to rank: the catalog's (None), a prepared one, or one built from a jobs frame."""
@@ -166,10 +164,15 @@ class JobRecommender:
         order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
         return np.take_along_axis(top, order, axis=1)
 
+    @property
+    def _pair_appeal_known(self) -> bool:
+        """Whether the run's title-pair appeal counts are at hand (`log_title_pair_appeal`)."""
+        return self.artifacts.title_pair_appeal is not None and self.artifacts.appeal_priors is not None
+
     def _unknown(self, resumes: list[PreparedResume], table: JobTable, resume_of_row: np.ndarray) -> np.ndarray:
         """(rows, side features): True where the request cannot give a feature's inputs."""
         names = self.layout["side_features"]
-        known = _ALWAYS_KNOWN | table.known_columns
+        known = _ALWAYS_KNOWN | table.known_columns | ({"title_pair_appeal"} if self._pair_appeal_known else set())
         located = np.array([r.has_location for r in resumes])[resume_of_row]
         out = np.zeros((len(resume_of_row), len(names)), dtype=bool)
         for j, name in enumerate(names):
@@ -197,10 +200,14 @@ class JobRecommender:
         sections = [r.sections for r in resumes]
         frame["resume_sections"] = [sections[i] for i in resume_of_row]
         frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
+        if self._pair_appeal_known:
+            pairs = title_pair_key(pd.Series(frame["resume_titles"], dtype=object), frame["job_title"])
+            frame["title_pair_appeal"] = appeal_of_keys(pairs.fillna(""), self.artifacts.title_pair_appeal, "title_pair",
+                                                        self.artifacts.appeal_priors["title_pair"])
         frame[SEARCHED_AT] = as_of
         features, cosine, cluster = row_inputs(frame, self.layout)
         unknown = self._unknown(resumes, table, resume_of_row)
-        start = 3 * int(self.layout["vector_dimension"])
+        start = side_offset(self.layout)
         features[:, start:][unknown] = 0.0
         inputs = RowInputs(features, cosine, cluster, vectors[resume_of_row], table.vectors[job_of_row])
         return _Batch(resume_of_row, job_of_row, inputs, unknown)
@@ -223,8 +230,16 @@ class JobRecommender:
 
     def _side_columns(self, unknown_row: np.ndarray) -> dict[str, int]:
         """{side feature: its column in the features} for the features this row knows."""
-        start = 3 * int(self.layout["vector_dimension"])
+        start = side_offset(self.layout)
         return {name: start + j for j, name in enumerate(self.layout["side_features"]) if not unknown_row[j]}
+
+    def _pair_appeal(self, features: np.ndarray, columns: Mapping[str, int]) -> np.ndarray:
+        """The title pair's appeal of each row, back from its standardised log (NaN where the row does not know it)."""
+        name = "log_title_pair_appeal"
+        if name not in columns:
+            return np.full(len(features), np.nan)
+        j = list(self.layout["side_features"]).index(name)
+        return np.exp(features[:, columns[name]] * self.layout["side_std"][j] + self.layout["side_mean"][j])
 
     def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable, as_of: pd.Timestamp) -> _Explained:
         """Matched words, side-feature effects and reasons in words of the given rows of one resume."""
@@ -246,6 +261,8 @@ class JobRecommender:
         effects = side_effects(score, picked.features, columns, n)
         grouped = side_effects(score, picked.features, reason_groups(columns), n)
         facts = row_facts(table.side.iloc[batch.job[rows]].reset_index(drop=True), resume, as_of, table.all_ads_pay)
+        for fact, appeal in zip(facts, self._pair_appeal(picked.features, columns), strict=True):
+            fact.pair_appeal = appeal
         return _Explained(words, effects, [reasons(g, f) for g, f in zip(grouped, facts, strict=True)])
 
     def recommend(

@@ -674,6 +674,7 @@ V2_PARAMS = {
     "blend_weights": [0.5],
     "propensity_folds": 2,
     "side_features": None,
+    "vector_blocks": [],
     "max_training_rows": 100_000,
     "min_ads_per_title": 2,
     "ranker": {"hidden_units": [8], "epochs": 2, "batch_groups": 16},
@@ -704,11 +705,12 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     else:
         same = score_column("ranker") if chosen["selected"] == "ranker" else score_column("ncf_original")
         assert (scored[score_column("ensemble")] == scored[same]).all()
-    # The documents log no v2 columns: the ranker runs on vectors, years, ad age, the job CTR and what the
-    # resume text and ad titles give (sections, titles); no resume city, so no named_other_city.
+    # The documents log no v2 columns: the ranker runs on cosine, years, ad age, the appeals and what the
+    # resume text, ad titles and queries give (sections, titles); no resume city, so no named_other_city.
     assert catalog.load("ranker_layout")["side_features"] == [
-        "log_years", "log_age_days", "best_section_cosine", "log_job_ctr_ratio", "current_section_cosine",
-        "current_title_match", "past_title_match"]
+        "log_years", "log_age_days", "best_section_cosine", "log_job_appeal", "current_section_cosine",
+        "current_title_match", "past_title_match", "current_title_exact", "past_title_exact", "query_title_match",
+        "query_history_match", "log_title_pair_appeal"]
     assert sorted(catalog.load("cluster_models@keras")) == ["cluster_0", "cluster_1"]
     selection = catalog.load("ensemble_selection")
     assert selection["selected"] in ("routed", "soft", "average") and selection["validation"]["rows"] > 0

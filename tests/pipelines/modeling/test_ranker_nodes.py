@@ -9,16 +9,27 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import pytest
+from pyspark.sql import functions as F
 
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
 from job_reco.pipelines.modeling.ranker_inputs import (
     APPLIED,
-    attach_job_ctr,
-    compute_job_examination_ctr,
+    attach_appeal,
+    compute_job_appeal_counts,
+    compute_recent_job_counts,
+    compute_title_pair_appeal_counts,
     mark_training_subsets,
     precompute_side_features,
 )
-from job_reco.models.ranker_layout import build_ranker_artifacts, check_ranker_artifacts
+from job_reco.models.ranker_layout import (
+    LAYOUT_VERSION,
+    build_ranker_artifacts,
+    check_ranker_artifacts,
+    check_vector_blocks,
+    ranker_layout,
+    row_inputs,
+    side_offset,
+)
 from job_reco.models.weights import weights_from_bytes
 from job_reco.pipelines.modeling.ranker_scoring import select_architecture
 from job_reco.pipelines.modeling.side_tables import build_job_side_table, build_resume_side_table, build_search_side_table
@@ -98,6 +109,25 @@ def test_search_side_table_flags_a_seeker_from_their_first_query_naming_another_
     assert flags == {"s1": 0.0, "s2": 1.0, "s3": 1.0, "s4": 0.0, "s5": 0.0}
 
 
+def test_search_side_table_keeps_each_query_and_the_seekers_titled_queries_so_far(spark):
+    impressions = spark.createDataFrame(
+        [("s1", "r1", t("2024-01-01 00:00")), ("s2", "r1", t("2024-01-02 00:00")), ("s3", "r1", t("2024-01-03 00:00")),
+         ("s4", "r1", t("2024-01-04 00:00")), ("s5", "r2", t("2024-01-01 00:00"))],
+        "search_id string, resume_id string, searched_at timestamp",
+    )
+    searches = spark.createDataFrame(
+        [("s1", "nurse"), ("s2", "Senior Truck Driver Boston"), ("s3", "registered nurse"), ("s4", "truck driver"), ("s5", None)],
+        "search_id string, query string",
+    )
+    resumes = spark.createDataFrame([("r1", "Boston, MA"), ("r2", "Boston, MA")], "resume_id string, city string")
+    side = {r[SEARCH_ID]: r for r in build_search_side_table(impressions, searches, resumes, resumes).collect()}
+    # the city and the level word leave the query's key; one-word queries stay out of the history
+    assert [side[s]["query_key"] for s in ("s1", "s2", "s3", "s5")] == ["nurse", "truck driver", "registered nurse", ""]
+    assert side["s1"]["query_history"] == [] and side["s2"]["query_history"] == ["truck driver"]
+    # never a later search's query; each key once
+    assert side["s4"]["query_history"] == ["registered nurse", "truck driver"] and side["s5"]["query_history"] == []
+
+
 def test_search_side_table_is_off_without_a_query_column(spark):
     impressions = spark.createDataFrame([("s1", "r1", t("2024-01-01 00:00"))], "search_id string, resume_id string, searched_at timestamp")
     searches = spark.createDataFrame([("s1",)], "search_id string")
@@ -105,23 +135,100 @@ def test_search_side_table_is_off_without_a_query_column(spark):
     assert build_search_side_table(impressions, searches, resumes, resumes).columns == [SEARCH_ID]
 
 
-def test_job_ctr_leaves_a_training_rows_own_click_out(spark):
+def _appeal_rows(spark):
+    """Training rows of j1 and j2 with their expected clicks, one evaluation (test) row and one validation row."""
     rows = spark.createDataFrame(
-        [("s1", "j1", 1, 1, "training", TRAIN), ("s2", "j1", 2, 0, "training", TRAIN), ("s3", "j1", 2, 1, "training", VALIDATION),
-         ("s4", "j2", 1, 0, "training", TRAIN), ("s5", "j1", 1, 0, "evaluation", "test")],
-        "search_id string, job_id string, position int, label int, source string, subset string",
+        [("s1", "r1", "j1", 1, 1, "training", TRAIN, "nurse | nurse"), ("s2", "r2", "j1", 2, 0, "training", TRAIN, "cook | nurse"),
+         ("s3", "r3", "j1", 2, 1, "training", VALIDATION, "nurse | nurse"), ("s4", "r4", "j2", 1, 0, "training", TRAIN, None),
+         ("s5", "r5", "j1", 1, 0, "evaluation", "test", "nurse | nurse"),
+         ("s6", "r6", "j1", 1, 0, "evaluation", VALIDATION, "nurse | nurse")],
+        "search_id string, resume_id string, job_id string, position int, label int, source string, subset string, title_pair string",
     )
     propensity = {"1": 1.0, "2": 0.5}
-    training_impressions = rows.filter("source = 'training'").drop("source")
-    ctr = compute_job_examination_ctr(training_impressions, propensity, max_position=2)
-    counts = {r[JOB_ID]: (r["job_clicks"], r["job_examinations"]) for r in ctr.collect()}
-    assert counts == {"j1": (1.0, 1.5), "j2": (0.0, 1.0)}  # subset train of the training impressions only
-    ratio = {r[SEARCH_ID]: r["job_ctr_ratio"] for r in attach_job_ctr(rows, ctr, propensity, 2, smoothing=1.0).collect()}
-    prior = 1.0 / 2.5
-    # s1 leaves out its click and examination: (0 + 0.4) / (0.5 + 1) / 0.4; s5 (test) sees all: (1 + 0.4) / (1.5 + 1) / 0.4
-    assert ratio["s1"] == pytest.approx((0 + prior) / (0.5 + 1) / prior)
-    assert ratio["s5"] == pytest.approx((1 + prior) / (1.5 + 1) / prior)
-    assert ratio["s3"] == pytest.approx(ratio["s5"])  # validation rows are not in the counts
+    # the click model's P(click | seen) of each training row; expected = propensity(position) x that
+    probability = {"s1": 0.8, "s2": 0.4, "s3": 0.6, "s4": 0.5}
+    expected = spark.createDataFrame(
+        [(r[SEARCH_ID], r[RESUME_ID], r[JOB_ID], r[SUBSET], r[LABEL], propensity[str(r[POSITION])], r["title_pair"],
+          propensity[str(r[POSITION])] * probability[r[SEARCH_ID]]) for r in rows.filter("source = 'training'").collect()],
+        "search_id string, resume_id string, job_id string, subset string, label int, examination double, title_pair string, "
+        "expected_clicks double",
+    )
+    return rows, expected, propensity
+
+
+def test_appeal_counts_of_jobs_and_title_pairs_by_hand(spark):
+    rows, expected, propensity = _appeal_rows(spark)
+    training = rows.filter("source = 'training'")
+    jobs = {r[JOB_ID]: r for r in compute_job_appeal_counts(training, expected, propensity, max_position=2).collect()}
+    # j1: subset train s1 (click, 1 x 0.8) and s2 (0.5 x 0.4); all adds s3 (click, 0.5 x 0.6)
+    assert (jobs["j1"]["clicks_train"], jobs["j1"]["expected_train"]) == (1.0, pytest.approx(1.0))
+    assert (jobs["j1"]["clicks_all"], jobs["j1"]["expected_all"]) == (2.0, pytest.approx(1.3))
+    assert (jobs["j2"]["clicks_train"], jobs["j2"]["expected_train"]) == (0.0, pytest.approx(0.5))
+    pairs = {r["title_pair"]: r for r in compute_title_pair_appeal_counts(expected).collect()}
+    assert set(pairs) == {"nurse | nurse", "cook | nurse"}  # s4 names no title pair
+    assert (pairs["nurse | nurse"]["clicks_train"], pairs["nurse | nurse"]["expected_train"]) == (1.0, pytest.approx(0.8))
+    assert (pairs["nurse | nurse"]["clicks_all"], pairs["nurse | nurse"]["expected_all"]) == (2.0, pytest.approx(1.1))
+
+
+def test_job_appeal_counts_scale_the_sampled_rows_match_rate_to_every_impression(spark):
+    rows, expected, propensity = _appeal_rows(spark)
+    # s2 was not sampled into ranker_inputs: j1's match rate comes from s1 alone (0.8 / 1), its examinations from both
+    counts = compute_job_appeal_counts(rows.filter("source = 'training'"), expected.filter("search_id != 's2'"), propensity, 2)
+    j1 = {r[JOB_ID]: r for r in counts.collect()}["j1"]
+    assert j1["clicks_train"] == 1.0 and j1["expected_train"] == pytest.approx(1.5 * 0.8)
+
+
+def test_recent_job_counts_count_only_earlier_searches_after_subset_train(spark):
+    rows = spark.createDataFrame(
+        [("s1", "j1", 1, 1, t("2024-01-01 00:00"), TRAIN), ("s3", "j1", 2, 1, t("2024-01-05 00:00"), VALIDATION),
+         ("s7", "j1", 1, 0, t("2024-01-05 00:00"), VALIDATION), ("s8", "j2", 1, 1, t("2024-01-06 00:00"), VALIDATION)],
+        "search_id string, job_id string, position int, label int, searched_at timestamp, subset string",
+    )
+    test_rows = spark.createDataFrame([("s5", "j1", 1, 0, t("2024-02-01 00:00")), ("s9", "j1", 1, 1, t("2024-02-02 00:00"))],
+                                      "search_id string, job_id string, position int, label int, searched_at timestamp")
+    search_impressions = rows.drop(SUBSET).unionByName(test_rows)
+    expected = spark.createDataFrame([("j1", TRAIN, 1.0, 0.8)], "job_id string, subset string, examination double, "
+                                     "expected_clicks double")
+    recent = {(r[SEARCH_ID], r[JOB_ID]): (r["recent_clicks"], r["recent_expected"]) for r in
+              compute_recent_job_counts(search_impressions, rows, expected, {"1": 1.0, "2": 0.5}, 2).collect()}
+    # from the validation period on (5 Jan), never subset train's s1; s3 and s7 share a time: neither sees the other
+    assert recent[("s3", "j1")] == (0.0, 0.0) and recent[("s7", "j1")] == (0.0, 0.0)
+    # s5 sees s3 (click, examined 0.5) and s7 (examined 1), at j1's match rate 0.8; s9 sees s5 too
+    assert recent[("s5", "j1")] == (1.0, pytest.approx(1.5 * 0.8)) and recent[("s9", "j1")] == (1.0, pytest.approx(2.5 * 0.8))
+    # j2 has no sampled row: the average match rate (0.8 here)
+    assert recent[("s8", "j2")] == (0.0, 0.0) and ("s1", "j1") not in recent
+
+
+def test_attach_appeal_never_shows_a_training_row_its_own_label(spark):
+    rows, expected, propensity = _appeal_rows(spark)
+    training = rows.filter("source = 'training'")
+    jobs = compute_job_appeal_counts(training, expected, propensity, max_position=2)
+    pairs = compute_title_pair_appeal_counts(expected)
+    # the later rows' own recent counts (s3: nothing earlier after subset train; s5 saw s3's click)
+    recent = spark.createDataFrame([("s3", "j1", 0.0, 0.0), ("s5", "j1", 1.0, 0.3), ("s6", "j1", 0.0, 0.0)],
+                                   "search_id string, job_id string, recent_clicks double, recent_expected double")
+    priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 0.5}}
+
+    def appeal(frame, expected_frame):
+        counts = compute_job_appeal_counts(frame.filter("source = 'training'"), expected_frame, propensity, 2)
+        out = attach_appeal(frame, expected_frame, counts, compute_title_pair_appeal_counts(expected_frame), recent, priors)
+        return {r[SEARCH_ID]: r for r in out.collect()}
+
+    got = appeal(rows, expected)
+    # s1 (clicked) leaves out its click and its expected 0.8: j1 keeps s2's 0 clicks of 0.2 -> (0 + 2) / (0.2 + 2)
+    assert got["s1"]["job_appeal"] == pytest.approx(2 / 2.2)
+    # s2 (not clicked) leaves out its 0.2: s1's click of 0.8 -> (1 + 2) / (0.8 + 2)
+    assert got["s2"]["job_appeal"] == pytest.approx(3 / 2.8)
+    # later rows: subset train whole (1 click of 1.0) plus their recent counts
+    assert got["s3"]["job_appeal"] == got["s6"]["job_appeal"] == pytest.approx(3 / 3.0)
+    assert got["s5"]["job_appeal"] == pytest.approx(4 / 3.3)
+    # the title pair, prior alpha 1, mu 0.5: s1 leaves itself out of "nurse | nurse" (nothing left: 1); s5 sees s1 and s3
+    assert got["s1"]["title_pair_appeal"] == pytest.approx(1.0) and got["s5"]["title_pair_appeal"] == pytest.approx(3 / 1.55)
+    assert got["s4"]["title_pair_appeal"] == pytest.approx(1.0)  # no pair: the prior's mean
+    # flipping a training row's own label leaves its own features as they were
+    unclicked = F.when(F.col(SEARCH_ID) == "s1", F.lit(0)).otherwise(F.col(LABEL))
+    again = appeal(rows.withColumn(LABEL, unclicked), expected.withColumn(LABEL, unclicked))["s1"]
+    assert (again["job_appeal"], again["title_pair_appeal"]) == (got["s1"]["job_appeal"], got["s1"]["title_pair_appeal"])
 
 
 def _correlated_logs(n_searches: int, seed: int):
@@ -151,7 +258,9 @@ def test_click_model_recovers_a_known_curve_when_position_and_relevance_correlat
     config = {"hidden_units": (16, 8), "learning_rate": 0.01, "examination_learning_rate": 0.05, "batch_size": 512,
               "epochs": 20, "early_stopping_patience": 3, "position_bias": "pal", "max_position": 10,
               "interactions": ()}
-    result = _click_model_task(frame, side=[], config=config, max_rows=10**6, seed=1)
+    # the relevance is a dot product of the vectors: the model needs their blocks, not only cosine
+    result = _click_model_task(frame, side=[], config=config, max_rows=10**6, seed=1,
+                               blocks=["resume_vector", "job_vector", "product"])
     curve = json.loads(result["summary"].iloc[0])["curve"]
     errors = {p: abs(curve[p] / true_curve[p] - 1) for p in true_curve if p != "1"}
     # Click-rate ratios confound the two (search's top jobs are also the relevant ones): they
@@ -169,9 +278,11 @@ def test_ranker_task_artifacts_describe_themselves_and_round_trip(tmp_path):
 
     frame, curve = _correlated_logs(200, seed=2)
     config = RankerConfig(hidden_units=(8,), epochs=2, cluster_embedding_dim=2).to_dict()
-    result = _ranker_task(frame, side=[], config=config, propensity=curve, n_clusters=3, max_rows=10**6, max_position=10, seed=0).iloc[0]
+    result = _ranker_task(frame, side=[], config=config, propensity=curve, n_clusters=3, max_rows=10**6, max_position=10, seed=0,
+                          blocks=["product", "job_vector", "resume_vector"]).iloc[0]
     layout = json.loads(result["layout"])
     assert layout["vector_dimension"] == 4 and layout["width"] == 12 and layout["side_features"] == []
+    assert layout["blocks"] == ["resume_vector", "job_vector", "product"]  # in VECTOR_BLOCKS order
     assert layout["architecture"] == "shared_residual_listwise" and layout["n_clusters"] == 3
     model, saved_layout = build_ranker_artifacts({"weights": weights_from_bytes(result["weights"]), "layout": layout})
     model.save(tmp_path / "model.keras")
@@ -182,11 +293,35 @@ def test_ranker_task_artifacts_describe_themselves_and_round_trip(tmp_path):
     assert ranker_scores(weights, features, cosine, cluster, 1) == pytest.approx(original, abs=1e-6)
 
 
+def test_row_inputs_builds_the_layouts_vector_blocks_then_the_side_features():
+    resume, job = np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[3.0, 1.0], [1.0, 0.0]])
+    frame = pd.DataFrame({"resume_vector": list(resume), "job_vector": list(job), CLUSTER: [1, None], "remote": [1.0, 0.0]})
+    config = RankerConfig(hidden_units=(4,))
+    plain = ranker_layout(2, ["remote"], [0.5], [0.5], config, n_clusters=2)
+    features, cosine, cluster = row_inputs(frame, plain)
+    # no vector block: the side feature alone (standardised), the vectors reach the model through cosine
+    assert plain["blocks"] == [] and plain["width"] == 1 and side_offset(plain) == 0
+    assert features.tolist() == [[1.0], [-1.0]] and cluster.tolist() == [1, 0]
+    assert cosine == pytest.approx([5 / math.sqrt(5 * 10), 0.0])
+    product = ranker_layout(2, ["remote"], [0.5], [0.5], config, n_clusters=2, blocks=["product"])
+    features, _, _ = row_inputs(frame, product)
+    assert product["width"] == 3 and side_offset(product) == 2
+    assert features.tolist() == [[3.0, 2.0, 1.0], [0.0, 0.0, -1.0]]
+
+
+def test_check_vector_blocks_refuses_unknown_or_repeated_blocks():
+    assert check_vector_blocks(None) == [] and check_vector_blocks(["product", "resume_vector"]) == ["resume_vector", "product"]
+    with pytest.raises(ValueError, match="modeling.vector_blocks must list some of"):
+        check_vector_blocks(["title_vector"])
+    with pytest.raises(ValueError, match="each at most once"):
+        check_vector_blocks(["product", "product"])
+
+
 def test_check_ranker_artifacts_refuses_what_does_not_fit():
     from job_reco.models.ranker import build_ranker
 
     model = build_ranker(12, 2, RankerConfig(hidden_units=(4,)), seed=0)
-    layout = {"layout_version": 2, "width": 12, "vector_dimension": 4}
+    layout = {"layout_version": LAYOUT_VERSION, "width": 12, "vector_dimension": 4}
     with pytest.raises(ValueError, match="layout_version 1.*retrain"):
         check_ranker_artifacts(model, {**layout, "layout_version": 1})
     with pytest.raises(ValueError, match="takes 12 features but ranker_layout says 15"):
@@ -255,6 +390,9 @@ def test_precompute_side_features_replaces_bulky_inputs_by_feature_columns(spark
     assert got["s2"]["remote"] == 0.0  # an unknown remote flag counts as on-site
     assert got["s1"]["named_other_city"] == 1.0 and got["s2"]["named_other_city"] == 0.0  # unknown -> 0
     assert got["s2"]["current_title_match"] == 0.0
+    # the key of the title-pair appeal: the current title's key and the ad's; none without a current title
+    assert got["s1"]["title_pair"] == "nurse | nurse" and got["s2"]["title_pair"] is None
+    assert got["s1"]["current_title_exact"] == 1.0 and got["s1"]["past_title_exact"] == 0.0
 
 
 def test_sample_searches_keeps_whole_searches_and_only_above_the_cap(spark):
@@ -357,7 +495,8 @@ def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
                             JOB_ID: [f"j{i % 4}" for i in range(n)],
                             "resume_vector": list(rng.normal(size=(n, 2))), "job_vector": list(rng.normal(size=(n, 2))),
                             _GAIN: rng.integers(0, 3, n), _IS_VALIDATION: (np.arange(n) >= 8) & (np.arange(n) < 16)})
-    layout = {"vector_dimension": 2, "side_features": [], "side_mean": [], "side_std": []}
+    layout = {"vector_dimension": 2, "blocks": ["resume_vector", "job_vector", "product"], "side_features": [], "side_mean": [],
+              "side_std": []}
     settings = {"n_estimators": 3, "max_depth": 2, "n_jobs": 1}
     shuffled = ordered.sample(frac=1.0, random_state=3).reset_index(drop=True)
     result = _fit_task(shuffled, layout=layout, settings=settings, seed=0)
@@ -366,3 +505,51 @@ def test_gbdt_task_puts_training_rows_first_each_part_sorted_by_group_and_job():
                            np.repeat(np.arange(6), 4), 16, settings, seed=0)
     assert result["booster"].iloc[0] == bytes(by_hand.save_raw("json"))
     assert result["trees"].iloc[0] == 3
+    assert result["rows"].iloc[0] == 16 and result["seconds"].iloc[0] > 0  # the training rows and the fit's time
+
+
+def test_score_expected_clicks_is_examination_times_the_click_models_probability(spark):
+    from job_reco.models.ncf import ncf_click_probability
+    from job_reco.pipelines.modeling.ranker_training import click_model_inputs, score_expected_clicks
+
+    rows = pd.DataFrame({SEARCH_ID: ["s1", "s1", "s2", "s3"], RESUME_ID: ["r1", "r1", "r2", "r3"], JOB_ID: ["j1", "j2", "j1", "j2"],
+                         POSITION: [1, 2, 1, 3], LABEL: [1, 0, 0, 0], APPLIED: [0, 0, 0, 0], SUBSET: [TRAIN, TRAIN, VALIDATION, "test"],
+                         "source": ["training", "training", "training", "evaluation"], CLUSTER: [0, 0, 1, 1],
+                         "resume_vector": [[1.0, 0.0]] * 4, "job_vector": [[1.0, 0.0], [0.6, 0.8], [1.0, 0.0], [0.0, 1.0]],
+                         "remote": [1.0, 0.0, 0.0, 1.0], "title_pair": ["a | a", None, "b | a", "c | b"]})
+    layout = {"vector_dimension": 2, "blocks": [], "side_features": ["remote"], "side_mean": [0.5], "side_std": [0.5]}
+    rng = np.random.default_rng(0)  # a 2-4-2 NCF on (remote, cosine)
+    weights = [rng.normal(size=(2, 4)).astype(np.float32), np.zeros(4, np.float32), rng.normal(size=(4, 2)).astype(np.float32),
+               np.zeros(2, np.float32)]
+    state = {"weights": weights, "layout": layout, "final_relu": False}
+    propensity = {"1": 1.0, "2": 0.5, "3": 0.25}
+    out = score_expected_clicks(spark.createDataFrame(rows), state, propensity, 3).toPandas()
+    training = rows[rows["source"] == "training"]
+    probability = ncf_click_probability(weights, click_model_inputs(training, layout), final_relu=False)
+    examination = {"s1j1": 1.0, "s1j2": 0.5, "s2j1": 1.0}  # propensity(position)
+    by_hand = dict(zip(training[SEARCH_ID] + training[JOB_ID], probability, strict=True))
+    # the training rows only, both subsets; each keeps its keys, label and title pair
+    assert sorted(out[SEARCH_ID] + out[JOB_ID]) == ["s1j1", "s1j2", "s2j1"]
+    for _, row in out.iterrows():
+        key = row[SEARCH_ID] + row[JOB_ID]
+        assert row["examination"] == examination[key]
+        assert row["expected_clicks"] == pytest.approx(examination[key] * by_hand[key], rel=1e-6)
+    assert set(out["title_pair"].dropna()) == {"a | a", "b | a"}
+
+
+def test_fit_appeal_priors_fits_each_table_on_subset_train(spark):
+    rng = np.random.default_rng(3)
+    expected = rng.uniform(0.5, 4.0, 3000)
+    clicks = rng.poisson(rng.gamma(5.0, 1 / 5.0, expected.size) * expected)
+    table = pd.DataFrame({JOB_ID: [f"j{i:04d}" for i in range(expected.size)], "clicks_train": clicks.astype(float),
+                          "expected_train": expected, "clicks_all": clicks.astype(float) + 1, "expected_all": expected + 1})
+    pairs = spark.createDataFrame(pd.DataFrame({"title_pair": ["a | a", "a | b"], "clicks_train": [0.0, 1.0],
+                                                "expected_train": [1.0, 1.0], "clicks_all": [0.0, 1.0], "expected_all": [1.0, 1.0]}))
+    from job_reco.pipelines.modeling.ranker_inputs import fit_appeal_priors
+
+    priors = fit_appeal_priors(spark.createDataFrame(table), pairs)
+    assert priors["job"]["alpha"] == pytest.approx(5.0, rel=0.35) and priors["job"]["keys"] == 3000
+    assert priors["title_pair"]["mu"] == pytest.approx(0.5)  # 1 click where 2 were expected
+    # the same counts in another order and partitioning give the same prior to the last bit
+    shuffled = spark.createDataFrame(table.sample(frac=1.0, random_state=1)).repartition(7)
+    assert fit_appeal_priors(shuffled, pairs) == priors

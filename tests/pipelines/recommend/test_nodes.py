@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from job_reco.models.ranker_layout import ranker_layout
+from job_reco.models.ranker_layout import ranker_layout, side_offset
 from job_reco.models.ranker import RankerConfig
 from job_reco.recommend.artifacts import ArtifactError, Artifacts, check_compatible
 from job_reco.models.features import pay_reference
-from job_reco.recommend.jobs import job_ctr_ratio
+from job_reco.recommend.jobs import appeal_of_keys
 from job_reco.recommend.model import blend_scores
 from job_reco.recommend.recommender import JobRecommender, RecommendSettings
 from job_reco.recommend.resume import resolve_location
@@ -21,7 +21,8 @@ WORDS = {  # word -> 4-d vector: nursing words along axis 0, trucking words alon
     "medication": [0.9, 0.0, 0.0, 0.2], "truck": [0.0, 1.0, 0.1, 0.0], "driver": [0.1, 0.9, 0.0, 0.0],
     "cargo": [0.0, 0.8, 0.0, 0.2], "road": [0.0, 0.9, 0.2, 0.0],
 }
-SIDE = ["log_distance_km", "distance_missing", "log_years", "level", "log_job_ctr_ratio", "best_section_cosine"]
+SIDE = ["log_distance_km", "distance_missing", "log_years", "level", "log_job_appeal", "best_section_cosine",
+        "log_title_pair_appeal"]
 JOBS = pd.DataFrame({
     "job_id": ["N1", "T1", "N2", "T2"],
     "title": ["Nurse", "Truck driver", "Hospital nurse", "Cargo truck driver"],
@@ -33,7 +34,8 @@ JOBS = pd.DataFrame({
 
 def _artifacts(residual: float = 0.0, dimension: int = 4) -> Artifacts:
     config = RankerConfig(hidden_units=(3,), cluster_embedding_dim=2)
-    layout = ranker_layout(dimension, SIDE, np.full(len(SIDE), 0.5), np.full(len(SIDE), 2.0), config, n_clusters=2)
+    layout = ranker_layout(dimension, SIDE, np.full(len(SIDE), 0.5), np.full(len(SIDE), 2.0), config, n_clusters=2,
+                           blocks=["resume_vector", "job_vector", "product"])
     width = layout["width"]
     generator = np.random.default_rng(0)
     weights = {
@@ -74,7 +76,8 @@ def test_nurse_resume_ranks_nursing_jobs_first(recommender):
 
 
 def test_features_a_request_cannot_give_take_the_training_mean(recommender):
-    start = 3 * 4
+    start = side_offset(recommender.layout)  # after the three 4-d vector blocks
+    assert start == 3 * 4
     column = {name: start + j for j, name in enumerate(SIDE)}
     resumes = _prepared(recommender, [None, (29.76, -95.37)])
     batch = recommender._rows(resumes, np.array([[0, 1, 2, 3], [0, 1, 2, 3]]), recommender.jobs, pd.Timestamp("2026-01-01", tz="UTC"))
@@ -84,8 +87,9 @@ def test_features_a_request_cannot_give_take_the_training_mean(recommender):
     # To the same place: log1p(0 km) standardised by mean 0.5, std 2 = -0.25; to New York (2,281 km): (log1p(2281) - 0.5) / 2
     assert located[0, column["log_distance_km"]] == pytest.approx(-0.25, abs=1e-6)
     assert located[2, column["log_distance_km"]] == pytest.approx((np.log1p(2281) - 0.5) / 2, abs=0.001)
-    # No job_examination_ctr table: the click-rate feature is unknown for every row.
-    assert np.all(features[:, column["log_job_ctr_ratio"]] == 0)
+    # No appeal tables: the appeal features are unknown for every row.
+    assert np.all(features[:, column["log_job_appeal"]] == 0) and np.all(features[:, column["log_title_pair_appeal"]] == 0)
+    assert batch.unknown[:, SIDE.index("log_title_pair_appeal")].all()
     # level is known (the jobs have it): entry 0 -> (0 - 0.5) / 2
     assert located[1, column["level"]] == pytest.approx(-0.25)
 
@@ -101,15 +105,35 @@ def test_jobs_without_a_column_leave_its_features_at_the_mean():
     made = JobRecommender(_artifacts(), RecommendSettings(candidates=4))
     table = made.job_table(JOBS.drop(columns=["level"]))
     batch = made._rows(_prepared(made, [None, None]), np.array([[0, 1, 2, 3]] * 2), table, pd.Timestamp("2026-01-01", tz="UTC"))
-    assert np.all(batch.inputs.features[:, 12 + SIDE.index("level")] == 0)
+    assert np.all(batch.inputs.features[:, side_offset(made.layout) + SIDE.index("level")] == 0)
     assert batch.unknown[:, SIDE.index("level")].all() and not batch.unknown[:, SIDE.index("log_years")].any()
 
 
-def test_job_ctr_ratio_by_hand():
-    ctr = pd.DataFrame({"job_id": ["A", "B"], "job_clicks": [2.0, 0.0], "job_examinations": [10.0, 10.0]})
-    # prior = 2 / 20 = 0.1; A: (2 + 20 * 0.1) / (10 + 20) / 0.1; B: (0 + 2) / 30 / 0.1; unseen C: (0 + 2) / 20 / 0.1 = 1
-    got = job_ctr_ratio(pd.Series(["A", "B", "C"]), ctr, smoothing=20.0)
-    assert got == pytest.approx([4 / 3, 2 / 3, 1.0])
+def test_appeal_of_keys_by_hand():
+    counts = pd.DataFrame({"job_id": ["A", "B"], "clicks_all": [4.0, 0.0], "expected_all": [2.0, 3.0]})
+    # (clicks + alpha) / (mu x expected + alpha), alpha 2, mu 0.5: A (4 + 2) / (1 + 2); B 2 / 3.5; unseen C 2 / 2 = 1
+    got = appeal_of_keys(pd.Series(["A", "B", "C"]), counts, "job_id", {"alpha": 2.0, "mu": 0.5})
+    assert got == pytest.approx([2.0, 2 / 3.5, 1.0])
+
+
+def test_known_appeal_tables_give_the_job_and_title_pair_appeal():
+    artifacts = _artifacts()
+    artifacts.job_appeal = pd.DataFrame({"job_id": ["N1"], "clicks_all": [4.0], "expected_all": [2.0]})
+    artifacts.title_pair_appeal = pd.DataFrame({"title_pair": ["nurse | hospital nurse"], "clicks_all": [1.0],
+                                                "expected_all": [3.0]})
+    artifacts.appeal_priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 1.0}}
+    made = JobRecommender(artifacts, RecommendSettings(candidates=4))
+    table = made.job_table(JOBS)
+    assert table.side["job_appeal"].tolist() == pytest.approx([1.5, 1.0, 1.0, 1.0])
+    from job_reco.recommend.resume import prepare_resumes
+
+    resumes = prepare_resumes(["Senior Nurse | City General | 2019 - present\nI cared for patients."], made.embed,
+                              as_of_year=2026, max_sections=4, locations=[None])
+    batch = made._rows(resumes, np.array([[0, 1, 2, 3]]), table, pd.Timestamp("2026-01-01", tz="UTC"))
+    column = side_offset(made.layout) + SIDE.index("log_title_pair_appeal")
+    # "nurse | hospital nurse": (1 + 1) / (3 + 1) = 0.5, standardised by mean 0.5, std 2; the other pairs: log 1 = 0
+    assert batch.inputs.features[:, column] == pytest.approx([(0 - 0.5) / 2, (0 - 0.5) / 2, (np.log(0.5) - 0.5) / 2, (0 - 0.5) / 2])
+    assert not batch.unknown[:, SIDE.index("log_title_pair_appeal")].any()
 
 
 def test_pay_reference_by_hand():
@@ -213,7 +237,7 @@ def test_a_model_of_another_width_than_its_layout_is_one_clear_error():
 
     layout = _artifacts().ranker_layout
     model = SimpleNamespace(inputs=[SimpleNamespace(shape=(None, layout["width"] + 1))])
-    with pytest.raises(ArtifactError, match=r"ranker_model takes 19 features but ranker_layout says 18 .*rerun `kedro run --pipelines modeling`"):
+    with pytest.raises(ArtifactError, match=r"ranker_model takes 20 features but ranker_layout says 19 .*rerun `kedro run --pipelines modeling`"):
         _ranker_weights(model, layout, 4)
 
 
@@ -229,7 +253,7 @@ def test_reasons_in_words_by_hand():
     from job_reco.recommend.explain import RowFacts, describe, phrase, reasons
 
     facts = RowFacts(place="Houston", km=12.4, days=3.2, level="senior", years=7.0, pay_ratio=1.12, pay_reference="ads with this title",
-                     ctr_ratio=1.8, current_title="Registered Nurse", current_title_share=1.0)
+                     appeal=1.8, pair_appeal=0.5, current_title="Registered Nurse", current_title_share=1.0)
     assert phrase("place", facts) == "12 km from Houston"
     assert phrase("place", RowFacts(place="Houston", km=0.4)) == "in Houston"
     assert phrase("place", RowFacts(km=850.0)) == "850 km away"
@@ -240,7 +264,9 @@ def test_reasons_in_words_by_hand():
     assert phrase("level", facts) == "senior role; you have 7 years"
     assert phrase("pay", facts) == "pay 12% above the median of ads with this title"
     assert phrase("pay", RowFacts(pay_ratio=0.8, pay_reference="all ads")) == "pay 20% below the median of all ads"
-    assert phrase("appeal", facts) == "often chosen by seekers (1.8x the average ad)"
+    assert phrase("appeal", facts) == "often chosen by seekers (1.8x what its match predicts)"
+    assert phrase("title_pair", facts) == "seldom chosen by seekers titled Registered Nurse (0.5x what its match predicts)"
+    assert phrase("appeal", RowFacts(appeal=1.02)) == "chosen by seekers as often as its match predicts"
     told = reasons([("age", -0.4), ("current_title", 1.1), ("place", 0.3)], facts)
     assert told == [("matches your current title: Registered Nurse", 1.1), ("12 km from Houston", 0.3), ("posted 3 days ago", -0.4)]
     assert describe([("nurse", "nurse", 1.0), ("patient", "care", 0.71)], told) == (
@@ -255,7 +281,7 @@ def test_row_facts_from_the_ads_columns():
         "job_title": ["Registered Nurse", "Truck Driver"], "job_latitude": [29.76, 40.71], "job_longitude": [-95.37, -74.01],
         "remote": [False, True], "level": ["senior", "entry"], "salary_mid": [80_000.0, 50_000.0],
         "pay_reference": [70_000.0, 60_000.0], "posted_at": pd.to_datetime(["2026-01-01", "2025-12-01"], utc=True),
-        "job_ctr_ratio": [1.5, 0.7],
+        "job_appeal": [1.5, 0.7],
     })
     resume = PreparedResume(np.zeros(4, np.float32), [], 7.0, 29.86, -95.37, [], ["Registered Nurse", "Truck Driver"], "Houston")
     facts = row_facts(side, resume, pd.Timestamp("2026-01-04", tz="UTC"), all_ads_pay=60_000.0)
@@ -265,6 +291,7 @@ def test_row_facts_from_the_ads_columns():
     assert facts[1].pay_reference == "all ads"  # its reference is all ads' median
     assert (facts[0].current_title_share, facts[1].current_title_share) == (1.0, 0.0)
     assert (facts[1].past_title, facts[1].past_title_share) == ("Truck Driver", 1.0)
+    assert [f.appeal for f in facts] == [1.5, 0.7]
 
 
 def test_an_unreadable_model_file_is_one_clear_error(tmp_path):

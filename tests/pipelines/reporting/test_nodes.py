@@ -559,3 +559,21 @@ def test_report_tabulates_data_quality_and_cluster_words():
     assert "- `applications_without_click`: 5" in text
     assert "k = 2, silhouette 0.250." in text
     assert "| 0 | 7 | nurse, patient |" in text
+
+
+def test_report_tabulates_the_truth_factor_diagnostic():
+    diagnostic = {"truth": True, "ndcg_k": 10, "gap_closed": {"chosen": 0.6},
+                  "table": [{"factor": "occupation_factor", "weight_relative_to_occupation": 1.0,
+                             "oracle_without_gap_closed": 0.25, "chosen_with_gap_closed": 0.71, "points_added": 0.11},
+                            {"factor": "employer_quality", "weight_relative_to_occupation": 0.07,
+                             "oracle_without_gap_closed": 0.85, "chosen_with_gap_closed": 0.7, "points_added": 0.1}]}
+    text = "\n".join(report._diagnostic_lines(diagnostic))
+    assert "## Where the rest of the gap lies" in text and "(the chosen model alone: 60.0%)" in text
+    assert "| employer_quality | 0.07 | 85.0% | 70.0% | +10.0 |" in text
+    assert report._diagnostic_lines({"truth": False}) == [] and report._diagnostic_lines(None) == []
+
+
+def test_report_shows_the_scale_table_when_there_is_one():
+    text = "\n".join(report._scale_lines({"runs": {}, "table": "| preset | impressions |"}))
+    assert "## What more logs buy" in text and "| preset | impressions |" in text
+    assert "charts/quality_by_scale.png" in text and report._scale_lines(None) == []

@@ -14,6 +14,7 @@ from kedro.runner import SequentialRunner
 from job_reco.columns import (
     CLUSTER,
     EXAMINATION,
+    FACTOR_COLUMNS,
     JOB_ID,
     LABEL,
     MATCH_GRADE,
@@ -77,8 +78,11 @@ def simulate_network(n_groups: int = 800, n_jobs: int = 20, eta: float = 0.7, se
         }
     )
     relevance = np.array([0.02, 0.15, 0.35, 0.6])[grade.ravel()]  # the click model's attractiveness
+    # the factors of the relevance: the grade's occupation factor, a constant employer quality, the rest 1
+    factors = {f: np.ones(grade.size) for f in FACTOR_COLUMNS} | {"occupation_factor": relevance / 0.6,
+                                                                   "employer_quality": np.full(grade.size, 0.6)}
     truth = frame[[SEARCH_ID, JOB_ID, POSITION]].assign(**{MATCH_GRADE: grade.ravel().astype("int8"),
-                                                            RELEVANCE: relevance})
+                                                            RELEVANCE: relevance}, **factors)
     examination = pd.DataFrame({POSITION: position, EXAMINATION: 0.9 / position**eta})
     propensity = {str(p): float(1 / p**eta) for p in position}
     return frame, truth, examination, propensity
@@ -100,6 +104,7 @@ def _run(spark, truth: bool) -> DataCatalog:
         "data_quality": {"impressions": {"rows": 8000, "quarantined": 0}},
         "cluster_report": {"k": 5, "silhouette": 0.2},
         "embedding_report": {"dimension": 50},
+        "quality_by_scale": None,  # benchmarks/quality_scale.py has not run
         **{f"params:reporting.{key}": value for key, value in parameters["reporting"].items()},
         "params:ips_clip": parameters["ips_clip"],
     }
@@ -174,6 +179,10 @@ def test_headline_leads_with_the_gap_closed_on_the_truth_views(generated_run):
 def test_pipeline_writes_a_report_and_both_kinds_of_chart(generated_run):
     text = generated_run.load("report")
     assert "## In short" in text and "| ensemble |" in text
+    # the factor diagnostic of the generated network, summarised in the report; no scale table without its file
+    diagnostic = generated_run.load("truth_diagnostic")
+    assert diagnostic["truth"] and [row["factor"] for row in diagnostic["table"]][0] == "occupation_factor"
+    assert "## Where the rest of the gap lies" in text and "## What more logs buy" not in text
     for name in CHART_FILES:
         assert generated_run.load(f"{name}_png").get_axes()
         assert generated_run.load(f"{name}_plotly").to_json()

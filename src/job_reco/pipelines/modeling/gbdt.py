@@ -10,6 +10,7 @@ that is how a practitioner would run it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,8 @@ logger = logging.getLogger(__name__)
 GBDT = "gbdt"
 _GAIN, _IS_VALIDATION = "_gain", "_is_validation"
 _FIT_RESULT = T.StructType([T.StructField("booster", T.BinaryType()), T.StructField("trees", T.IntegerType()),
-                            T.StructField("best_iteration", T.IntegerType())])
+                            T.StructField("best_iteration", T.IntegerType()), T.StructField("rows", T.LongType()),
+                            T.StructField("seconds", T.DoubleType())])
 
 
 def gbdt_features(frame: pd.DataFrame, layout: Mapping[str, Any]) -> np.ndarray:
@@ -74,10 +76,12 @@ def _fit_task(frame: pd.DataFrame, *, layout: dict, settings: dict, seed: int) -
     # only the key columns are sorted: the features are built once and reordered, slices feed xgboost
     features = gbdt_features(frame, layout)[order]
     n_train = int((~keys[_IS_VALIDATION].to_numpy(bool)).sum())
+    started = time.perf_counter()
     booster = _fit_booster(features, frame[_GAIN].to_numpy()[order], qid, n_train, settings, seed)
+    seconds = time.perf_counter() - started
     best = getattr(booster, "best_iteration", None)
     return pd.DataFrame([{"booster": bytes(booster.save_raw("json")), "trees": int(booster.num_boosted_rounds()),
-                          "best_iteration": -1 if best is None else int(best)}])
+                          "best_iteration": -1 if best is None else int(best), "rows": n_train, "seconds": seconds}])
 
 
 def train_gbdt(
@@ -100,8 +104,13 @@ def train_gbdt(
         pandas_in_arrow(body, _FIT_RESULT), _FIT_RESULT
     ).first()
     best = None if result["best_iteration"] < 0 else int(result["best_iteration"])
-    summary = {"rows_available": int(total), "trees": int(result["trees"]), "best_iteration": best, "params": dict(settings)}
-    logger.info("GBDT (xgboost rank:ndcg): %d trees (best %s), %d training rows available.", summary["trees"], best, total)
+    # samples/s as the ranker counts them: training rows x passes (trees) over the fit's seconds
+    rate = int(result["rows"]) * int(result["trees"]) / float(result["seconds"]) if result["seconds"] else None
+    summary = {"rows_available": int(total), "rows_train": int(result["rows"]), "trees": int(result["trees"]),
+               "best_iteration": best, "seconds": round(float(result["seconds"]), 3),
+               "samples_per_second": round(rate) if rate else None, "params": dict(settings)}
+    logger.info("GBDT (xgboost rank:ndcg): %d trees (best %s) on %d training rows (%d available), %s samples/s.",
+                summary["trees"], best, summary["rows_train"], total, summary["samples_per_second"])
     return bytes(result["booster"]), summary
 
 

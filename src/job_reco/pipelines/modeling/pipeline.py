@@ -24,8 +24,11 @@ from job_reco.pipelines.modeling.propensity_nodes import (
 )
 from job_reco.pipelines.modeling.ranker_inputs import (
     assemble_ranker_inputs,
-    attach_job_ctr,
-    compute_job_examination_ctr,
+    attach_appeal,
+    compute_job_appeal_counts,
+    compute_recent_job_counts,
+    compute_title_pair_appeal_counts,
+    fit_appeal_priors,
     mark_training_subsets,
 )
 from job_reco.pipelines.modeling.ranker_scoring import (
@@ -35,6 +38,7 @@ from job_reco.pipelines.modeling.ranker_scoring import (
 )
 from job_reco.pipelines.modeling.ranker_training import (
     fit_click_model,
+    score_expected_clicks,
     train_ranker_model,
 )
 from job_reco.pipelines.modeling.side_tables import (
@@ -84,7 +88,7 @@ def _cluster_nodes() -> list:
 
 
 def _ranker_input_nodes() -> list:
-    """modeling v2's inputs: training logs of every search, side features, the examination curve, the job CTR."""
+    """modeling v2's inputs: training logs of every search, side features, the examination curve, the appeal."""
     return [
         node(mark_training_subsets, ["search_impressions", "modeling_impressions"], "training_impressions",
              name="mark_training_subsets"),
@@ -101,17 +105,27 @@ def _ranker_input_nodes() -> list:
              "ranker_base_inputs", name="assemble_ranker_inputs"),
         node(fit_click_model,
              ["ranker_base_inputs", M + "network", M + "training", M + "max_position", M + "side_features",
-              M + "max_training_rows", M + "tf_threads_per_task", M + "seed"],
-             "click_model", name="fit_click_model"),
+              M + "vector_blocks", M + "max_training_rows", M + "tf_threads_per_task", M + "seed"],
+             ["click_model", "click_model_state"], name="fit_click_model"),
         node(count_swap_interventions, ["training_impressions", M + "propensity_folds"], "swap_interventions",
              name="count_swap_interventions"),
         node(select_propensity, ["click_model", "swap_interventions", M + "max_position"],
              ["propensity", "propensity_selection"], name="select_propensity"),
-        node(compute_job_examination_ctr, ["training_impressions", "propensity", M + "max_position"],
-             "job_examination_ctr", name="compute_job_examination_ctr"),
-        node(attach_job_ctr,
-             ["ranker_base_inputs", "job_examination_ctr", "propensity", M + "max_position", M + "popularity_smoothing"],
-             "ranker_inputs", name="attach_job_ctr"),
+        node(score_expected_clicks, ["ranker_base_inputs", "click_model_state", "propensity", M + "max_position"],
+             "expected_clicks", name="score_expected_clicks"),
+        node(compute_job_appeal_counts, ["training_impressions", "expected_clicks", "propensity", M + "max_position"],
+             "job_appeal_counts", name="compute_job_appeal_counts"),
+        node(compute_title_pair_appeal_counts, "expected_clicks", "title_pair_appeal_counts",
+             name="compute_title_pair_appeal_counts"),
+        node(compute_recent_job_counts,
+             ["search_impressions", "training_impressions", "expected_clicks", "propensity", M + "max_position"],
+             "recent_job_counts", name="compute_recent_job_counts"),
+        node(fit_appeal_priors, ["job_appeal_counts", "title_pair_appeal_counts"], "appeal_priors",
+             name="fit_appeal_priors"),
+        node(attach_appeal,
+             ["ranker_base_inputs", "expected_clicks", "job_appeal_counts", "title_pair_appeal_counts",
+              "recent_job_counts", "appeal_priors"],
+             "ranker_inputs", name="attach_appeal"),
     ]
 
 
@@ -120,7 +134,7 @@ def _ranker_nodes() -> list:
     return [
         node(train_ranker_model,
              ["ranker_inputs", "propensity", "cluster_centres", M + "ranker", "params:ips_clip", M + "side_features",
-              M + "max_position", M + "max_training_rows", M + "tf_threads_per_task", M + "seed"],
+              M + "vector_blocks", M + "max_position", M + "max_training_rows", M + "tf_threads_per_task", M + "seed"],
              ["ranker_state", "ranker_history"], name="train_ranker_model"),
         node(build_ranker_artifacts, "ranker_state", ["ranker_model@keras", "ranker_layout"], name="build_ranker_artifacts"),
         node(score_validation_candidates,

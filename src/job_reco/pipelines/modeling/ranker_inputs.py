@@ -1,4 +1,4 @@
-"""Spark side of the v2 ranker's inputs: training subsets, the sampled row table with its side features, the job CTR.
+"""Spark side of the v2 ranker's inputs: training subsets, the sampled row table with its side features, the appeal.
 
 The side features themselves are defined once, in `job_reco.models.features` (pure pandas/numpy); the
 tables they read per job, resume and search are built in `side_tables`, and the pandas functions
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -31,11 +32,13 @@ from job_reco.columns import (
     TRAIN,
     VALIDATION,
 )
+from job_reco.models.appeal import appeal_prior, appeal_ratio
 from job_reco.models.features import (
+    APPEAL_FEATURES,
     available_features,
     feature_inputs,
     side_feature_matrix,
-    smoothed_ctr_ratio,
+    title_pair_key,
 )
 from job_reco.metrics import propensity_of_positions
 from job_reco.spark_udf import arrow_backed
@@ -45,8 +48,11 @@ logger = logging.getLogger(__name__)
 
 APPLIED = "applied"
 TRAINING_SOURCE = "source"
+TITLE_PAIR = "title_pair"
+EXPECTED = "expected_clicks"
+EXAMINATION = "examination"
 # Nested and text columns that only side features read: replaced by the features once computed.
-BULKY_FEATURE_INPUTS = ("resume_sections", "resume_titles", "job_title")
+BULKY_FEATURE_INPUTS = ("resume_sections", "resume_titles", "job_title", "query_key", "query_history")
 
 
 def mark_training_subsets(search_impressions: DataFrame, modeling_impressions: DataFrame) -> DataFrame:
@@ -132,14 +138,16 @@ def assemble_ranker_inputs(
 
 
 def _side_feature_batches(
-    batches: Iterator[pa.RecordBatch], *, names: list[str], inputs: list[str], kept: list[str]
+    batches: Iterator[pa.RecordBatch], *, names: list[str], inputs: list[str], kept: list[str], pair: bool
 ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         # Only what the features read becomes pandas; the vectors stay in Arrow (`features.vector_matrix`)
         frame = batch.select(inputs).to_pandas(types_mapper=arrow_backed)
         features = side_feature_matrix(frame, names).astype(np.float64)
         columns = [batch.column(name) for name in kept] + [pa.array(features[:, i]) for i in range(len(names))]
-        yield pa.RecordBatch.from_arrays(columns, names=[*kept, *names])
+        if pair:
+            columns.append(pa.array(title_pair_key(frame["resume_titles"], frame["job_title"]), type=pa.string()))
+        yield pa.RecordBatch.from_arrays(columns, names=[*kept, *names, *([TITLE_PAIR] if pair else [])])
 
 
 def precompute_side_features(rows: DataFrame) -> DataFrame:
@@ -147,14 +155,18 @@ def precompute_side_features(rows: DataFrame) -> DataFrame:
 
     Computed where the rows are (`mapInArrow`), so the single training and scoring tasks read a few
     numbers per row instead of resume sections and titles; `job_reco.models.features` reads a precomputed
-    column as it is. The other columns pass through in Arrow untouched. The job CTR feature needs
-    the examination curve: it is computed later.
+    column as it is. The other columns pass through in Arrow untouched. The appeal features need the
+    click model: they are computed later, by `title_pair` (`features.title_pair_key`), which is kept
+    for them when the rows have titles.
     """
-    names = [n for n in available_features(rows.columns) if n != "log_job_ctr_ratio"]
-    inputs = sorted({column for name in names for column in feature_inputs(name, rows.columns)})
+    names = [n for n in available_features(rows.columns) if n not in APPEAL_FEATURES]
+    pair = {"resume_titles", "job_title"} <= set(rows.columns)
+    inputs = sorted({column for name in names for column in feature_inputs(name, rows.columns)}
+                    | ({"resume_titles", "job_title"} if pair else set()))
     kept = [f for f in rows.schema.fields if f.name not in BULKY_FEATURE_INPUTS and f.name not in names]
     fields = kept + [T.StructField(n, T.DoubleType()) for n in names]  # remote, named_other_city: replaced as doubles
-    body = _bind(_side_feature_batches, names=names, inputs=inputs, kept=[f.name for f in kept])
+    fields += [T.StructField(TITLE_PAIR, T.StringType())] if pair else []
+    body = _bind(_side_feature_batches, names=names, inputs=inputs, kept=[f.name for f in kept], pair=pair)
     return rows.mapInArrow(body, T.StructType(fields))
 
 
@@ -170,52 +182,155 @@ def _is_own_training_row() -> Column:
     return (F.col(TRAINING_SOURCE) == F.lit("training")) & (F.col(SUBSET) == F.lit(TRAIN))
 
 
-# Examinations are summed in fixed point (units of 1e-9): a sum of doubles depends on the order
-# Spark adds them in, which depends on the partitioning; the same logs must give the same features.
+# Sums in fixed point (units of 1e-9): a sum of doubles depends on the order Spark adds them in, which
+# depends on the partitioning; the same logs must give the same features.
 _FIXED_POINT = 1e9
 
 
-def compute_job_examination_ctr(
-    training_impressions: DataFrame, propensity: Mapping[str, float], max_position: int
-) -> DataFrame:
-    """Per job, over every training-period impression of subset train: clicks and examinations (sum of propensity(position)).
+def _fixed_sum(column: Column, where: Column | None = None) -> Column:
+    value = F.round(column * F.lit(_FIXED_POINT)).cast("long")
+    return F.sum(value if where is None else F.when(where, value).otherwise(F.lit(0))) / F.lit(_FIXED_POINT)
 
-    All of them, not only the rows sampled into `ranker_inputs`: a few numbers per job.
+
+def _in_train() -> Column:
+    return F.col(SUBSET) == F.lit(TRAIN)
+
+
+def compute_job_appeal_counts(
+    training_impressions: DataFrame, expected_clicks: DataFrame, propensity: Mapping[str, float], max_position: int
+) -> DataFrame:
+    """Per job: clicks and expected clicks over the training period's subset train (`_train`) and all of it (`_all`).
+
+    Clicks and examinations (sum of propensity(position)) count every training impression, not only
+    the rows sampled into `ranker_inputs`; the expected clicks are the examinations times the job's
+    match rate, sum(expected) / sum(examination) over its sampled rows (the average's where it has
+    none). With every row sampled (the default network) that is exactly the sum of expected clicks.
     """
-    examined = F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")
+    examined = examination_column(propensity, max_position)
+    counts = training_impressions.groupBy(JOB_ID).agg(
+        F.sum(F.when(_in_train(), F.col(LABEL)).otherwise(F.lit(0)).cast("long")).cast("double").alias("clicks_train"),
+        F.sum(F.col(LABEL).cast("long")).cast("double").alias("clicks_all"),
+        _fixed_sum(examined, _in_train()).alias("examinations_train"), _fixed_sum(examined).alias("examinations_all"),
+    )
+    sums = [_fixed_sum(F.col(EXPECTED), _in_train()).alias("e_train"), _fixed_sum(F.col(EXAMINATION), _in_train()).alias("x_train"),
+            _fixed_sum(F.col(EXPECTED)).alias("e_all"), _fixed_sum(F.col(EXAMINATION)).alias("x_all")]
+    totals = expected_clicks.agg(*sums).first()
+    rates = expected_clicks.groupBy(JOB_ID).agg(*sums)
+    out = counts.join(rates, on=JOB_ID, how="left")
+    for part in ("train", "all"):
+        average = float(totals[f"e_{part}"] or 0.0) / float(totals[f"x_{part}"]) if totals[f"x_{part}"] else 0.0
+        rate = F.when(F.col(f"x_{part}") > 0, F.col(f"e_{part}") / F.col(f"x_{part}")).otherwise(F.lit(average))
+        out = out.withColumn(f"expected_{part}", F.col(f"examinations_{part}") * rate)
+    return out.select(JOB_ID, "clicks_train", "expected_train", "clicks_all", "expected_all")
+
+
+def compute_recent_job_counts(
+    search_impressions: DataFrame, training_impressions: DataFrame, expected_clicks: DataFrame,
+    propensity: Mapping[str, float], max_position: int,
+) -> DataFrame:
+    """Per (search, job) after subset train: the job's clicks and expected clicks in the searches before that one.
+
+    The logs after subset train (its validation period, then the test period) are the ones a running
+    network has when it ranks a later search: its appeal counters go on counting after the model was
+    trained. Each search sees the searches strictly earlier in time, never its own or a later one;
+    the expected clicks are the examinations times the job's match rate over the sampled training
+    rows (`compute_job_appeal_counts`).
+    """
+    start = training_impressions.filter(F.col(SUBSET) == F.lit(VALIDATION)).agg(F.min(SEARCHED_AT)).first()[0]
+    if start is None:
+        start = training_impressions.agg(F.max(SEARCHED_AT)).first()[0]
+    later = search_impressions.filter(F.col(SEARCHED_AT) >= F.lit(start))
+    per_search = later.groupBy(JOB_ID, SEARCH_ID, SEARCHED_AT).agg(
+        F.sum(F.col(LABEL).cast("long")).alias("_clicks"),
+        F.sum(F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")).alias("_examined"),
+    )
+    # strictly earlier searches: a range over the search time in microseconds, up to one before this one
+    earlier = Window.partitionBy(JOB_ID).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
+    rates = expected_clicks.groupBy(JOB_ID).agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x"))
+    totals = expected_clicks.agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x")).first()
+    average = float(totals["_e"] or 0.0) / float(totals["_x"]) if totals["_x"] else 0.0
+    rate = F.when(F.col("_x") > 0, F.col("_e") / F.col("_x")).otherwise(F.lit(average))
     return (
-        training_impressions.filter(F.col(SUBSET) == F.lit(TRAIN))
-        .groupBy(JOB_ID)
+        per_search.select(JOB_ID, SEARCH_ID, F.coalesce(F.sum("_clicks").over(earlier), F.lit(0)).cast("double").alias("recent_clicks"),
+                          (F.coalesce(F.sum("_examined").over(earlier), F.lit(0)) / F.lit(_FIXED_POINT)).alias("_recent_examinations"))
+        .join(rates, on=JOB_ID, how="left")
+        .select(SEARCH_ID, JOB_ID, "recent_clicks", (F.col("_recent_examinations") * F.coalesce(rate, F.lit(average))).alias("recent_expected"))
+    )
+
+
+def compute_title_pair_appeal_counts(expected_clicks: DataFrame) -> DataFrame:
+    """Per title pair (resume's current title key | ad's title key): clicks and expected clicks, subset train and all.
+
+    Over the rows sampled into `ranker_inputs` (they have the titles); rows without a pair are left out.
+    """
+    return (
+        expected_clicks.filter(F.col(TITLE_PAIR).isNotNull())
+        .groupBy(TITLE_PAIR)
         .agg(
-            F.sum(F.col(LABEL).cast("long")).cast("double").alias("job_clicks"),
-            (F.sum(examined) / F.lit(_FIXED_POINT)).alias("job_examinations"),
+            F.sum(F.when(_in_train(), F.col(LABEL)).otherwise(F.lit(0)).cast("long")).cast("double").alias("clicks_train"),
+            _fixed_sum(F.col(EXPECTED), _in_train()).alias("expected_train"),
+            F.sum(F.col(LABEL).cast("long")).cast("double").alias("clicks_all"),
+            _fixed_sum(F.col(EXPECTED)).alias("expected_all"),
         )
     )
 
 
-def attach_job_ctr(
-    ranker_inputs: DataFrame, job_ctr: DataFrame, propensity: Mapping[str, float], max_position: int, smoothing: float
-) -> DataFrame:
-    """Add job_ctr_ratio = ((clicks + m * prior) / (examinations + m)) / prior, prior = all clicks / all examinations.
+def fit_appeal_priors(job_appeal_counts: DataFrame, title_pair_appeal_counts: DataFrame) -> dict[str, Any]:
+    """The gamma prior (alpha, mu) of each appeal, fitted on subset train's counts (`job_reco.models.appeal`).
 
-    The job's click rate once examined, relative to the average: a debiased popularity, the one way
-    the logs reveal an employer's appeal that no text shows. A training row of subset train leaves
-    its own click and examination out of its job's counts, so the feature never sees the label.
+    The keys are put in one order and the prior rounded to 9 significant digits: the likelihood's sum
+    over the keys would otherwise take the order Spark delivers them in, and its last bits, which
+    move alpha's, would move every appeal feature and the models trained on them from run to run.
     """
-    # Totals in integers too (clicks, examinations in fixed point), so the prior has no order-dependent bits.
-    fixed = F.round(F.col("job_examinations") * F.lit(_FIXED_POINT)).cast("long")
-    clicks_total, exams_fixed = job_ctr.agg(F.sum(F.col("job_clicks").cast("long")), F.sum(fixed)).first()
-    exams_total = float(exams_fixed or 0) / _FIXED_POINT
-    prior = float(clicks_total or 0) / exams_total if exams_total else 0.0
-    own = _is_own_training_row()
-    own_exam = F.when(own, F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT))
-    own_exam = own_exam.otherwise(F.lit(0.0))
-    own_click = F.when(own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
-    clicks = F.coalesce(F.col("job_clicks"), F.lit(0.0)) - own_click
-    exams = F.coalesce(F.col("job_examinations"), F.lit(0.0)) - own_exam
-    ratio = smoothed_ctr_ratio(clicks, exams, prior, smoothing)
-    return (
-        ranker_inputs.join(job_ctr, on=JOB_ID, how="left")
-        .withColumn("job_ctr_ratio", ratio)
-        .drop("job_clicks", "job_examinations")
-    )
+    priors = {}
+    for name, counts, key in (("job", job_appeal_counts, JOB_ID), ("title_pair", title_pair_appeal_counts, TITLE_PAIR)):
+        table = counts.select(key, "clicks_train", "expected_train").toPandas()  # one row per key: jobs or title pairs
+        table = table.sort_values(key, kind="stable")
+        prior = appeal_prior(table["clicks_train"].to_numpy(), table["expected_train"].to_numpy())
+        priors[name] = {**prior, "alpha": float(f"{prior['alpha']:.9g}"), "mu": float(f"{prior['mu']:.9g}")}
+    logger.info("Appeal priors (gamma, by marginal likelihood): %s.", priors)
+    return priors
+
+
+def attach_appeal(
+    ranker_inputs: DataFrame, expected_clicks: DataFrame, job_appeal_counts: DataFrame,
+    title_pair_appeal_counts: DataFrame, recent_job_counts: DataFrame, appeal_priors: Mapping[str, Any],
+) -> DataFrame:
+    """Add job_appeal and title_pair_appeal (`job_reco.models.appeal.appeal_ratio`) to every row.
+
+    What each row may know: a training row of subset train, its key's subset-train counts without its
+    own click and expected click (the feature never sees the row's label). A later row (validation,
+    test): for the job, subset train's counts plus those of the searches between subset train and its
+    own (`compute_recent_job_counts`); for the title pair, a test row the whole training period's
+    counts, a validation row subset train's.
+    """
+    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
+    own = expected_clicks.select(*keys, F.col(EXPECTED).alias("_own_expected"))
+    recent = recent_job_counts.select(SEARCH_ID, JOB_ID, F.col("recent_clicks").alias("_recent_clicks"),
+                                      F.col("recent_expected").alias("_recent_expected"))
+    rows = ranker_inputs.join(own, on=keys, how="left").join(recent, on=[SEARCH_ID, JOB_ID], how="left")
+    is_own, is_test = _is_own_training_row(), (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
+    own_click = F.when(is_own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
+    own_expected = F.when(is_own, F.coalesce(F.round(F.col("_own_expected") * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT),
+                                              F.lit(0.0))).otherwise(F.lit(0.0))
+    for name, counts, key in (("job", job_appeal_counts, JOB_ID), ("title_pair", title_pair_appeal_counts, TITLE_PAIR)):
+        if key not in rows.columns:
+            continue
+        prior = appeal_priors[name]
+        rows = rows.join(counts.select(key, *(F.col(c).alias(f"_{c}") for c in
+                                                ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
+                         on=key, how="left")
+        if name == "job":  # later rows: subset train, then the searches before their own
+            later = F.col(SUBSET) != F.lit(TRAIN)
+            clicks = F.when(later, F.coalesce(F.col("_clicks_train"), F.lit(0.0)) + F.coalesce(F.col("_recent_clicks"), F.lit(0.0)))
+            expected = F.when(later, F.coalesce(F.col("_expected_train"), F.lit(0.0))
+                              + F.coalesce(F.col("_recent_expected"), F.lit(0.0)))
+            clicks = clicks.otherwise(F.col("_clicks_train") - own_click)
+            expected = expected.otherwise(F.col("_expected_train") - own_expected)
+        else:
+            clicks = F.when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train") - own_click)
+            expected = F.when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train") - own_expected)
+        ratio = appeal_ratio(F.greatest(F.coalesce(clicks, F.lit(0.0)), F.lit(0.0)),
+                             F.greatest(F.coalesce(expected, F.lit(0.0)), F.lit(0.0)), prior["alpha"], prior["mu"])
+        rows = rows.withColumn(f"{name}_appeal", ratio).drop("_clicks_train", "_expected_train", "_clicks_all", "_expected_all")
+    return rows.drop("_own_expected", "_recent_clicks", "_recent_expected")

@@ -24,13 +24,20 @@ from pyspark.sql import types as T
 
 from job_reco import metrics
 from job_reco.columns import CLUSTER, JOB_ID, LABEL, POSITION, RESUME_ID, SEARCH_ID, SUBSET, TRAIN, VALIDATION
-from job_reco.models.features import FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
-from job_reco.models.ncf import NCFConfig, configure_tensorflow
+from job_reco.models.features import APPEAL_FEATURES, FEATURE_COLUMNS, available_features, feature_inputs, side_feature_matrix
+from job_reco.models.ncf import NCFConfig, configure_tensorflow, ncf_click_probability
 from job_reco.models.ncf_training import train_ncf
-from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE
+from job_reco.pipelines.modeling.ranker_inputs import (
+    APPLIED,
+    EXAMINATION,
+    EXPECTED,
+    TITLE_PAIR,
+    TRAINING_SOURCE,
+    examination_column,
+)
 from job_reco.models.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
-from job_reco.models.ranker_layout import ranker_layout, row_inputs
-from job_reco.models.weights import weights_from_bytes, weights_to_bytes
+from job_reco.models.ranker_layout import check_vector_blocks, ranker_layout, row_inputs
+from job_reco.models.weights import weight_list_from_bytes, weight_list_to_bytes, weights_from_bytes, weights_to_bytes
 from job_reco.spark_udf import bind, key_order, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
@@ -96,25 +103,35 @@ def training_rows(ranker_inputs: DataFrame) -> DataFrame:
     return ranker_inputs.filter(F.col(TRAINING_SOURCE) == F.lit("training"))
 
 
-def _click_model_arrays(frame: pd.DataFrame, side: list[str], max_rows: int, seed: int):
-    """(inputs, positions, labels) of the training rows and of the validation rows (or None); the frames it copies die with it."""
+def click_model_inputs(frame: pd.DataFrame, layout: Mapping[str, Any]) -> np.ndarray:
+    """float32 (n, width + 1): the click model's inputs, the ranker's features (by `layout`) plus cosine."""
+    features, cosine, _ = row_inputs(frame, layout)
+    return np.concatenate([features, cosine[:, None]], axis=1)
+
+
+def _click_model_arrays(frame: pd.DataFrame, side: list[str], max_rows: int, seed: int, blocks: Sequence[str] = ()):
+    """(layout, (inputs, positions, labels) of the training rows, of the validation rows or None); the frames it
+    copies die with it.
+
+    The inputs are the ranker's (`ranker_layout`'s rule, with the same vector blocks) plus cosine.
+    """
     train, validation = _sorted_subsets(frame, max_rows, seed)
     mean, std = _side_statistics(train, side)
-    layout = {"vector_dimension": len(train["resume_vector"].iloc[0]), "side_features": side, "side_mean": mean, "side_std": std}
+    layout = {"vector_dimension": len(train["resume_vector"].iloc[0]), "blocks": check_vector_blocks(blocks),
+              "side_features": side, "side_mean": [float(x) for x in mean], "side_std": [float(x) for x in std]}
 
     def arrays(rows):
-        features, cosine, _ = row_inputs(rows, layout)
-        inputs = np.concatenate([features, cosine[:, None]], axis=1)
-        return inputs, rows[POSITION].to_numpy(), rows[LABEL].to_numpy()
+        return click_model_inputs(rows, layout), rows[POSITION].to_numpy(), rows[LABEL].to_numpy()
 
-    return arrays(train), arrays(validation) if len(validation) else None
+    return layout, arrays(train), arrays(validation) if len(validation) else None
 
 
 def _click_model_task(
-    frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None
+    frame: pd.DataFrame, *, side: list[str], config: dict, max_rows: int, seed: int, threads: int | None = None,
+    blocks: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """One task: PAL click model on every training row; returns its examination curve."""
-    (inputs, positions, labels), validation = _click_model_arrays(frame, side, max_rows, seed)
+    """One task: PAL click model on every training row; returns its examination curve, weights and input layout."""
+    layout, (inputs, positions, labels), validation = _click_model_arrays(frame, side, max_rows, seed, blocks)
     trained = train_ncf(
         inputs, positions, labels, config=NCFConfig(**config), seed=seed, validation=validation,
         threads=threads,  # a fixed TensorFlow thread count: the same data give the same weights
@@ -127,7 +144,8 @@ def _click_model_task(
         "side_features": side, "curve": curve,
     }
     history = {k: [float(x) for x in v] for k, v in trained.history.items()}
-    return pd.DataFrame([{"weights": b"", "layout": "{}", "history": json.dumps(history), "summary": json.dumps(summary)}])
+    return pd.DataFrame([{"weights": weight_list_to_bytes(trained.weights), "layout": json.dumps(layout),
+                          "history": json.dumps(history), "summary": json.dumps(summary)}])
 
 
 def fit_click_model(
@@ -136,24 +154,53 @@ def fit_click_model(
     training: Mapping[str, Any],
     max_position: int,
     side_features: Sequence[str] | None,
+    vector_blocks: Sequence[str] | None,
     max_rows: int,
     tf_threads_per_task: int | None,
     seed: int,
-) -> dict[str, Any]:
-    """PAL on every training row (P(click) = P(seen | position) x NCF(features)): the examination curve and its run."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """PAL on every training row (P(click) = P(seen | position) x NCF(features)): (the examination curve and its
+    run, the model: {"weights", "layout", "final_relu"})."""
     rows = training_rows(ranker_inputs)
-    # The job CTR feature needs the curve this model estimates: it is left out here.
-    wanted = [s for s in (side_features or FEATURE_COLUMNS) if s != "log_job_ctr_ratio"]
+    # The appeal features need what this model predicts: it does without them.
+    wanted = [s for s in (side_features or FEATURE_COLUMNS) if s not in APPEAL_FEATURES]
     side, columns = ranker_columns(rows, wanted)
     config = NCFConfig.from_params(network, training, position_bias="pal", max_position=max_position).to_dict()
     config["hidden_units"] = tuple(config["hidden_units"])
     body = bind(
-        _click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed), threads=tf_threads_per_task
+        _click_model_task, side=side, config=config, max_rows=int(max_rows), seed=int(seed), threads=tf_threads_per_task,
+        blocks=check_vector_blocks(vector_blocks),
     )
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])
-    logger.info("Click model (PAL) on %d training rows: curve %s.", summary["rows_train"], summary["curve"])
-    return {**summary, "history": json.loads(result["history"])}
+    logger.info("Click model (PAL) on %d training rows: curve %s; %.0f samples/s.", summary["rows_train"], summary["curve"],
+                summary["samples_per_second"])
+    state = {"weights": weight_list_from_bytes(result["weights"]), "layout": json.loads(result["layout"]),
+             "final_relu": bool(config["final_relu"])}
+    return {**summary, "history": json.loads(result["history"])}, state
+
+
+def _expected_batches(batches, *, state: Mapping[str, Any], keep: tuple[str, ...]):
+    for frame in batches:
+        out = frame[list(keep)].copy()
+        probability = ncf_click_probability(state["weights"], click_model_inputs(frame, state["layout"]),
+                                            final_relu=state["final_relu"]) if len(frame) else np.zeros(0)
+        out[EXPECTED] = frame[EXAMINATION].to_numpy(dtype=np.float64) * probability
+        yield out
+
+
+def score_expected_clicks(
+    ranker_inputs: DataFrame, click_model_state: Mapping[str, Any], propensity: Mapping[str, float], max_position: int
+) -> DataFrame:
+    """Every training row's examination (propensity(position)) and expected clicks: examination x the click model's
+    P(click | seen), the clicks its match should draw there (`job_reco.models.appeal`)."""
+    layout = click_model_state["layout"]
+    rows = training_rows(ranker_inputs).withColumn(EXAMINATION, examination_column(propensity, max_position))
+    _, columns = ranker_columns(rows, layout["side_features"])
+    keep = (SEARCH_ID, RESUME_ID, JOB_ID, SUBSET, LABEL, EXAMINATION, *([TITLE_PAIR] if TITLE_PAIR in rows.columns else []))
+    schema = T.StructType([rows.schema[c] for c in keep] + [T.StructField(EXPECTED, T.DoubleType())])
+    body = bind(_expected_batches, state=dict(click_model_state), keep=keep)
+    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
 
 
 def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str, float], clip: float, hidden: int):
@@ -174,13 +221,13 @@ def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str
 
 def _ranker_training_data(
     frame: pd.DataFrame, side: list[str], config: RankerConfig, propensity: dict, n_clusters: int, max_rows: int,
-    max_position: int, seed: int,
+    max_position: int, seed: int, blocks: Sequence[str] = (),
 ):
     """(layout, packed training lists, validation metric, validation rows) of a task's rows; the frames and
     unpacked arrays it makes die with it, before training starts (they held several GB at 2M rows)."""
     train, validation = _sorted_subsets(frame, max_rows, seed)
     mean, std = _side_statistics(train, side)
-    layout = ranker_layout(len(train["resume_vector"].iloc[0]), side, mean, std, config, n_clusters)
+    layout = ranker_layout(len(train["resume_vector"].iloc[0]), side, mean, std, config, n_clusters, blocks)
     features, cosine, cluster = row_inputs(train, layout)
     target = graded_targets(train[LABEL].to_numpy(), train[APPLIED].to_numpy(), train[POSITION].to_numpy(), propensity, config)
     group = metrics.group_codes(train)
@@ -193,13 +240,13 @@ def _ranker_training_data(
 
 def _ranker_task(
     frame: pd.DataFrame, *, side: list[str], config: dict, propensity: dict, n_clusters: int, max_rows: int, max_position: int,
-    seed: int, threads: int | None = None,
+    seed: int, threads: int | None = None, blocks: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One task: the listwise ranker on every training row, early-stopped on validation IPS-MRR."""
     configure_tensorflow(threads)  # a fixed thread count: the same data give the same weights
     ranker_config = RankerConfig(**config)
     layout, packed, metric, n_validation = _ranker_training_data(
-        frame, side, ranker_config, propensity, n_clusters, max_rows, max_position, seed
+        frame, side, ranker_config, propensity, n_clusters, max_rows, max_position, seed, blocks
     )
     trained = train_ranker(packed, n_clusters, config=ranker_config, seed=seed, validation_metric=metric)
     summary = {
@@ -222,6 +269,7 @@ def train_ranker_model(
     ranker: Mapping[str, Any],
     ips_clip: float,
     side_features: Sequence[str] | None,
+    vector_blocks: Sequence[str] | None,
     max_position: int,
     max_rows: int,
     tf_threads_per_task: int | None,
@@ -234,6 +282,7 @@ def train_ranker_model(
     body = bind(
         _ranker_task, side=side, config=config, propensity=dict(propensity), n_clusters=int(cluster_centres["k"]),
         max_rows=int(max_rows), max_position=int(max_position), seed=int(seed), threads=tf_threads_per_task,
+        blocks=check_vector_blocks(vector_blocks),
     )
     result = _one_task(rows, body, columns)
     summary = json.loads(result["summary"])

@@ -32,6 +32,7 @@ from job_reco.models.features import (
     city_name,
     pay_reference,
     query_city,
+    query_key,
     salary_midpoint,
     section_titles,
     years_of_experience,
@@ -96,36 +97,47 @@ def build_resume_side_table(valid_resumes: DataFrame, scrubbed_resumes: DataFram
     return years.join(location, on=RESUME_ID, how="left")
 
 
-def _named_city_batches(batches: Iterator[pd.DataFrame], *, known_cities: frozenset[str]) -> Iterator[pd.DataFrame]:
+def _query_batches(batches: Iterator[pd.DataFrame], *, known_cities: frozenset[str]) -> Iterator[pd.DataFrame]:
     for frame in batches:
         named = query_city(frame[QUERY], known_cities)
         other = named.notna() & (named != city_name(frame["_home"]))
         yield pd.DataFrame({SEARCH_ID: frame[SEARCH_ID], RESUME_ID: frame[RESUME_ID], SEARCHED_AT: frame[SEARCHED_AT],
-                            "_other": other.astype("int32")})
+                            "_other": other.astype("int32"), "query_key": query_key(frame[QUERY], known_cities)})
 
 
 def build_search_side_table(
     search_impressions: DataFrame, checked_searches: DataFrame, valid_resumes: DataFrame, valid_jobs: DataFrame
 ) -> DataFrame:
-    """search_id, named_other_city: 1 once the seeker has named a city other than their resume's in a query.
+    """search_id, query_key, query_history and named_other_city: what a seeker's queries say, per search.
 
-    A query that ends with a city of the network's ads or resumes (`job_reco.models.features.query_city`) names
-    it; the flag holds from that search on (never from a later one), per resume. Seekers who search
-    elsewhere are the ones who would move, so distance matters less to them. Off (no column) when the
-    searches have no query or the resumes no city.
+    query_key: the query without the city it ends with (`job_reco.models.features.query_key`), a
+    title key. query_history: the distinct query keys of two words or more of the seeker's searches
+    so far (this one and earlier ones, per resume, never a later one): the occupations a seeker
+    looks for, also those their resume does not name. named_other_city: 1 once the seeker has named
+    a city other than their resume's, a city of the network's ads or resumes (`features.query_city`);
+    seekers who search elsewhere are the ones who would move, so distance matters less to them.
+    Off (no column) when the searches have no query; named_other_city also when the resumes have no city.
     """
     searches = search_impressions.select(SEARCH_ID, RESUME_ID, SEARCHED_AT).distinct()
-    if QUERY not in checked_searches.columns or CITY not in valid_resumes.columns:
-        logger.info("searches have no query or resumes no city: the named_other_city feature is off.")
+    if QUERY not in checked_searches.columns:
+        logger.info("searches have no query: the query features and named_other_city are off.")
         return searches.select(SEARCH_ID)
-    names = [valid_jobs.select(CITY)] if CITY in valid_jobs.columns else []
-    cities = valid_resumes.select(CITY).unionByName(*names) if names else valid_resumes.select(CITY)
-    known = frozenset(city_name(cities.distinct().toPandas()[CITY])) - {""}
+    has_city = CITY in valid_resumes.columns
+    if not has_city:
+        logger.info("resumes have no city: the named_other_city feature is off.")
+    cities = [frame.select(CITY) for frame in (valid_resumes, valid_jobs) if CITY in frame.columns]
+    known = frozenset(city_name(cities[0].unionByName(*cities[1:]).distinct().toPandas()[CITY])) - {""} if cities else frozenset()
+    home = F.col(CITY) if has_city else F.lit(None).cast("string")
     rows = (
         searches.join(checked_searches.select(SEARCH_ID, QUERY), on=SEARCH_ID, how="left")
-        .join(valid_resumes.select(RESUME_ID, F.col(CITY).alias("_home")), on=RESUME_ID, how="left")
-        .mapInPandas(_bind(_named_city_batches, known_cities=known),
-                     f"{SEARCH_ID} string, {RESUME_ID} string, {SEARCHED_AT} timestamp, _other int")
+        .join(valid_resumes.select(RESUME_ID, home.alias("_home")), on=RESUME_ID, how="left")
+        .mapInPandas(_bind(_query_batches, known_cities=known),
+                     f"{SEARCH_ID} string, {RESUME_ID} string, {SEARCHED_AT} timestamp, _other int, query_key string")
     )
     so_far = Window.partitionBy(RESUME_ID).orderBy(SEARCHED_AT, SEARCH_ID).rowsBetween(Window.unboundedPreceding, 0)
-    return rows.select(SEARCH_ID, F.max("_other").over(so_far).cast("double").alias("named_other_city"))
+    titled = F.when(F.size(F.split(F.col("query_key"), " ")) >= 2, F.col("query_key"))
+    history = F.array_sort(F.array_distinct(F.collect_list(titled).over(so_far)))
+    columns = [SEARCH_ID, "query_key", history.alias("query_history")]
+    if has_city:
+        columns.append(F.max("_other").over(so_far).cast("double").alias("named_other_city"))
+    return rows.select(*columns)

@@ -15,7 +15,7 @@ from job_reco.recommend.spark import recommend_on_spark
 # The artifacts the recommender is built from, by catalog name.
 ARTIFACTS = (
     "ranker_model@weights", "ranker_layout", "architecture_selection", "gbdt_booster", "cluster_models@weights", "ensemble_selection",
-    "document_embedder", "cluster_centres", "recommend_job_ctr",
+    "document_embedder", "cluster_centres", "recommend_job_appeal", "recommend_title_pair_appeal", "appeal_priors",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kedro.pipeline import Pipeline, node
 
-from job_reco.pipelines.reporting import charts, nodes, report, summaries
+from job_reco.pipelines.reporting import charts, diagnostic, nodes, report, summaries
 
 R = "params:reporting."
 
@@ -29,6 +29,8 @@ def _metric_nodes() -> list:
         node(nodes.sum_group_metrics, "group_metrics", "group_totals", name="sum_group_metrics"),
         node(nodes.bootstrap_group_metrics, ["group_metrics", R + "bootstrap_reps", R + "seed"], "bootstrap_sums",
              name="bootstrap_group_metrics"),
+        node(diagnostic.diagnose_truth_factors, ["test_impressions", "truth_impressions@spark", R + "ndcg_k"],
+             "truth_diagnostic", name="diagnose_truth_factors"),
     ]
 
 
@@ -55,7 +57,8 @@ def _summary_nodes() -> list:
              "metrics", name="assemble_metrics"),
         node(report.write_report,
              ["metrics", "ensemble_comparisons", "cluster_metrics", "examination_curves", "training_history",
-              "ensemble_selection", "data_quality", "cluster_report", "embedding_report"],
+              "ensemble_selection", "data_quality", "cluster_report", "embedding_report", "truth_diagnostic",
+              "quality_by_scale"],
              "report", name="write_report"),
     ]
 

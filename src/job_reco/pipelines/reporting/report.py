@@ -334,6 +334,34 @@ def _summary_lines(metrics: Mapping[str, Any]) -> list[str]:
     return lines + ["", "Intervals: 95% bootstrap over query groups.", ""]
 
 
+def _diagnostic_lines(diagnostic: Mapping[str, Any] | None) -> list[str]:
+    """Per factor of the true relevance: the chosen score's weight, the oracle without it, the chosen model with it."""
+    if not diagnostic or not diagnostic.get("table"):
+        return []
+    k = diagnostic["ndcg_k"]
+    lines = ["## Where the rest of the gap lies (truth_diagnostic.json)", "",
+             f"On the test split, each factor of the generator's relevance: the chosen score's weight on its logarithm "
+             f"within query groups, relative to the occupation factor's (the truth weighs them all 1); the share of the "
+             f"gap on true nDCG@{k} that an oracle without the factor closes; and the share the chosen model closes given "
+             f"the factor perfectly (the chosen model alone: {_share(diagnostic['gap_closed']['chosen'])}).", ""]
+    rows = [[row["factor"], _number(row["weight_relative_to_occupation"], 2), _share(row["oracle_without_gap_closed"]),
+             _share(row["chosen_with_gap_closed"]), f"{100 * row['points_added']:+.1f}"] for row in diagnostic["table"]]
+    lines += _table(["factor", "chosen's weight / occupation's", "oracle without it", "chosen with it perfectly",
+                     "points added"], rows)
+    return lines + [""]
+
+
+def _scale_lines(quality_by_scale: Mapping[str, Any] | None) -> list[str]:
+    """What more logs buy (benchmarks/quality_scale.py): the same code at each preset, when that file is there."""
+    if not quality_by_scale or not quality_by_scale.get("table"):
+        return []
+    return ["## What more logs buy (quality_by_scale.json)", "",
+            "The same code trained and evaluated at each preset of the generated network (`python -m "
+            "benchmarks.quality_scale`): share of the search-to-oracle gap closed on true nDCG@10 with its 95% interval, "
+            "and the chosen model minus LambdaMART.", "", "![quality by scale](charts/quality_by_scale.png)", "",
+            quality_by_scale["table"], ""]
+
+
 def write_report(
     metrics: dict[str, Any],
     ensemble_comparisons: dict[str, Any],
@@ -344,6 +372,8 @@ def write_report(
     data_quality: dict[str, Any],
     cluster_report: dict[str, Any],
     embedding_report: dict[str, Any],
+    truth_diagnostic: dict[str, Any] | None = None,
+    quality_by_scale: dict[str, Any] | None = None,
 ) -> str:
     """A short markdown report of the evaluation, for a review; no personal data."""
     lines = [
@@ -359,6 +389,8 @@ def write_report(
         "",
     ]
     lines += _headline_lines(metrics)
+    lines += _diagnostic_lines(truth_diagnostic)
+    lines += _scale_lines(quality_by_scale)
     lines += _summary_lines(metrics)
     lines += _three_views("truth" in metrics)
     lines += _metrics_table(metrics)
