@@ -3,7 +3,8 @@
 One server (a child process on a free port of 127.0.0.1) serves the whole module and is stopped
 however the tests end. Its answers must equal `JobRecommender.recommend` in this process; bad
 requests must get a 400 that says what was wrong while the server keeps serving; the server's log
-must hold nothing of a resume's personal data. A copy of the registry in another folder must load
+must hold nothing of a resume's personal data. A model config (in Python and through the server's
+SERVING_MODEL_CONFIG) must name the jobs to rank. A copy of the registry in another folder must load
 the model with no Kedro project and no job_reco on the path.
 """
 
@@ -49,8 +50,8 @@ def server(tiny_project_run, tmp_path_factory):
         yield running
 
 
-def expected(recommender: JobRecommender, item: dict) -> list[dict]:
-    frame = recommender.recommend(item["text"], k=item.get("k", 10), resume_location=item.get("location"))
+def expected(recommender: JobRecommender, item: dict, jobs=None) -> list[dict]:
+    frame = recommender.recommend(item["text"], k=item.get("k", 10), resume_location=item.get("location"), jobs=jobs)
     return [{"rank": int(r.rank), "job_id": str(r.job_id), "title": str(r.title), "score": float(r.score),
              "explanation": str(r.explanation)} for r in frame.itertuples(index=False)]
 
@@ -93,17 +94,38 @@ def test_each_training_run_registers_a_tagged_version_of_its_model(tiny_project_
     assert float(version.tags["test.ips_mrr"]) == pytest.approx(metrics["rankers"][chosen]["ips_mrr"], rel=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the served model ranks the folder's jobs, not those its model "
-                   "config (SERVING_MODEL_CONFIG) names; open in the serving issue")
-def test_a_model_config_names_the_current_jobs_to_rank(tiny_project_run, tmp_path, monkeypatch):
+@pytest.fixture
+def jobs_today(tmp_path) -> Path:
+    """Other jobs than the model's, as a parquet file in the contract's jobs format (no vectors)."""
+    path = tmp_path / "jobs_today.parquet"
+    JOBS.to_parquet(path, index=False)
+    return path
+
+
+def test_a_model_config_names_the_current_jobs_to_rank(tiny_project_run, jobs_today, monkeypatch, recommender):
     import mlflow
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tiny_project_run / 'mlflow.db'}")
-    JOBS.to_parquet(tmp_path / "jobs_today.parquet", index=False)
-    model = mlflow.pyfunc.load_model(MODEL_URI, model_config={"jobs": str(tmp_path / "jobs_today.parquet")})
+    model = mlflow.pyfunc.load_model(MODEL_URI, model_config={"jobs": str(jobs_today)})
     [answer] = model.predict([{"text": NURSE_RESUME, "k": 6}])
     ranked = [job["job_id"] for job in answer["jobs"]]
     assert sorted(ranked) == sorted(JOBS["job_id"]) and set(ranked[:3]) == {"N1", "N2", "N3"}
+    assert answer["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+    # The same from MLflow's environment variable, which load_model reads wherever it runs.
+    monkeypatch.setenv("MLFLOW_PYFUNC_INFERENCE_CONFIG", json.dumps({"jobs": str(jobs_today)}))
+    [answer] = mlflow.pyfunc.load_model(MODEL_URI).predict([{"text": NURSE_RESUME, "k": 6}])
+    assert answer["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+
+
+def test_the_server_ranks_the_jobs_its_model_config_names(tiny_project_run, jobs_today, tmp_path, recommender):
+    config = json.dumps({"jobs": str(jobs_today), "max_resumes": 1})
+    with model_server(MODEL_URI, tracking_uri=f"sqlite:///{tiny_project_run / 'mlflow.db'}", log=tmp_path / "server.log",
+                      env={"SERVING_MODEL_CONFIG": config}) as configured:
+        status, answer = post_json(f"{configured.url}/invocations", {"inputs": [{"text": NURSE_RESUME, "k": 6}]})
+        assert status == 200, answer
+        assert answer["predictions"][0]["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+        status, answer = post_json(f"{configured.url}/invocations", {"inputs": [{"text": NURSE_RESUME}] * 2})
+        assert status == 400 and "2 resumes in one request; at most 1" in answer["message"]
 
 
 def test_served_answers_equal_recommend_in_process(server, recommender):
