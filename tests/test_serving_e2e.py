@@ -5,7 +5,8 @@ however the tests end. Its answers must equal `JobRecommender.recommend` in this
 requests must get a 400 that says what was wrong while the server keeps serving; the server's log
 must hold nothing of a resume's personal data. A model config (in Python and through the server's
 SERVING_MODEL_CONFIG) must name the jobs to rank. A copy of the registry in another folder must load
-the model with no Kedro project and no job_reco on the path.
+the model with no Kedro project and no job_reco on the path, and loading and predicting must import
+what the model's requirements.txt lists and no TensorFlow.
 """
 
 from __future__ import annotations
@@ -208,3 +209,58 @@ def test_a_copy_of_the_registry_elsewhere_loads_the_model_without_the_project(ti
     assert loaded["source"].startswith(str(elsewhere))
     assert f"{os.sep}code{os.sep}job_reco{os.sep}" in loaded["job_reco"]  # the model's own copy of the code
     assert [resume["jobs"] for resume in loaded["answer"]] == [expected(recommender, item) for item in GOOD]
+
+
+LOAD_AND_TRACE = textwrap.dedent("""
+    import builtins, importlib, json, sys
+    import mlflow
+    direct = set()
+    plain_import, import_module = builtins.__import__, importlib.import_module
+
+    def note(importer, name):
+        if importer.startswith(("job_reco", "code_model_")) and not name.startswith("."):
+            direct.add(name.split(".")[0])
+
+    def traced_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            note((globals or {}).get("__name__", ""), name)
+        return plain_import(name, globals, locals, fromlist, level)
+
+    def traced_import_module(name, package=None):
+        note(sys._getframe(1).f_globals.get("__name__", ""), name)
+        return import_module(name, package)
+
+    builtins.__import__, importlib.import_module = traced_import, traced_import_module
+    model = mlflow.pyfunc.load_model(sys.argv[1], model_config={"jobs": sys.argv[2]})
+    model.predict(json.loads(sys.argv[3]))
+    builtins.__import__, importlib.import_module = plain_import, import_module
+    requirements = open(mlflow.pyfunc.get_model_dependencies(sys.argv[1])).read().split()
+    print(json.dumps({"direct": sorted(direct - set(sys.stdlib_module_names) - {"job_reco"}), "requirements": requirements,
+                      "loaded": sorted({name.split(".")[0] for name in sys.modules})}))
+""")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_loading_and_predicting_import_what_the_model_requires_and_no_tensorflow(tiny_project_run, jobs_today):
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(MLFLOW_TRACKING_URI=f"sqlite:///{tiny_project_run / 'mlflow.db'}")
+    requests = [*GOOD, {"text": NURSE_RESUME, "location": {"latitude": 40.7, "longitude": -74.0}, "k": 3}]
+    result = subprocess.run([sys.executable, "-c", LOAD_AND_TRACE, MODEL_URI, str(jobs_today), json.dumps(requests)],
+                            cwd=tiny_project_run, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    traced = json.loads(result.stdout.strip().splitlines()[-1])
+    distributions = {module: {_canonical(d) for d in names} for module, names in packages_distributions().items()}
+    required = {_canonical(Requirement(line).name) for line in traced["requirements"]}
+    unlisted = {module: sorted(distributions.get(module, {module})) for module in traced["direct"]
+                if not distributions.get(module, {module}) & required}
+    assert not unlisted, f"job_reco imports {unlisted}, which the model's requirements.txt does not list"
+    loaded = set().union(*(distributions.get(module, set()) for module in traced["loaded"]))
+    assert not required - loaded, f"requirements.txt lists {sorted(required - loaded)}, which loading and predicting never import"
+    assert not {"tensorflow", "keras", "xgboost"} & set(traced["loaded"])

