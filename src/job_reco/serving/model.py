@@ -34,6 +34,11 @@ EXAMPLE_RESUME = (
     "Cared for patients after surgery, administered medications, monitored vital signs."
 )
 INPUT_EXAMPLE = [{"text": EXAMPLE_RESUME, "location": "Houston, TX", "k": 5}]
+# The model config's keys and their defaults, logged with the model: MLflow accepts at load time
+# (`load_model(model_config=...)`, `SERVING_MODEL_CONFIG`) only the keys the logged model declares.
+# jobs, job_vectors: parquet files of the current ads and their vectors ("" = the run's jobs).
+MODEL_CONFIG = {"jobs": "", "job_vectors": "", "max_resumes": RequestLimits.max_resumes,
+                "max_text_chars": RequestLimits.max_text_chars, "blas_threads": 1}
 
 
 def answer_jobs(frame) -> list[dict[str, Any]]:
@@ -66,7 +71,7 @@ class RecommenderModel(PythonModel):
         from job_reco.columns import EMBEDDING, JOB_ID  # noqa: PLC0415
         from job_reco.recommend import JobRecommender  # noqa: PLC0415
 
-        config = dict(getattr(context, "model_config", None) or {})
+        config = {**MODEL_CONFIG, **(getattr(context, "model_config", None) or {})}
         # One request's matrix product is small: BLAS threads would only queue behind each other.
         threadpool_limits(int(config.get("blas_threads", 1)))
         jobs = pd.read_parquet(config["jobs"]) if config.get("jobs") else None

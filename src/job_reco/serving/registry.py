@@ -3,7 +3,8 @@
 The model: `mlflow_model.py` (MLflow's "models from code") wrapping `RecommenderModel`, the
 recommender folder as its one artifact, the job_reco package as its code (so loading needs neither
 an installed job_reco nor a Kedro project), an input example, the signature of `predict`'s type
-hints, and pip requirements pinned to this environment's versions. Each call registers a new
+hints, the model config's keys with their defaults (`MODEL_CONFIG`: the only keys MLflow lets a
+server or `load_model` override), and pip requirements pinned to this environment's versions. Each call registers a new
 version of `registered_model_name` in the tracking server's registry and tags it (`tags`).
 """
 
@@ -18,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from job_reco.serving.model import ARTIFACT, INPUT_EXAMPLE
+from job_reco.serving.model import ARTIFACT, INPUT_EXAMPLE, MODEL_CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def log_recommender_model(
             warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType.*")
             info = mlflow.pyfunc.log_model(
                 name=name, python_model=str(MODEL_CODE), artifacts={ARTIFACT: str(folder)}, code_paths=[str(code)],
-                input_example=INPUT_EXAMPLE, pip_requirements=serving_requirements(),
+                input_example=INPUT_EXAMPLE, pip_requirements=serving_requirements(), model_config=MODEL_CONFIG,
                 registered_model_name=registered_model_name,
             )
     if registered_model_name:
