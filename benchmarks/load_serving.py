@@ -105,6 +105,17 @@ def _client(url: str, bodies: list[bytes], stop_at: float, budget: list[int], lo
     connection.close()
 
 
+def check_served_ads(url: str, body: bytes, job_ids: set[str]) -> None:
+    """Fail unless the server ranks the ads it was given (its answer's jobs are among `job_ids`)."""
+    from job_reco.serving.local_server import post_json
+
+    status, answer = post_json(f"{url}/invocations", body=body)
+    served = {job["job_id"] for resume in answer["predictions"] for job in resume["jobs"]} if status == 200 else set()
+    if not served or not served <= job_ids:
+        raise RuntimeError(f"the server does not rank the {len(job_ids):,} ads it was given (HTTP {status}): "
+                           "is the model logged with its model config (job_reco.serving.model.MODEL_CONFIG)?")
+
+
 def load_level(url: str, pid: int, bodies: list[bytes], clients: int, seconds: float, max_requests: int) -> dict:
     """One level of load: `clients` threads for `seconds`; throughput, latency percentiles, errors, memory."""
     from job_reco.serving.local_server import process_tree_cpu_s, process_tree_rss_mb
@@ -153,6 +164,7 @@ def measure(*, project: Path, model_uri: str, ads: int, clients: list[int], seco
         with model_server(model_uri, tracking_uri=tracking_uri, log=log, workers=workers,
                           env={"SERVING_MODEL_CONFIG": config}) as server:
             ready_s = time.monotonic() - started
+            check_served_ads(server.url, bodies[0], set(jobs["job_id"]))
             load_level(server.url, server.pid, bodies, 1, min(5.0, seconds), 50)  # warm-up
             levels = []
             for n in clients:

@@ -93,8 +93,43 @@ def test_requirements_pin_this_environment_and_leave_pyarrow_to_mlflow():
     from importlib.metadata import version
 
     requirements = serving_requirements()
-    assert f"mlflow=={version('mlflow')}" in requirements and f"numpy=={version('numpy')}" in requirements
+    assert f"mlflow=={version('mlflow')}" in requirements and f"h5py=={version('h5py')}" in requirements
     assert "pyarrow<26" in requirements and not any(r.startswith("pyarrow==") for r in requirements)
+    assert not [r for r in requirements if r.startswith(("tensorflow", "keras", "xgboost"))]
+
+
+class ReadKeys(dict):
+    """A model config that notes each key read from it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_logged_model_config_declares_every_key_the_model_reads(monkeypatch):
+    """MLflow hands a loader's model config to the model only for the keys logged with it (MODEL_CONFIG)."""
+    from types import SimpleNamespace
+
+    from job_reco.recommend import JobRecommender
+    from job_reco.serving.model import MODEL_CONFIG, RecommenderModel
+
+    frame = pd.DataFrame({"rank": [1], "job_id": ["J1"], "title": ["Nurse"], "score": [0.9], "explanation": ["words: none"]})
+    fake = SimpleNamespace(artifacts=SimpleNamespace(params={"recommend": {"top_k": 5}}), settings=SimpleNamespace(candidates=20),
+                           model=SimpleNamespace(selected="ranker"), jobs=[None], recommend=lambda *args, **kwargs: frame)
+    monkeypatch.setattr(JobRecommender, "from_folder", classmethod(lambda cls, folder, **kwargs: fake))
+    config = ReadKeys(MODEL_CONFIG)
+    model = RecommenderModel()
+    model.load_context(SimpleNamespace(artifacts={"recommender": "folder"}, model_config=config))
+    assert config.read and config.read <= set(MODEL_CONFIG), sorted(config.read - set(MODEL_CONFIG))
+    assert model.limits == limits_from_config({}, candidates=20, top_k=5)
 
 
 def test_a_failure_inside_the_recommender_is_a_500_that_repeats_nothing_of_the_resume(caplog):

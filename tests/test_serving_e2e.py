@@ -3,8 +3,10 @@
 One server (a child process on a free port of 127.0.0.1) serves the whole module and is stopped
 however the tests end. Its answers must equal `JobRecommender.recommend` in this process; bad
 requests must get a 400 that says what was wrong while the server keeps serving; the server's log
-must hold nothing of a resume's personal data. A copy of the registry in another folder must load
-the model with no Kedro project and no job_reco on the path.
+must hold nothing of a resume's personal data. A model config (in Python and through the server's
+SERVING_MODEL_CONFIG) must name the jobs to rank. A copy of the registry in another folder must load
+the model with no Kedro project and no job_reco on the path, and loading and predicting must import
+what the model's requirements.txt lists and no TensorFlow.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def server(tiny_project_run, tmp_path_factory):
         yield running
 
 
-def expected(recommender: JobRecommender, item: dict) -> list[dict]:
-    frame = recommender.recommend(item["text"], k=item.get("k", 10), resume_location=item.get("location"))
+def expected(recommender: JobRecommender, item: dict, jobs=None) -> list[dict]:
+    frame = recommender.recommend(item["text"], k=item.get("k", 10), resume_location=item.get("location"), jobs=jobs)
     return [{"rank": int(r.rank), "job_id": str(r.job_id), "title": str(r.title), "score": float(r.score),
              "explanation": str(r.explanation)} for r in frame.itertuples(index=False)]
 
@@ -93,17 +95,38 @@ def test_each_training_run_registers_a_tagged_version_of_its_model(tiny_project_
     assert float(version.tags["test.ips_mrr"]) == pytest.approx(metrics["rankers"][chosen]["ips_mrr"], rel=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: the served model ranks the folder's jobs, not those its model "
-                   "config (SERVING_MODEL_CONFIG) names; open in the serving issue")
-def test_a_model_config_names_the_current_jobs_to_rank(tiny_project_run, tmp_path, monkeypatch):
+@pytest.fixture
+def jobs_today(tmp_path) -> Path:
+    """Other jobs than the model's, as a parquet file in the contract's jobs format (no vectors)."""
+    path = tmp_path / "jobs_today.parquet"
+    JOBS.to_parquet(path, index=False)
+    return path
+
+
+def test_a_model_config_names_the_current_jobs_to_rank(tiny_project_run, jobs_today, monkeypatch, recommender):
     import mlflow
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tiny_project_run / 'mlflow.db'}")
-    JOBS.to_parquet(tmp_path / "jobs_today.parquet", index=False)
-    model = mlflow.pyfunc.load_model(MODEL_URI, model_config={"jobs": str(tmp_path / "jobs_today.parquet")})
+    model = mlflow.pyfunc.load_model(MODEL_URI, model_config={"jobs": str(jobs_today)})
     [answer] = model.predict([{"text": NURSE_RESUME, "k": 6}])
     ranked = [job["job_id"] for job in answer["jobs"]]
     assert sorted(ranked) == sorted(JOBS["job_id"]) and set(ranked[:3]) == {"N1", "N2", "N3"}
+    assert answer["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+    # The same from MLflow's environment variable, which load_model reads wherever it runs.
+    monkeypatch.setenv("MLFLOW_PYFUNC_INFERENCE_CONFIG", json.dumps({"jobs": str(jobs_today)}))
+    [answer] = mlflow.pyfunc.load_model(MODEL_URI).predict([{"text": NURSE_RESUME, "k": 6}])
+    assert answer["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+
+
+def test_the_server_ranks_the_jobs_its_model_config_names(tiny_project_run, jobs_today, tmp_path, recommender):
+    config = json.dumps({"jobs": str(jobs_today), "max_resumes": 1})
+    with model_server(MODEL_URI, tracking_uri=f"sqlite:///{tiny_project_run / 'mlflow.db'}", log=tmp_path / "server.log",
+                      env={"SERVING_MODEL_CONFIG": config}) as configured:
+        status, answer = post_json(f"{configured.url}/invocations", {"inputs": [{"text": NURSE_RESUME, "k": 6}]})
+        assert status == 200, answer
+        assert answer["predictions"][0]["jobs"] == expected(recommender, {"text": NURSE_RESUME, "k": 6}, jobs=JOBS)
+        status, answer = post_json(f"{configured.url}/invocations", {"inputs": [{"text": NURSE_RESUME}] * 2})
+        assert status == 400 and "2 resumes in one request; at most 1" in answer["message"]
 
 
 def test_served_answers_equal_recommend_in_process(server, recommender):
@@ -186,3 +209,58 @@ def test_a_copy_of_the_registry_elsewhere_loads_the_model_without_the_project(ti
     assert loaded["source"].startswith(str(elsewhere))
     assert f"{os.sep}code{os.sep}job_reco{os.sep}" in loaded["job_reco"]  # the model's own copy of the code
     assert [resume["jobs"] for resume in loaded["answer"]] == [expected(recommender, item) for item in GOOD]
+
+
+LOAD_AND_TRACE = textwrap.dedent("""
+    import builtins, importlib, json, sys
+    import mlflow
+    direct = set()
+    plain_import, import_module = builtins.__import__, importlib.import_module
+
+    def note(importer, name):
+        if importer.startswith(("job_reco", "code_model_")) and not name.startswith("."):
+            direct.add(name.split(".")[0])
+
+    def traced_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0:
+            note((globals or {}).get("__name__", ""), name)
+        return plain_import(name, globals, locals, fromlist, level)
+
+    def traced_import_module(name, package=None):
+        note(sys._getframe(1).f_globals.get("__name__", ""), name)
+        return import_module(name, package)
+
+    builtins.__import__, importlib.import_module = traced_import, traced_import_module
+    model = mlflow.pyfunc.load_model(sys.argv[1], model_config={"jobs": sys.argv[2]})
+    model.predict(json.loads(sys.argv[3]))
+    builtins.__import__, importlib.import_module = plain_import, import_module
+    requirements = open(mlflow.pyfunc.get_model_dependencies(sys.argv[1])).read().split()
+    print(json.dumps({"direct": sorted(direct - set(sys.stdlib_module_names) - {"job_reco"}), "requirements": requirements,
+                      "loaded": sorted({name.split(".")[0] for name in sys.modules})}))
+""")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_loading_and_predicting_import_what_the_model_requires_and_no_tensorflow(tiny_project_run, jobs_today):
+    from importlib.metadata import packages_distributions
+
+    from packaging.requirements import Requirement
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(MLFLOW_TRACKING_URI=f"sqlite:///{tiny_project_run / 'mlflow.db'}")
+    requests = [*GOOD, {"text": NURSE_RESUME, "location": {"latitude": 40.7, "longitude": -74.0}, "k": 3}]
+    result = subprocess.run([sys.executable, "-c", LOAD_AND_TRACE, MODEL_URI, str(jobs_today), json.dumps(requests)],
+                            cwd=tiny_project_run, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    traced = json.loads(result.stdout.strip().splitlines()[-1])
+    distributions = {module: {_canonical(d) for d in names} for module, names in packages_distributions().items()}
+    required = {_canonical(Requirement(line).name) for line in traced["requirements"]}
+    unlisted = {module: sorted(distributions.get(module, {module})) for module in traced["direct"]
+                if not distributions.get(module, {module}) & required}
+    assert not unlisted, f"job_reco imports {unlisted}, which the model's requirements.txt does not list"
+    loaded = set().union(*(distributions.get(module, set()) for module in traced["loaded"]))
+    assert not required - loaded, f"requirements.txt lists {sorted(required - loaded)}, which loading and predicting never import"
+    assert not {"tensorflow", "keras", "xgboost"} & set(traced["loaded"])

@@ -7,7 +7,9 @@
 Each resume's jobs are exactly `JobRecommender.recommend(text, k, resume_location=location)`.
 The model's artifact is a recommender folder (`job_reco.recommend.folder`); its model config may
 name the current jobs (`jobs`: a parquet file in the contract's jobs format, `job_vectors`: their
-vectors, optional) to rank instead of the run's, and the request limits (`RequestLimits`).
+vectors, optional) to rank instead of the run's, and the request limits (`RequestLimits`). The
+model is logged with every key of `MODEL_CONFIG`: MLflow hands a loader's model config to the model
+only for the keys logged with it, and drops the others with a warning.
 Nothing of a resume is logged: an unexpected failure logs its type and where it happened only.
 """
 
@@ -34,6 +36,9 @@ EXAMPLE_RESUME = (
     "Cared for patients after surgery, administered medications, monitored vital signs."
 )
 INPUT_EXAMPLE = [{"text": EXAMPLE_RESUME, "location": "Houston, TX", "k": 5}]
+# The model config's keys and their defaults, as logged with the model (null jobs: the folder's).
+MODEL_CONFIG = {"jobs": None, "job_vectors": None, "max_resumes": RequestLimits().max_resumes,
+                "max_text_chars": RequestLimits().max_text_chars, "blas_threads": 1}
 
 
 def answer_jobs(frame) -> list[dict[str, Any]]:
@@ -66,7 +71,7 @@ class RecommenderModel(PythonModel):
         from job_reco.columns import EMBEDDING, JOB_ID  # noqa: PLC0415
         from job_reco.recommend import JobRecommender  # noqa: PLC0415
 
-        config = dict(getattr(context, "model_config", None) or {})
+        config = getattr(context, "model_config", None) or {}
         # One request's matrix product is small: BLAS threads would only queue behind each other.
         threadpool_limits(int(config.get("blas_threads", 1)))
         jobs = pd.read_parquet(config["jobs"]) if config.get("jobs") else None
