@@ -1,6 +1,8 @@
-"""The whole tiny pipeline: the same answer twice, and planted personal data that never comes out.
+"""Planted personal data that never comes out of the whole tiny pipeline.
 
-Both reuse the session's finished tiny run (`tiny_project_run`) and add one more whole run each.
+The planted run reuses the session's finished tiny run's raw tables (`tiny_project_run`) and runs
+`from_logs` once more. (That the same parameters give the same metrics and scores run after run is
+checked against the same tiny run by tests/test_spark_connect.py and tests/test_object_store.py.)
 """
 
 from __future__ import annotations
@@ -31,27 +33,6 @@ def copy_project(source: Path, target: Path, *, raw: bool) -> Path:
     if raw:
         shutil.copytree(source / "data" / "01_raw", target / "data" / "01_raw", dirs_exist_ok=True)
     return target
-
-
-def scores(project: Path) -> pd.DataFrame:
-    """scored_impressions in a fixed row order."""
-    frame = pd.read_parquet(project / "data/07_model_output/scored_impressions.parquet")
-    return frame.sort_values([C.SEARCH_ID, C.RESUME_ID, C.JOB_ID], ignore_index=True)
-
-
-def test_the_whole_pipeline_twice_gives_identical_metrics_and_scores(tiny_project_run, tmp_path):
-    second = copy_project(tiny_project_run, tmp_path, raw=False)
-    result = run_kedro(second, "run", "--env", "test")
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    first_metrics = json.loads((tiny_project_run / "data/08_reporting/metrics.json").read_text())
-    assert json.loads((second / "data/08_reporting/metrics.json").read_text()) == first_metrics
-    first, again = scores(tiny_project_run), scores(second)
-    learned = [c for c in ("score_ranker", "score_ensemble", "score_ncf_original") if c in first.columns]
-    pd.testing.assert_frame_equal(again.drop(columns=learned), first.drop(columns=learned), check_exact=True)
-    # TensorFlow's float32 outputs may differ in their last bits between two processes (oneDNN picks its
-    # kernels per process), so a score rounded to 1e-6 can land on either side of a rounding boundary; the
-    # metrics above are identical to the last digit, and the learned scores agree to 1e-5.
-    pd.testing.assert_frame_equal(again[learned], first[learned], check_exact=False, rtol=1e-5, atol=1e-5)
 
 
 # --- personal data planted anywhere in resumes ----------------------------------------------
@@ -118,7 +99,8 @@ def _texts_after_scrub(project: Path) -> list[str]:
     for path in paths:
         if path.suffix == ".parquet" and (path.is_file() or (path / "_SUCCESS").exists()):
             frame = pd.read_parquet(path)
-            texts += [frame[c].astype(str).str.cat(sep=" ") for c in frame.columns if frame[c].dtype == object]
+            # Each distinct value once: ids and titles repeat on every impression.
+            texts += [" ".join(frame[c].astype(str).unique()) for c in frame.columns if frame[c].dtype == object]
         elif path.suffix in {".json", ".md", ".csv", ".txt", ".html"}:
             texts.append(path.read_text(errors="ignore"))
         elif path.suffix == ".pkl":
