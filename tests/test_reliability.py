@@ -90,6 +90,15 @@ def planted_run(tiny_project_run, tmp_path_factory) -> tuple[Path, list[dict], s
     return project, planted, log
 
 
+def _may_hold_text(column: pd.Series) -> bool:
+    """An object column, unless its values are arrays of numbers (document vectors)."""
+    if column.dtype != object:
+        return False
+    values = column.dropna()
+    first = values.iloc[0] if len(values) else None
+    return not (hasattr(first, "dtype") and first.dtype.kind in "fiu")
+
+
 def _texts_after_scrub(project: Path) -> list[str]:
     """Every text a run wrote after the scrub: later layers, the scrubbed resumes, the pickles."""
     data = project / "data"
@@ -99,12 +108,13 @@ def _texts_after_scrub(project: Path) -> list[str]:
     for path in paths:
         if path.suffix == ".parquet" and (path.is_file() or (path / "_SUCCESS").exists()):
             frame = pd.read_parquet(path)
-            # Each distinct value once: ids and titles repeat on every impression.
-            texts += [" ".join(frame[c].astype(str).unique()) for c in frame.columns if frame[c].dtype == object]
+            # Each distinct value once (ids and titles repeat on every impression); vectors of numbers left out.
+            texts += [" ".join(frame[c].astype(str).unique()) for c in frame.columns if _may_hold_text(frame[c])]
         elif path.suffix in {".json", ".md", ".csv", ".txt", ".html"}:
             texts.append(path.read_text(errors="ignore"))
         elif path.suffix == ".pkl":
-            texts.append(str(vars(pickle.loads(path.read_bytes()))))
+            saved = pickle.loads(path.read_bytes())  # the embedder (an object) or the click model (a dict)
+            texts.append(str(vars(saved) if hasattr(saved, "__dict__") else saved))
     return texts
 
 
