@@ -78,13 +78,30 @@ def job_vectors(jobs: pd.DataFrame, embedder: DocumentEmbedder, known: pd.DataFr
     return vectors
 
 
+class AppealLookup:
+    """The whole training period's counts of one key (clicks_all, expected_all), indexed once for many lookups."""
+
+    def __init__(self, counts: pd.DataFrame, key: str, prior) -> None:
+        self.index = pd.Index(counts[key].astype(str))
+        if not self.index.is_unique:
+            raise ValueError(f"the {key} appeal counts repeat {key} values, e.g. {self.index[self.index.duplicated()][0]!r}")
+        self.clicks = counts["clicks_all"].fillna(0.0).to_numpy(dtype=np.float64)
+        self.expected = counts["expected_all"].fillna(0.0).to_numpy(dtype=np.float64)
+        self.prior = prior
+
+    def __call__(self, keys: pd.Series) -> np.ndarray:
+        """The appeal (`appeal_ratio`) of each key; 1 for a key the logs never showed."""
+        where = self.index.get_indexer(keys.astype(str))
+        found = where >= 0
+        clicks = np.where(found, self.clicks[where], 0.0) if len(self.clicks) else np.zeros(len(where))
+        expected = np.where(found, self.expected[where], 0.0) if len(self.expected) else np.zeros(len(where))
+        return appeal_ratio(clicks, expected, self.prior["alpha"], self.prior["mu"])
+
+
 def appeal_of_keys(keys: pd.Series, counts: pd.DataFrame, key: str, prior) -> np.ndarray:
     """The appeal (`appeal_ratio`) of each key from the whole training period's counts (clicks_all, expected_all);
     1 for a key the logs never showed."""
-    table = counts.set_index(counts[key].astype(str))
-    clicks = table["clicks_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    expected = table["expected_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    return appeal_ratio(clicks, expected, prior["alpha"], prior["mu"])
+    return AppealLookup(counts, key, prior)(keys)
 
 
 def _side_table(jobs: pd.DataFrame, job_appeal: pd.DataFrame | None, appeal_priors, *, min_ads_per_title: int) -> pd.DataFrame:

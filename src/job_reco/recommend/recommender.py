@@ -29,7 +29,7 @@ from job_reco.progress import Progress
 from job_reco.models.ranker_layout import row_inputs, side_offset
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
 from job_reco.recommend.explain import WordMatcher, describe, reason_groups, reasons, row_facts, side_effects
-from job_reco.recommend.jobs import JobTable, appeal_of_keys, build_job_table
+from job_reco.recommend.jobs import AppealLookup, JobTable, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
 from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
 from job_reco.text.vectors import nearest_centre
@@ -103,6 +103,7 @@ class JobRecommender:
         self.jobs = jobs
         self.embed = FewDocumentEmbedder(self.embedder)
         self._matcher: WordMatcher | None = None
+        self._pair_lookup: tuple[Any, Any, AppealLookup] | None = None  # (the counts and prior it holds, the lookup)
 
     @classmethod
     def load(cls, project: str | Path = ".", env: str | None = None, *, catalog_jobs: bool = True) -> JobRecommender:
@@ -169,6 +170,13 @@ class JobRecommender:
         """Whether the run's title-pair appeal counts are at hand (`log_title_pair_appeal`)."""
         return self.artifacts.title_pair_appeal is not None and self.artifacts.appeal_priors is not None
 
+    def _title_pair_lookup(self) -> AppealLookup:
+        """The title pairs' appeal counts indexed once (again if the artifacts' counts were replaced)."""
+        counts, prior = self.artifacts.title_pair_appeal, self.artifacts.appeal_priors["title_pair"]
+        if self._pair_lookup is None or self._pair_lookup[0] is not counts or self._pair_lookup[1] is not prior:
+            self._pair_lookup = (counts, prior, AppealLookup(counts, "title_pair", prior))
+        return self._pair_lookup[2]
+
     def _unknown(self, resumes: list[PreparedResume], table: JobTable, resume_of_row: np.ndarray) -> np.ndarray:
         """(rows, side features): True where the request cannot give a feature's inputs."""
         names = self.layout["side_features"]
@@ -202,8 +210,7 @@ class JobRecommender:
         frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
         if self._pair_appeal_known:
             pairs = title_pair_key(pd.Series(frame["resume_titles"], dtype=object), frame["job_title"])
-            frame["title_pair_appeal"] = appeal_of_keys(pairs.fillna(""), self.artifacts.title_pair_appeal, "title_pair",
-                                                        self.artifacts.appeal_priors["title_pair"])
+            frame["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
         frame[SEARCHED_AT] = as_of
         features, cosine, cluster = row_inputs(frame, self.layout)
         unknown = self._unknown(resumes, table, resume_of_row)

@@ -136,6 +136,31 @@ def test_known_appeal_tables_give_the_job_and_title_pair_appeal():
     assert not batch.unknown[:, SIDE.index("log_title_pair_appeal")].any()
 
 
+def test_appeal_lookup_refuses_repeated_keys():
+    counts = pd.DataFrame({"job_id": ["A", "A"], "clicks_all": [4.0, 1.0], "expected_all": [2.0, 3.0]})
+    with pytest.raises(ValueError, match="job_id appeal counts repeat job_id values, e.g. 'A'"):
+        appeal_of_keys(pd.Series(["A"]), counts, "job_id", {"alpha": 2.0, "mu": 0.5})
+
+
+def test_replaced_title_pair_counts_are_read_on_the_next_request():
+    artifacts = _artifacts()
+    artifacts.title_pair_appeal = pd.DataFrame({"title_pair": ["nurse | hospital nurse"], "clicks_all": [1.0], "expected_all": [3.0]})
+    artifacts.appeal_priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 1.0}}
+    made = JobRecommender(artifacts, RecommendSettings(candidates=4))
+    table = made.job_table(JOBS)
+    from job_reco.recommend.resume import prepare_resumes
+
+    resumes = prepare_resumes(["Senior Nurse | City General | 2019 - present\nI cared for patients."], made.embed,
+                              as_of_year=2026, max_sections=4, locations=[None])
+    column = side_offset(made.layout) + SIDE.index("log_title_pair_appeal")
+    when = pd.Timestamp("2026-01-01", tz="UTC")
+    first = made._rows(resumes, np.array([[0, 1, 2, 3]]), table, when).inputs.features[2, column]
+    artifacts.title_pair_appeal = pd.DataFrame({"title_pair": ["nurse | hospital nurse"], "clicks_all": [7.0], "expected_all": [3.0]})
+    second = made._rows(resumes, np.array([[0, 1, 2, 3]]), table, when).inputs.features[2, column]
+    # (1 + 1) / (3 + 1) = 0.5, then (7 + 1) / (3 + 1) = 2, each standardised by mean 0.5, std 2
+    assert (first, second) == pytest.approx(((np.log(0.5) - 0.5) / 2, (np.log(2.0) - 0.5) / 2))
+
+
 def test_pay_reference_by_hand():
     titles = pd.Series(["Nurse", "Senior Nurse", "Nurse", "Driver"])
     got = pay_reference(titles, np.array([50.0, 70.0, 60.0, 40.0]), min_ads_per_title=2)
