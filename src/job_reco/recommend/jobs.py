@@ -15,7 +15,7 @@ import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
 from job_reco.models.appeal import appeal_ratio
-from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint
+from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint, title_key, title_words
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
 REQUIRED = (JOB_ID, TITLE, DESCRIPTION)
@@ -24,7 +24,8 @@ SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "j
 
 @dataclass
 class JobTable:
-    """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts."""
+    """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts,
+    and each title's key (`features.title_key`) and its words (`features.title_words`), read by every request."""
 
     job_id: np.ndarray
     title: np.ndarray
@@ -32,6 +33,8 @@ class JobTable:
     unit: np.ndarray
     side: pd.DataFrame  # one row per job, the SIDE_COLUMNS this table has
     text: np.ndarray  # title + description, for explanations
+    title_key: np.ndarray  # object: each ad's title key
+    title_words: np.ndarray  # object: each ad's title-key words, a frozenset shared by the ads of one key
 
     def __len__(self) -> int:
         return len(self.job_id)
@@ -136,8 +139,11 @@ def build_job_table(
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     text = (jobs[TITLE].fillna("").astype(str) + ". " + jobs[DESCRIPTION].fillna("").astype(str)).to_numpy()
+    codes, keys = pd.factorize(title_key(jobs[TITLE]))
+    words = np.empty(len(keys), dtype=object)
+    words[:] = [title_words(key) for key in keys]
     return JobTable(
         job_id=jobs[JOB_ID].astype(str).to_numpy(), title=jobs[TITLE].fillna("").astype(str).to_numpy(),
         vectors=vectors, unit=unit, side=_side_table(jobs, job_appeal, appeal_priors, min_ads_per_title=min_ads_per_title),
-        text=text,
+        text=text, title_key=keys.to_numpy(dtype=object)[codes], title_words=words[codes],
     )

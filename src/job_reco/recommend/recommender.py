@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
-from job_reco.models.features import FEATURE_COLUMNS, title_pair_key
+from job_reco.models.features import FEATURE_COLUMNS, one_resume_title_features
 from job_reco.progress import Progress
 from job_reco.models.ranker_layout import row_inputs, side_offset
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
@@ -40,6 +40,8 @@ LOCATION_COLUMNS = ("city", "state", "latitude", "longitude")
 RECOMMENDATION_COLUMNS = (RESUME_ID, "rank", "job_id", "score")
 # Inputs every request gives: from the resume text, the candidate jobs' vectors, the request time.
 _ALWAYS_KNOWN = {"years_experience", "resume_sections", "resume_titles", "job_vector", SEARCHED_AT}
+# Every column some side feature reads (a feature named like one of them is computed from it, never given).
+_FEATURE_INPUTS = {c for cols in FEATURE_COLUMNS.values() for c in cols}
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ class JobRecommender:
         resume_of_row, job_of_row = np.repeat(np.arange(b), n), index.reshape(-1)
         vectors = np.stack([r.vector for r in resumes]).astype(np.float32)
         frame = table.side.iloc[job_of_row].reset_index(drop=True)
-        for column in {c for cols in FEATURE_COLUMNS.values() for c in cols} - set(frame.columns):
+        for column in _FEATURE_INPUTS - set(frame.columns):
             frame[column] = np.nan
         frame["resume_vector"] = list(vectors[resume_of_row])
         frame["job_vector"] = list(table.vectors[job_of_row])
@@ -208,12 +210,20 @@ class JobRecommender:
         sections = [r.sections for r in resumes]
         frame["resume_sections"] = [sections[i] for i in resume_of_row]
         frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
+        # The title features from the table's title keys, one resume at a time (given to row_inputs as computed).
+        titles = [one_resume_title_features(r.titles, table.title_key[index[i]], table.title_words[index[i]])
+                  for i, r in enumerate(resumes)]
+        for name in ("current_title_match", "past_title_match", "current_title_exact", "past_title_exact"):
+            frame[name] = np.concatenate([t[name] for t in titles]) if titles else np.zeros(0)
         if self._pair_appeal_known:
-            pairs = title_pair_key(pd.Series(frame["resume_titles"], dtype=object), frame["job_title"])
+            pairs = pd.Series(np.concatenate([t["title_pair"] for t in titles]) if titles else [], dtype=object)
             frame["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
         frame[SEARCHED_AT] = as_of
-        features, cosine, cluster = row_inputs(frame, self.layout)
         unknown = self._unknown(resumes, table, resume_of_row)
+        for j, name in enumerate(self.layout["side_features"]):  # unknown everywhere: its value is replaced below
+            if name not in _FEATURE_INPUTS and len(unknown) and unknown[:, j].all():
+                frame[name] = 0.0
+        features, cosine, cluster = row_inputs(frame, self.layout)
         start = side_offset(self.layout)
         features[:, start:][unknown] = 0.0
         inputs = RowInputs(features, cosine, cluster, vectors[resume_of_row], table.vectors[job_of_row])
