@@ -33,38 +33,81 @@ if TYPE_CHECKING:
 
 
 class WordMatcher:
-    """Best-matching word pairs by word vectors, for one embedder."""
+    """Best-matching word pairs by word vectors, for one embedder; the known words of the last `ads_kept` ad texts read kept."""
 
-    def __init__(self, embedder: DocumentEmbedder, index: dict[str, int] | None = None) -> None:
+    def __init__(self, embedder: DocumentEmbedder, index: dict[str, int] | None = None, *, ads_kept: int = 4096) -> None:
         self.embedder = embedder
         self.index = index if index is not None else {word: i for i, word in enumerate(embedder.words)}
+        self.ads_kept = int(ads_kept)
+        self._ads: dict[str, tuple[list[str], np.ndarray]] = {}  # ad text -> its known words, oldest first
 
     def _known(self, tokens: Sequence[str]) -> tuple[list[str], np.ndarray]:
         words = [t for t in dict.fromkeys(tokens) if t in self.index]
         return words, np.array([self.index[w] for w in words], dtype=np.int64)
 
+    def _ad_words(self, text: str) -> tuple[list[str], np.ndarray]:
+        """The known words of an ad's text (`prepare_job`), kept for the last `ads_kept` texts read.
+
+        Single dict operations only (each atomic), so requests on several threads may share it.
+        """
+        found = self._ads.get(text)
+        if found is None:
+            found = self._known(prepare_job(text, None))
+            while len(self._ads) >= self.ads_kept:
+                try:
+                    self._ads.pop(next(iter(self._ads)), None)
+                except (StopIteration, RuntimeError):  # emptied, or changed by another request meanwhile
+                    break
+            self._ads[text] = found
+        return found
+
+    def _unit(self, index: np.ndarray) -> np.ndarray:
+        v = self.embedder.vectors[index].astype(np.float64)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
     def best_pairs(self, resume_tokens: Sequence[str], job_text: str, n: int = 3) -> list[tuple[str, str, float]]:
         """Up to n (resume word, ad word, cosine) pairs, best first, each word used once."""
+        return self.best_pairs_of_ads(resume_tokens, [job_text], n)[0]
+
+    def best_pairs_of_ads(self, resume_tokens: Sequence[str], job_texts: Sequence[str], n: int = 3) -> list[list[tuple[str, str, float]]]:
+        """`best_pairs` of one resume with each of several ads (the resume's words looked up once)."""
         r_words, r_index = self._known(resume_tokens)
-        a_words, a_index = self._known(prepare_job(job_text, None))
-        if not r_words or not a_words or n <= 0:
-            return []
+        if not r_words or n <= 0:
+            return [[] for _ in job_texts]
+        r_unit, r_weight = self._unit(r_index), self.embedder.weights[r_index]
+        out = []
+        for text in job_texts:
+            a_words, a_index = self._ad_words(text)
+            if not a_words:
+                out.append([])
+                continue
+            cosine = r_unit @ self._unit(a_index).T
+            value = cosine * np.sqrt(np.outer(r_weight, self.embedder.weights[a_index]))
+            out.append([(r_words[i], a_words[j], round(float(cosine[i, j]), 3)) for i, j in _greedy_pairs(value, n)])
+        return out
 
-        def unit(index: np.ndarray) -> np.ndarray:
-            v = self.embedder.vectors[index].astype(np.float64)
-            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
-        cosine = unit(r_index) @ unit(a_index).T
-        weight = np.sqrt(np.outer(self.embedder.weights[r_index], self.embedder.weights[a_index]))
-        value = cosine * weight
-        pairs: list[tuple[str, str, float]] = []
+def _greedy_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """Up to n (row, column) of the largest values, each row and column once, taken greedily; ties to the first
+    in row-major order (NaN last)."""
+    if n <= 0:
+        return []
+    if np.isnan(value).any():  # the rare case: walk the whole order, NaN at its end
+        pairs: list[tuple[int, int]] = []
         for flat in np.argsort(-value, axis=None, kind="stable"):
-            i, j = divmod(int(flat), len(a_words))
-            if all(r_words[i] != p[0] and a_words[j] != p[1] for p in pairs):
-                pairs.append((r_words[i], a_words[j], round(float(cosine[i, j]), 3)))
+            i, j = divmod(int(flat), value.shape[1])
+            if all(i != p[0] and j != p[1] for p in pairs):
+                pairs.append((i, j))
                 if len(pairs) == n:
                     break
         return pairs
+    rows, columns = np.arange(value.shape[0]), np.arange(value.shape[1])
+    pairs = []
+    for _ in range(min(n, len(rows), len(columns))):  # the first largest of what is left (argmax: the first of ties)
+        i, j = divmod(int(np.argmax(value[np.ix_(rows, columns)])), len(columns))
+        pairs.append((int(rows[i]), int(columns[j])))
+        rows, columns = np.delete(rows, i), np.delete(columns, j)
+    return pairs
 
 
 def side_effects(

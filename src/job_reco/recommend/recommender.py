@@ -262,7 +262,7 @@ class JobRecommender:
         """Matched words, side-feature effects and reasons in words of the given rows of one resume."""
         if self._matcher is None:
             self._matcher = WordMatcher(self.embedder, self.embed.index)
-        words = [self._matcher.best_pairs(resume.tokens, table.text[batch.job[i]], self.settings.explain_words) for i in rows]
+        words = self._matcher.best_pairs_of_ads(resume.tokens, table.text[batch.job[rows]], self.settings.explain_words)
         if not self.model.uses_side_features or not len(rows):
             return _Explained(words, [[] for _ in rows], [[] for _ in rows])
         inputs = batch.inputs

@@ -298,6 +298,45 @@ def test_reasons_in_words_by_hand():
         "matches your current title: Registered Nurse · 12 km from Houston · but posted 3 days ago · words: nurse, patient~care")
 
 
+def _walk_down_the_sorted_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """The pairs rule: every (row, column) by value, highest first (ties in row-major order), each row and column once."""
+    pairs: list[tuple[int, int]] = []
+    for flat in np.argsort(-value, axis=None, kind="stable"):
+        i, j = divmod(int(flat), value.shape[1])
+        if all(i != p[0] and j != p[1] for p in pairs) and len(pairs) < n:
+            pairs.append((i, j))
+    return pairs
+
+
+def test_greedy_pairs_are_the_walk_down_the_sorted_pairs():
+    from job_reco.recommend.explain import _greedy_pairs
+
+    generator = np.random.default_rng(3)
+    for _ in range(500):
+        shape = tuple(generator.integers(1, 7, 2))
+        value = generator.integers(-2, 3, shape).astype(np.float64) / 2  # few distinct values: many ties, -0.0 and 0.0
+        if generator.random() < 0.2:
+            value[generator.random(shape) < 0.3] = np.nan
+        n = int(generator.integers(0, 6))
+        assert _greedy_pairs(value, n) == _walk_down_the_sorted_pairs(value, n), (value, n)
+
+
+def test_word_matcher_keeps_the_last_ads_and_answers_as_a_fresh_one():
+    from job_reco.recommend.explain import WordMatcher
+
+    embedder = _artifacts().document_embedder
+    ads = ["Nurse. patient medication", "Truck driver. road cargo", "Hospital nurse. patient hospital", "Cook. kitchen"]
+    kept = WordMatcher(embedder, ads_kept=2)
+    tokens = ["nurse", "hospital", "medication", "truck"]
+    first = kept.best_pairs_of_ads(tokens, ads, 3)
+    assert len(kept._ads) == 2 and list(kept._ads) == ads[2:]
+    assert kept.best_pairs_of_ads(tokens, ads[::-1], 3) == first[::-1]
+    assert first == [WordMatcher(embedder).best_pairs(tokens, ad, 3) for ad in ads]
+    # equal weights: identical words first (cosine 1, in the resume's order), each word once; "cook", "kitchen" unknown
+    assert first[0][:2] == [("nurse", "nurse", 1.0), ("medication", "medication", 1.0)] and first[3] == []
+    assert kept.best_pairs_of_ads(["kitchen"], ads, 3) == [[], [], [], []]
+
+
 def test_row_facts_from_the_ads_columns():
     from job_reco.recommend.explain import row_facts
     from job_reco.recommend.resume import PreparedResume
