@@ -264,8 +264,8 @@ def level_index(levels: pd.Series) -> np.ndarray:
     """entry 0, mid 1, senior 2, lead 3 (case-insensitive); NaN for anything else or null."""
     lookup = {name: float(i) for i, name in enumerate(LEVELS)}
     codes, distinct = pd.factorize(levels)  # a few distinct words in a million rows: each read once
-    index = pd.Series(distinct, dtype=object).astype("string").str.strip().str.lower().map(lookup)
-    return np.append(index.astype("float64").to_numpy(na_value=np.nan), np.nan)[codes]  # code -1 (null): the NaN
+    index = [lookup.get(str(level).strip().lower(), np.nan) for level in distinct]
+    return np.array([*index, np.nan], dtype=np.float64)[codes]  # code -1 (null): the NaN
 
 
 def seeker_level(years: np.ndarray) -> np.ndarray:

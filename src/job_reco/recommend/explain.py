@@ -25,7 +25,7 @@ import pandas as pd
 
 from job_reco.columns import POSTED_AT
 from job_reco.geo import haversine_km
-from job_reco.models.features import age_days, level_index, title_containment
+from job_reco.models.features import age_days, level_index, one_resume_title_features, title_key, title_words
 from job_reco.text import DocumentEmbedder, prepare_job
 
 if TYPE_CHECKING:
@@ -252,10 +252,13 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
         pay = number("salary_mid") / number("pay_reference")
     by_title = number("pay_reference") != all_ads_pay  # equal: either way the figure is all ads' median
     job_titles = side["job_title"].reset_index(drop=True) if "job_title" in side else pd.Series([""] * n)
+    ad_keys = title_key(job_titles).to_numpy(dtype=object)
+    ad_words = [title_words(key) for key in ad_keys]
     titles = list(resume.titles)
+    appeal = number("job_appeal")
 
     def share(title: str) -> np.ndarray:
-        return title_containment(pd.Series([[title]] * n, dtype=object), job_titles, current=True)
+        return one_resume_title_features([title], ad_keys, ad_words)["current_title_match"]
 
     current = share(titles[0]) if titles else np.zeros(n)
     past = np.stack([share(t) for t in titles[1:]]) if len(titles) > 1 else np.zeros((0, n))
@@ -266,7 +269,7 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
             place=resume.place, km=float(km[i]), remote=bool(remote[i]), days=float(days[i]),
             level=_LEVEL_WORDS.get(int(level[i])) if np.isfinite(level[i]) else None, years=float(resume.years),
             pay_ratio=float(pay[i]) if np.isfinite(pay[i]) else float("nan"),
-            pay_reference="ads with this title" if by_title[i] else "all ads", appeal=float(number("job_appeal")[i]),
+            pay_reference="ads with this title" if by_title[i] else "all ads", appeal=float(appeal[i]),
             current_title=titles[0] if titles else None, current_title_share=float(current[i]),
             past_title=titles[1 + best_past] if best_past >= 0 else None,
             past_title_share=float(past[best_past, i]) if best_past >= 0 else 0.0,
