@@ -198,31 +198,32 @@ class JobRecommender:
         b, n = index.shape
         resume_of_row, job_of_row = np.repeat(np.arange(b), n), index.reshape(-1)
         vectors = np.stack([r.vector for r in resumes]).astype(np.float32)
-        frame = table.side.iloc[job_of_row].reset_index(drop=True)
-        for column in _FEATURE_INPUTS - set(frame.columns):
-            frame[column] = np.nan
-        frame["resume_vector"] = list(vectors[resume_of_row])
-        frame["job_vector"] = list(table.vectors[job_of_row])
-        frame["cluster"] = nearest_centre(vectors, self.artifacts.cluster_centres)[resume_of_row]
-        frame["resume_latitude"] = np.array([r.latitude for r in resumes])[resume_of_row]
-        frame["resume_longitude"] = np.array([r.longitude for r in resumes])[resume_of_row]
-        frame["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
-        sections = [r.sections for r in resumes]
-        frame["resume_sections"] = [sections[i] for i in resume_of_row]
-        frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
+        rows = len(job_of_row)
+        # The rows' columns gathered first and framed once (a column added to a frame costs more than these few rows).
+        columns: dict[str, Any] = {name: table.side[name].array.take(job_of_row) for name in table.side.columns}
+        columns.update({name: np.full(rows, np.nan) for name in _FEATURE_INPUTS - set(columns)})
+        columns["resume_vector"] = list(vectors[resume_of_row])
+        columns["job_vector"] = list(table.vectors[job_of_row])
+        columns["cluster"] = nearest_centre(vectors, self.artifacts.cluster_centres)[resume_of_row]
+        columns["resume_latitude"] = np.array([r.latitude for r in resumes])[resume_of_row]
+        columns["resume_longitude"] = np.array([r.longitude for r in resumes])[resume_of_row]
+        columns["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
+        columns["resume_sections"] = [resumes[i].sections for i in resume_of_row]
+        columns["resume_titles"] = [resumes[i].titles for i in resume_of_row]
         # The title features from the table's title keys, one resume at a time (given to row_inputs as computed).
         titles = [one_resume_title_features(r.titles, table.title_key[index[i]], table.title_words[index[i]])
                   for i, r in enumerate(resumes)]
         for name in ("current_title_match", "past_title_match", "current_title_exact", "past_title_exact"):
-            frame[name] = np.concatenate([t[name] for t in titles]) if titles else np.zeros(0)
+            columns[name] = np.concatenate([t[name] for t in titles]) if titles else np.zeros(0)
         if self._pair_appeal_known:
             pairs = pd.Series(np.concatenate([t["title_pair"] for t in titles]) if titles else [], dtype=object)
-            frame["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
-        frame[SEARCHED_AT] = as_of
+            columns["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
+        columns[SEARCHED_AT] = pd.Series(as_of, index=pd.RangeIndex(rows))
         unknown = self._unknown(resumes, table, resume_of_row)
         for j, name in enumerate(self.layout["side_features"]):  # unknown everywhere: its value is replaced below
             if name not in _FEATURE_INPUTS and len(unknown) and unknown[:, j].all():
-                frame[name] = 0.0
+                columns[name] = np.zeros(rows)
+        frame = pd.DataFrame(columns)
         features, cosine, cluster = row_inputs(frame, self.layout)
         start = side_offset(self.layout)
         features[:, start:][unknown] = 0.0
