@@ -92,7 +92,7 @@ def _greedy_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
     in row-major order (NaN last)."""
     if n <= 0:
         return []
-    if np.isnan(value).any():  # the rare case: walk the whole order, NaN at its end
+    if not np.isfinite(value).all():  # the rare case: walk the whole order, NaN at its end
         pairs: list[tuple[int, int]] = []
         for flat in np.argsort(-value, axis=None, kind="stable"):
             i, j = divmod(int(flat), value.shape[1])
@@ -101,12 +101,13 @@ def _greedy_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
                 if len(pairs) == n:
                     break
         return pairs
-    rows, columns = np.arange(value.shape[0]), np.arange(value.shape[1])
+    left = value.copy()
     pairs = []
-    for _ in range(min(n, len(rows), len(columns))):  # the first largest of what is left (argmax: the first of ties)
-        i, j = divmod(int(np.argmax(value[np.ix_(rows, columns)])), len(columns))
-        pairs.append((int(rows[i]), int(columns[j])))
-        rows, columns = np.delete(rows, i), np.delete(columns, j)
+    for _ in range(min(n, *value.shape)):  # the first largest of what is left (argmax: the first of ties)
+        i, j = divmod(int(np.argmax(left)), value.shape[1])
+        pairs.append((i, j))
+        left[i, :] = -np.inf  # below every finite value: a used row or column is never taken again
+        left[:, j] = -np.inf
     return pairs
 
 

@@ -316,7 +316,7 @@ def test_greedy_pairs_are_the_walk_down_the_sorted_pairs():
         shape = tuple(generator.integers(1, 7, 2))
         value = generator.integers(-2, 3, shape).astype(np.float64) / 2  # few distinct values: many ties, -0.0 and 0.0
         if generator.random() < 0.2:
-            value[generator.random(shape) < 0.3] = np.nan
+            value[generator.random(shape) < 0.3] = generator.choice([np.nan, np.inf, -np.inf])
         n = int(generator.integers(0, 6))
         assert _greedy_pairs(value, n) == _walk_down_the_sorted_pairs(value, n), (value, n)
 
