@@ -9,6 +9,7 @@ never showed (no evidence: the prior's mean).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,8 @@ SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "j
 @dataclass
 class JobTable:
     """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts,
-    and each title's key (`features.title_key`) and its words (`features.title_words`), read by every request."""
+    and each title's key (`features.title_key`) and its words (`features.title_words`), read by every request.
+    Figures over all the ads (`all_ads_pay`, `newest_posting`) are computed once, on first use."""
 
     job_id: np.ndarray
     title: np.ndarray
@@ -39,12 +41,19 @@ class JobTable:
     def __len__(self) -> int:
         return len(self.job_id)
 
-    @property
+    @cached_property
     def all_ads_pay(self) -> float:
         """The median pay midpoint of all these ads (`features.pay_reference` of a title with few ads); NaN without pay."""
         if "salary_mid" not in self.side or not np.isfinite(self.side["salary_mid"].to_numpy(np.float64)).any():
             return float("nan")
         return float(np.nanmedian(self.side["salary_mid"].to_numpy(np.float64)))
+
+    @cached_property
+    def newest_posting(self) -> pd.Timestamp | None:
+        """The newest ad's posting time (the jobs' snapshot); None without posting times."""
+        if POSTED_AT in self.side and self.side[POSTED_AT].notna().any():
+            return self.side[POSTED_AT].max()
+        return None
 
     @property
     def known_columns(self) -> set[str]:

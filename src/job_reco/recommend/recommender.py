@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
+from job_reco.columns import RESUME_ID, SEARCHED_AT, TEXT
 from job_reco.models.features import FEATURE_COLUMNS, one_resume_title_features
 from job_reco.progress import Progress
 from job_reco.models.ranker_layout import row_inputs, side_offset
@@ -154,9 +154,7 @@ class JobRecommender:
         """The request time: `as_of`, else the newest ad's posting time (the jobs' snapshot), else now."""
         if as_of is not None:
             return pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of).tz_convert("UTC")
-        if POSTED_AT in table.side and table.side[POSTED_AT].notna().any():
-            return table.side[POSTED_AT].max()
-        return pd.Timestamp.now(tz="UTC")
+        return table.newest_posting if table.newest_posting is not None else pd.Timestamp.now(tz="UTC")
 
     def candidates(self, vectors: np.ndarray, table: JobTable) -> np.ndarray:
         """(b, n) job indices: each resume's top `candidates` jobs by cosine, best first (one matrix product)."""
