@@ -15,6 +15,7 @@ from job_reco.models.features import (
     best_section_cosine,
     city_name,
     level_index,
+    one_resume_title_features,
     query_city,
     query_key,
     salary_midpoint,
@@ -26,6 +27,8 @@ from job_reco.models.features import (
     title_pair_key,
     vector_matrix,
     title_key,
+    title_key_text,
+    title_words,
     years_of_experience,
 )
 
@@ -235,6 +238,53 @@ def test_a_precomputed_feature_column_is_read_as_it_is():
     assert available_features(["current_title_match"], ["current_title_match"]) == ["current_title_match"]
     # the precomputed 0.25 wins over the titles (which would give 1.0); remote is always computed from itself
     assert side_feature_matrix(frame, ["current_title_match", "remote"]).tolist() == [[0.25, 0.0]]
+
+
+def _one_resume_against_columns(titles: list, ads: list) -> None:
+    """one_resume_title_features of `titles` against `ads` equals the column functions on one row per ad."""
+    keys = title_key(pd.Series(ads, dtype=object)).to_numpy(dtype=object)
+    got = one_resume_title_features(titles, keys, [title_words(key) for key in keys])
+    rows, jobs = pd.Series([titles] * len(ads), dtype=object), pd.Series(ads, dtype=object)
+    expected = {
+        "current_title_match": title_containment(rows, jobs, current=True),
+        "past_title_match": title_containment(rows, jobs, current=False),
+        "current_title_exact": title_exact(rows, jobs, current=True),
+        "past_title_exact": title_exact(rows, jobs, current=False),
+    }
+    for name, values in expected.items():
+        assert got[name].tolist() == values.tolist(), (name, titles, ads)
+    assert got["title_pair"].tolist() == title_pair_key(rows, jobs).tolist(), (titles, ads)
+
+
+def test_one_resume_title_features_by_hand():
+    titles = ["Senior Registered Nurse", "Nurse Nurse Aide", "---", "Cook"]
+    ads = ["Registered Nurse - Night Shift", "Nurse", "Experienced Cook (Remote)", "(Remote)", None, "Aide nurse"]
+    keys = title_key(pd.Series(ads, dtype=object)).to_numpy(dtype=object)
+    got = one_resume_title_features(titles, keys, [title_words(key) for key in keys])
+    # current "registered nurse": 2/2, 1/2, 0, 0, 0, 1/2; past: {nurse, aide} 1/2 in "nurse", "cook" 1/1, 2/2 in "aide nurse"
+    assert got["current_title_match"].tolist() == [1.0, 0.5, 0.0, 0.0, 0.0, 0.5]
+    assert got["past_title_match"].tolist() == [0.5, 0.5, 1.0, 0.0, 0.0, 1.0]
+    assert got["current_title_exact"].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert got["past_title_exact"].tolist() == [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    assert got["title_pair"].tolist() == ["registered nurse | registered nurse", "registered nurse | nurse",
+                                          "registered nurse | cook", None, None, "registered nurse | aide nurse"]
+    assert title_key_text("Lead  Nurse, Registered") == "nurse registered" and title_key_text(None) == ""
+    _one_resume_against_columns(titles, ads)
+    _one_resume_against_columns([], ads)
+    _one_resume_against_columns([None, "Nurse"], ads)
+
+
+def test_one_resume_title_features_equal_the_column_functions_on_random_titles():
+    generator = np.random.default_rng(5)
+    parts = ["nurse", "Nurse", "registered", "senior", "Sr.", "lead", "cook", "aide", "driver", "Truck", "-", "|", "(Remote)",
+             " - Night Shift", ",", "2nd", "", "  ", "Ünïcode", "jr"]
+
+    def title():
+        return None if generator.random() < 0.05 else " ".join(generator.choice(parts, generator.integers(0, 5)))
+
+    for _ in range(200):
+        resume = [title() for _ in range(generator.integers(0, 5))]
+        _one_resume_against_columns(resume, [title() for _ in range(generator.integers(1, 12))])
 
 
 def test_title_pair_key_joins_the_current_title_and_the_ads():

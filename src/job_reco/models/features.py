@@ -51,6 +51,7 @@ _LEVEL_WORDS = re.compile(
 )
 # What an ad appends to its title: " - Night Shift", " | Remote", " (Part-Time)" and all after.
 _TITLE_TAIL = re.compile(r"\s+[-–—|]\s+.*$|\s*\(.*$")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 # Every side feature, in the order the model sees them, with the columns it needs.
 # The side tables' columns, renamed from the logs' (latitude -> job_latitude, ...): side_tables writes them,
@@ -263,8 +264,8 @@ def level_index(levels: pd.Series) -> np.ndarray:
     """entry 0, mid 1, senior 2, lead 3 (case-insensitive); NaN for anything else or null."""
     lookup = {name: float(i) for i, name in enumerate(LEVELS)}
     codes, distinct = pd.factorize(levels)  # a few distinct words in a million rows: each read once
-    index = pd.Series(distinct, dtype=object).astype("string").str.strip().str.lower().map(lookup)
-    return np.append(index.astype("float64").to_numpy(na_value=np.nan), np.nan)[codes]  # code -1 (null): the NaN
+    index = [lookup.get(str(level).strip().lower(), np.nan) for level in distinct]
+    return np.array([*index, np.nan], dtype=np.float64)[codes]  # code -1 (null): the NaN
 
 
 def seeker_level(years: np.ndarray) -> np.ndarray:
@@ -274,10 +275,46 @@ def seeker_level(years: np.ndarray) -> np.ndarray:
 
 def title_key(titles: pd.Series) -> pd.Series:
     """A title without what an ad appends (" - Night Shift", " (Remote)"), level words and punctuation, lower case:
-    ads of one job family share it."""
-    cleaned = titles.fillna("").astype(str).str.replace(_TITLE_TAIL, "", regex=True)
-    cleaned = cleaned.str.replace(_LEVEL_WORDS, " ", regex=True).str.lower()
-    return cleaned.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    ads of one job family share it. `title_key_text` of each distinct title."""
+    codes, distinct = pd.factorize(titles.fillna("").astype(str))
+    keys = np.array([title_key_text(title) for title in distinct] + [""], dtype=object)
+    return pd.Series(keys[codes], index=titles.index, dtype=object)
+
+
+def title_key_text(title: str | None) -> str:
+    """`title_key` of one title (None: "")."""
+    cleaned = _LEVEL_WORDS.sub(" ", _TITLE_TAIL.sub("", "" if title is None else str(title))).lower()
+    return _NOT_WORD.sub(" ", cleaned).strip()
+
+
+def title_words(key: str) -> frozenset[str]:
+    """The distinct words of a title key: what `title_containment` counts."""
+    return frozenset(key.split())
+
+
+def one_resume_title_features(titles: Sequence[str | None], ad_keys: Sequence[str],
+                              ad_words: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
+    """The title features of one resume's titles (newest first) against many ads, from each ad's `title_key` and its
+    `title_words`: current_title_match, past_title_match (`title_containment`), current_title_exact,
+    past_title_exact (`title_exact`), and title_pair (`title_pair_key`, None where it has none).
+
+    The same rules as those column functions, without their frames: for the few candidate ads of a request.
+    """
+    keys = [title_key_text(title) for title in titles]
+    words = [title_words(key) for key in keys]
+
+    def best_share(chosen: list[frozenset[str]]) -> np.ndarray:
+        return np.array([max((len(w & ad) / len(w) for w in chosen if w), default=0.0) for ad in ad_words], dtype=np.float64)
+
+    def exact(chosen: list[str]) -> np.ndarray:
+        return np.array([float(bool(ad) and ad in chosen) for ad in ad_keys], dtype=np.float64)
+
+    current = keys[0] if keys else ""
+    return {
+        "current_title_match": best_share(words[:1]), "past_title_match": best_share(words[1:]),
+        "current_title_exact": exact(keys[:1]), "past_title_exact": exact(keys[1:]),
+        "title_pair": np.array([f"{current} | {ad}" if current and ad else None for ad in ad_keys], dtype=object),
+    }
 
 
 def salary_midpoint(salary_min: pd.Series, salary_max: pd.Series) -> np.ndarray:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from job_reco.columns import POSTED_AT
 from job_reco.geo import haversine_km
-from job_reco.models.features import age_days, level_index, title_containment
+from job_reco.models.features import age_days, level_index, one_resume_title_features, title_key, title_words
 from job_reco.text import DocumentEmbedder, prepare_job
 
 if TYPE_CHECKING:
@@ -33,38 +33,82 @@ if TYPE_CHECKING:
 
 
 class WordMatcher:
-    """Best-matching word pairs by word vectors, for one embedder."""
+    """Best-matching word pairs by word vectors, for one embedder; the known words of the last `ads_kept` ad texts read kept."""
 
-    def __init__(self, embedder: DocumentEmbedder, index: dict[str, int] | None = None) -> None:
+    def __init__(self, embedder: DocumentEmbedder, index: dict[str, int] | None = None, *, ads_kept: int = 4096) -> None:
         self.embedder = embedder
         self.index = index if index is not None else {word: i for i, word in enumerate(embedder.words)}
+        self.ads_kept = int(ads_kept)
+        self._ads: dict[str, tuple[list[str], np.ndarray]] = {}  # ad text -> its known words, oldest first
 
     def _known(self, tokens: Sequence[str]) -> tuple[list[str], np.ndarray]:
         words = [t for t in dict.fromkeys(tokens) if t in self.index]
         return words, np.array([self.index[w] for w in words], dtype=np.int64)
 
+    def _ad_words(self, text: str) -> tuple[list[str], np.ndarray]:
+        """The known words of an ad's text (`prepare_job`), kept for the last `ads_kept` texts read.
+
+        Single dict operations only (each atomic), so requests on several threads may share it.
+        """
+        found = self._ads.get(text)
+        if found is None:
+            found = self._known(prepare_job(text, None))
+            while len(self._ads) >= self.ads_kept:
+                try:
+                    self._ads.pop(next(iter(self._ads)), None)
+                except (StopIteration, RuntimeError):  # emptied, or changed by another request meanwhile
+                    break
+            self._ads[text] = found
+        return found
+
+    def _unit(self, index: np.ndarray) -> np.ndarray:
+        v = self.embedder.vectors[index].astype(np.float64)
+        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+
     def best_pairs(self, resume_tokens: Sequence[str], job_text: str, n: int = 3) -> list[tuple[str, str, float]]:
         """Up to n (resume word, ad word, cosine) pairs, best first, each word used once."""
+        return self.best_pairs_of_ads(resume_tokens, [job_text], n)[0]
+
+    def best_pairs_of_ads(self, resume_tokens: Sequence[str], job_texts: Sequence[str], n: int = 3) -> list[list[tuple[str, str, float]]]:
+        """`best_pairs` of one resume with each of several ads (the resume's words looked up once)."""
         r_words, r_index = self._known(resume_tokens)
-        a_words, a_index = self._known(prepare_job(job_text, None))
-        if not r_words or not a_words or n <= 0:
-            return []
+        if not r_words or n <= 0:
+            return [[] for _ in job_texts]
+        r_unit, r_weight = self._unit(r_index), self.embedder.weights[r_index]
+        out = []
+        for text in job_texts:
+            a_words, a_index = self._ad_words(text)
+            if not a_words:
+                out.append([])
+                continue
+            cosine = r_unit @ self._unit(a_index).T
+            value = cosine * np.sqrt(np.outer(r_weight, self.embedder.weights[a_index]))
+            out.append([(r_words[i], a_words[j], round(float(cosine[i, j]), 3)) for i, j in _greedy_pairs(value, n)])
+        return out
 
-        def unit(index: np.ndarray) -> np.ndarray:
-            v = self.embedder.vectors[index].astype(np.float64)
-            return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
 
-        cosine = unit(r_index) @ unit(a_index).T
-        weight = np.sqrt(np.outer(self.embedder.weights[r_index], self.embedder.weights[a_index]))
-        value = cosine * weight
-        pairs: list[tuple[str, str, float]] = []
+def _greedy_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """Up to n (row, column) of the largest values, each row and column once, taken greedily; ties to the first
+    in row-major order (NaN last)."""
+    if n <= 0:
+        return []
+    if not np.isfinite(value).all():  # the rare case: walk the whole order, NaN at its end
+        pairs: list[tuple[int, int]] = []
         for flat in np.argsort(-value, axis=None, kind="stable"):
-            i, j = divmod(int(flat), len(a_words))
-            if all(r_words[i] != p[0] and a_words[j] != p[1] for p in pairs):
-                pairs.append((r_words[i], a_words[j], round(float(cosine[i, j]), 3)))
+            i, j = divmod(int(flat), value.shape[1])
+            if all(i != p[0] and j != p[1] for p in pairs):
+                pairs.append((i, j))
                 if len(pairs) == n:
                     break
         return pairs
+    left = value.copy()
+    pairs = []
+    for _ in range(min(n, *value.shape)):  # the first largest of what is left (argmax: the first of ties)
+        i, j = divmod(int(np.argmax(left)), value.shape[1])
+        pairs.append((i, j))
+        left[i, :] = -np.inf  # below every finite value: a used row or column is never taken again
+        left[:, j] = -np.inf
+    return pairs
 
 
 def side_effects(
@@ -209,10 +253,13 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
         pay = number("salary_mid") / number("pay_reference")
     by_title = number("pay_reference") != all_ads_pay  # equal: either way the figure is all ads' median
     job_titles = side["job_title"].reset_index(drop=True) if "job_title" in side else pd.Series([""] * n)
+    ad_keys = title_key(job_titles).to_numpy(dtype=object)
+    ad_words = [title_words(key) for key in ad_keys]
     titles = list(resume.titles)
+    appeal = number("job_appeal")
 
     def share(title: str) -> np.ndarray:
-        return title_containment(pd.Series([[title]] * n, dtype=object), job_titles, current=True)
+        return one_resume_title_features([title], ad_keys, ad_words)["current_title_match"]
 
     current = share(titles[0]) if titles else np.zeros(n)
     past = np.stack([share(t) for t in titles[1:]]) if len(titles) > 1 else np.zeros((0, n))
@@ -223,7 +270,7 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
             place=resume.place, km=float(km[i]), remote=bool(remote[i]), days=float(days[i]),
             level=_LEVEL_WORDS.get(int(level[i])) if np.isfinite(level[i]) else None, years=float(resume.years),
             pay_ratio=float(pay[i]) if np.isfinite(pay[i]) else float("nan"),
-            pay_reference="ads with this title" if by_title[i] else "all ads", appeal=float(number("job_appeal")[i]),
+            pay_reference="ads with this title" if by_title[i] else "all ads", appeal=float(appeal[i]),
             current_title=titles[0] if titles else None, current_title_share=float(current[i]),
             past_title=titles[1 + best_past] if best_past >= 0 else None,
             past_title_share=float(past[best_past, i]) if best_past >= 0 else 0.0,

@@ -9,13 +9,14 @@ never showed (no evidence: the prior's mean).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from job_reco.columns import DESCRIPTION, EMBEDDING, JOB_ID, POSTED_AT, TITLE
 from job_reco.models.appeal import appeal_ratio
-from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint
+from job_reco.models.features import JOB_SIDE, pay_reference, salary_midpoint, title_key, title_words
 from job_reco.text import DocumentEmbedder, embed_token_lists, prepare_job
 
 REQUIRED = (JOB_ID, TITLE, DESCRIPTION)
@@ -24,7 +25,9 @@ SIDE_COLUMNS = (*JOB_SIDE.values(), "salary_mid", "pay_reference", POSTED_AT, "j
 
 @dataclass
 class JobTable:
-    """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts."""
+    """Candidate jobs in one order: ids, titles, vectors (n, d) float32, unit vectors, side columns, texts,
+    and each title's key (`features.title_key`) and its words (`features.title_words`), read by every request.
+    Figures over all the ads (`all_ads_pay`, `newest_posting`) are computed once, on first use."""
 
     job_id: np.ndarray
     title: np.ndarray
@@ -32,16 +35,25 @@ class JobTable:
     unit: np.ndarray
     side: pd.DataFrame  # one row per job, the SIDE_COLUMNS this table has
     text: np.ndarray  # title + description, for explanations
+    title_key: np.ndarray  # object: each ad's title key
+    title_words: np.ndarray  # object: each ad's title-key words, a frozenset shared by the ads of one key
 
     def __len__(self) -> int:
         return len(self.job_id)
 
-    @property
+    @cached_property
     def all_ads_pay(self) -> float:
         """The median pay midpoint of all these ads (`features.pay_reference` of a title with few ads); NaN without pay."""
         if "salary_mid" not in self.side or not np.isfinite(self.side["salary_mid"].to_numpy(np.float64)).any():
             return float("nan")
         return float(np.nanmedian(self.side["salary_mid"].to_numpy(np.float64)))
+
+    @cached_property
+    def newest_posting(self) -> pd.Timestamp | None:
+        """The newest ad's posting time (the jobs' snapshot); None without posting times."""
+        if POSTED_AT in self.side and self.side[POSTED_AT].notna().any():
+            return self.side[POSTED_AT].max()
+        return None
 
     @property
     def known_columns(self) -> set[str]:
@@ -78,13 +90,30 @@ def job_vectors(jobs: pd.DataFrame, embedder: DocumentEmbedder, known: pd.DataFr
     return vectors
 
 
+class AppealLookup:
+    """The whole training period's counts of one key (clicks_all, expected_all), indexed once for many lookups."""
+
+    def __init__(self, counts: pd.DataFrame, key: str, prior) -> None:
+        self.index = pd.Index(counts[key].astype(str))
+        if not self.index.is_unique:
+            raise ValueError(f"the {key} appeal counts repeat {key} values, e.g. {self.index[self.index.duplicated()][0]!r}")
+        self.clicks = counts["clicks_all"].fillna(0.0).to_numpy(dtype=np.float64)
+        self.expected = counts["expected_all"].fillna(0.0).to_numpy(dtype=np.float64)
+        self.prior = prior
+
+    def __call__(self, keys: pd.Series) -> np.ndarray:
+        """The appeal (`appeal_ratio`) of each key; 1 for a key the logs never showed."""
+        where = self.index.get_indexer(keys.astype(str))
+        found = where >= 0
+        clicks = np.where(found, self.clicks[where], 0.0) if len(self.clicks) else np.zeros(len(where))
+        expected = np.where(found, self.expected[where], 0.0) if len(self.expected) else np.zeros(len(where))
+        return appeal_ratio(clicks, expected, self.prior["alpha"], self.prior["mu"])
+
+
 def appeal_of_keys(keys: pd.Series, counts: pd.DataFrame, key: str, prior) -> np.ndarray:
     """The appeal (`appeal_ratio`) of each key from the whole training period's counts (clicks_all, expected_all);
     1 for a key the logs never showed."""
-    table = counts.set_index(counts[key].astype(str))
-    clicks = table["clicks_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    expected = table["expected_all"].reindex(keys.astype(str)).fillna(0.0).to_numpy(dtype=np.float64)
-    return appeal_ratio(clicks, expected, prior["alpha"], prior["mu"])
+    return AppealLookup(counts, key, prior)(keys)
 
 
 def _side_table(jobs: pd.DataFrame, job_appeal: pd.DataFrame | None, appeal_priors, *, min_ads_per_title: int) -> pd.DataFrame:
@@ -119,8 +148,11 @@ def build_job_table(
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     text = (jobs[TITLE].fillna("").astype(str) + ". " + jobs[DESCRIPTION].fillna("").astype(str)).to_numpy()
+    codes, keys = pd.factorize(title_key(jobs[TITLE]))
+    words = np.empty(len(keys), dtype=object)
+    words[:] = [title_words(key) for key in keys]
     return JobTable(
         job_id=jobs[JOB_ID].astype(str).to_numpy(), title=jobs[TITLE].fillna("").astype(str).to_numpy(),
         vectors=vectors, unit=unit, side=_side_table(jobs, job_appeal, appeal_priors, min_ads_per_title=min_ads_per_title),
-        text=text,
+        text=text, title_key=keys.to_numpy(dtype=object)[codes], title_words=words[codes],
     )

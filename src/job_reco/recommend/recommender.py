@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from job_reco.columns import POSTED_AT, RESUME_ID, SEARCHED_AT, TEXT
-from job_reco.models.features import FEATURE_COLUMNS, title_pair_key
+from job_reco.columns import RESUME_ID, SEARCHED_AT, TEXT
+from job_reco.models.features import FEATURE_COLUMNS, one_resume_title_features
 from job_reco.progress import Progress
 from job_reco.models.ranker_layout import row_inputs, side_offset
 from job_reco.recommend.artifacts import Artifacts, load_artifacts, load_project_catalog
 from job_reco.recommend.explain import WordMatcher, describe, reason_groups, reasons, row_facts, side_effects
-from job_reco.recommend.jobs import JobTable, appeal_of_keys, build_job_table
+from job_reco.recommend.jobs import AppealLookup, JobTable, build_job_table
 from job_reco.recommend.model import ChosenModel, RowInputs
 from job_reco.recommend.resume import FewDocumentEmbedder, PreparedResume, prepare_resumes
 from job_reco.text.vectors import nearest_centre
@@ -40,6 +40,8 @@ LOCATION_COLUMNS = ("city", "state", "latitude", "longitude")
 RECOMMENDATION_COLUMNS = (RESUME_ID, "rank", "job_id", "score")
 # Inputs every request gives: from the resume text, the candidate jobs' vectors, the request time.
 _ALWAYS_KNOWN = {"years_experience", "resume_sections", "resume_titles", "job_vector", SEARCHED_AT}
+# Every column some side feature reads (a feature named like one of them is computed from it, never given).
+_FEATURE_INPUTS = {c for cols in FEATURE_COLUMNS.values() for c in cols}
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class JobRecommender:
         self.jobs = jobs
         self.embed = FewDocumentEmbedder(self.embedder)
         self._matcher: WordMatcher | None = None
+        self._pair_lookup: tuple[Any, Any, AppealLookup] | None = None  # (the counts and prior it holds, the lookup)
 
     @classmethod
     def load(cls, project: str | Path = ".", env: str | None = None, *, catalog_jobs: bool = True) -> JobRecommender:
@@ -151,9 +154,7 @@ class JobRecommender:
         """The request time: `as_of`, else the newest ad's posting time (the jobs' snapshot), else now."""
         if as_of is not None:
             return pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of).tz_convert("UTC")
-        if POSTED_AT in table.side and table.side[POSTED_AT].notna().any():
-            return table.side[POSTED_AT].max()
-        return pd.Timestamp.now(tz="UTC")
+        return table.newest_posting if table.newest_posting is not None else pd.Timestamp.now(tz="UTC")
 
     def candidates(self, vectors: np.ndarray, table: JobTable) -> np.ndarray:
         """(b, n) job indices: each resume's top `candidates` jobs by cosine, best first (one matrix product)."""
@@ -168,6 +169,13 @@ class JobRecommender:
     def _pair_appeal_known(self) -> bool:
         """Whether the run's title-pair appeal counts are at hand (`log_title_pair_appeal`)."""
         return self.artifacts.title_pair_appeal is not None and self.artifacts.appeal_priors is not None
+
+    def _title_pair_lookup(self) -> AppealLookup:
+        """The title pairs' appeal counts indexed once (again if the artifacts' counts were replaced)."""
+        counts, prior = self.artifacts.title_pair_appeal, self.artifacts.appeal_priors["title_pair"]
+        if self._pair_lookup is None or self._pair_lookup[0] is not counts or self._pair_lookup[1] is not prior:
+            self._pair_lookup = (counts, prior, AppealLookup(counts, "title_pair", prior))
+        return self._pair_lookup[2]
 
     def _unknown(self, resumes: list[PreparedResume], table: JobTable, resume_of_row: np.ndarray) -> np.ndarray:
         """(rows, side features): True where the request cannot give a feature's inputs."""
@@ -188,25 +196,33 @@ class JobRecommender:
         b, n = index.shape
         resume_of_row, job_of_row = np.repeat(np.arange(b), n), index.reshape(-1)
         vectors = np.stack([r.vector for r in resumes]).astype(np.float32)
-        frame = table.side.iloc[job_of_row].reset_index(drop=True)
-        for column in {c for cols in FEATURE_COLUMNS.values() for c in cols} - set(frame.columns):
-            frame[column] = np.nan
-        frame["resume_vector"] = list(vectors[resume_of_row])
-        frame["job_vector"] = list(table.vectors[job_of_row])
-        frame["cluster"] = nearest_centre(vectors, self.artifacts.cluster_centres)[resume_of_row]
-        frame["resume_latitude"] = np.array([r.latitude for r in resumes])[resume_of_row]
-        frame["resume_longitude"] = np.array([r.longitude for r in resumes])[resume_of_row]
-        frame["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
-        sections = [r.sections for r in resumes]
-        frame["resume_sections"] = [sections[i] for i in resume_of_row]
-        frame["resume_titles"] = [resumes[i].titles for i in resume_of_row]
+        rows = len(job_of_row)
+        # The rows' columns gathered first and framed once (a column added to a frame costs more than these few rows).
+        columns: dict[str, Any] = {name: table.side[name].array.take(job_of_row) for name in table.side.columns}
+        columns.update({name: np.full(rows, np.nan) for name in _FEATURE_INPUTS - set(columns)})
+        columns["resume_vector"] = list(vectors[resume_of_row])
+        columns["job_vector"] = list(table.vectors[job_of_row])
+        columns["cluster"] = nearest_centre(vectors, self.artifacts.cluster_centres)[resume_of_row]
+        columns["resume_latitude"] = np.array([r.latitude for r in resumes])[resume_of_row]
+        columns["resume_longitude"] = np.array([r.longitude for r in resumes])[resume_of_row]
+        columns["years_experience"] = np.array([r.years for r in resumes])[resume_of_row]
+        columns["resume_sections"] = [resumes[i].sections for i in resume_of_row]
+        columns["resume_titles"] = [resumes[i].titles for i in resume_of_row]
+        # The title features from the table's title keys, one resume at a time (given to row_inputs as computed).
+        titles = [one_resume_title_features(r.titles, table.title_key[index[i]], table.title_words[index[i]])
+                  for i, r in enumerate(resumes)]
+        for name in ("current_title_match", "past_title_match", "current_title_exact", "past_title_exact"):
+            columns[name] = np.concatenate([t[name] for t in titles]) if titles else np.zeros(0)
         if self._pair_appeal_known:
-            pairs = title_pair_key(pd.Series(frame["resume_titles"], dtype=object), frame["job_title"])
-            frame["title_pair_appeal"] = appeal_of_keys(pairs.fillna(""), self.artifacts.title_pair_appeal, "title_pair",
-                                                        self.artifacts.appeal_priors["title_pair"])
-        frame[SEARCHED_AT] = as_of
-        features, cosine, cluster = row_inputs(frame, self.layout)
+            pairs = pd.Series(np.concatenate([t["title_pair"] for t in titles]) if titles else [], dtype=object)
+            columns["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
+        columns[SEARCHED_AT] = pd.Series(as_of, index=pd.RangeIndex(rows))
         unknown = self._unknown(resumes, table, resume_of_row)
+        for j, name in enumerate(self.layout["side_features"]):  # unknown everywhere: its value is replaced below
+            if name not in _FEATURE_INPUTS and len(unknown) and unknown[:, j].all():
+                columns[name] = np.zeros(rows)
+        frame = pd.DataFrame(columns)
+        features, cosine, cluster = row_inputs(frame, self.layout)
         start = side_offset(self.layout)
         features[:, start:][unknown] = 0.0
         inputs = RowInputs(features, cosine, cluster, vectors[resume_of_row], table.vectors[job_of_row])
@@ -245,7 +261,7 @@ class JobRecommender:
         """Matched words, side-feature effects and reasons in words of the given rows of one resume."""
         if self._matcher is None:
             self._matcher = WordMatcher(self.embedder, self.embed.index)
-        words = [self._matcher.best_pairs(resume.tokens, table.text[batch.job[i]], self.settings.explain_words) for i in rows]
+        words = self._matcher.best_pairs_of_ads(resume.tokens, table.text[batch.job[rows]], self.settings.explain_words)
         if not self.model.uses_side_features or not len(rows):
             return _Explained(words, [[] for _ in rows], [[] for _ in rows])
         inputs = batch.inputs

@@ -136,6 +136,31 @@ def test_known_appeal_tables_give_the_job_and_title_pair_appeal():
     assert not batch.unknown[:, SIDE.index("log_title_pair_appeal")].any()
 
 
+def test_appeal_lookup_refuses_repeated_keys():
+    counts = pd.DataFrame({"job_id": ["A", "A"], "clicks_all": [4.0, 1.0], "expected_all": [2.0, 3.0]})
+    with pytest.raises(ValueError, match="job_id appeal counts repeat job_id values, e.g. 'A'"):
+        appeal_of_keys(pd.Series(["A"]), counts, "job_id", {"alpha": 2.0, "mu": 0.5})
+
+
+def test_replaced_title_pair_counts_are_read_on_the_next_request():
+    artifacts = _artifacts()
+    artifacts.title_pair_appeal = pd.DataFrame({"title_pair": ["nurse | hospital nurse"], "clicks_all": [1.0], "expected_all": [3.0]})
+    artifacts.appeal_priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 1.0}}
+    made = JobRecommender(artifacts, RecommendSettings(candidates=4))
+    table = made.job_table(JOBS)
+    from job_reco.recommend.resume import prepare_resumes
+
+    resumes = prepare_resumes(["Senior Nurse | City General | 2019 - present\nI cared for patients."], made.embed,
+                              as_of_year=2026, max_sections=4, locations=[None])
+    column = side_offset(made.layout) + SIDE.index("log_title_pair_appeal")
+    when = pd.Timestamp("2026-01-01", tz="UTC")
+    first = made._rows(resumes, np.array([[0, 1, 2, 3]]), table, when).inputs.features[2, column]
+    artifacts.title_pair_appeal = pd.DataFrame({"title_pair": ["nurse | hospital nurse"], "clicks_all": [7.0], "expected_all": [3.0]})
+    second = made._rows(resumes, np.array([[0, 1, 2, 3]]), table, when).inputs.features[2, column]
+    # (1 + 1) / (3 + 1) = 0.5, then (7 + 1) / (3 + 1) = 2, each standardised by mean 0.5, std 2
+    assert (first, second) == pytest.approx(((np.log(0.5) - 0.5) / 2, (np.log(2.0) - 0.5) / 2))
+
+
 def test_pay_reference_by_hand():
     titles = pd.Series(["Nurse", "Senior Nurse", "Nurse", "Driver"])
     got = pay_reference(titles, np.array([50.0, 70.0, 60.0, 40.0]), min_ads_per_title=2)
@@ -271,6 +296,45 @@ def test_reasons_in_words_by_hand():
     assert told == [("matches your current title: Registered Nurse", 1.1), ("12 km from Houston", 0.3), ("posted 3 days ago", -0.4)]
     assert describe([("nurse", "nurse", 1.0), ("patient", "care", 0.71)], told) == (
         "matches your current title: Registered Nurse · 12 km from Houston · but posted 3 days ago · words: nurse, patient~care")
+
+
+def _walk_down_the_sorted_pairs(value: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """The pairs rule: every (row, column) by value, highest first (ties in row-major order), each row and column once."""
+    pairs: list[tuple[int, int]] = []
+    for flat in np.argsort(-value, axis=None, kind="stable"):
+        i, j = divmod(int(flat), value.shape[1])
+        if all(i != p[0] and j != p[1] for p in pairs) and len(pairs) < n:
+            pairs.append((i, j))
+    return pairs
+
+
+def test_greedy_pairs_are_the_walk_down_the_sorted_pairs():
+    from job_reco.recommend.explain import _greedy_pairs
+
+    generator = np.random.default_rng(3)
+    for _ in range(500):
+        shape = tuple(generator.integers(1, 7, 2))
+        value = generator.integers(-2, 3, shape).astype(np.float64) / 2  # few distinct values: many ties, -0.0 and 0.0
+        if generator.random() < 0.2:
+            value[generator.random(shape) < 0.3] = generator.choice([np.nan, np.inf, -np.inf])
+        n = int(generator.integers(0, 6))
+        assert _greedy_pairs(value, n) == _walk_down_the_sorted_pairs(value, n), (value, n)
+
+
+def test_word_matcher_keeps_the_last_ads_and_answers_as_a_fresh_one():
+    from job_reco.recommend.explain import WordMatcher
+
+    embedder = _artifacts().document_embedder
+    ads = ["Nurse. patient medication", "Truck driver. road cargo", "Hospital nurse. patient hospital", "Cook. kitchen"]
+    kept = WordMatcher(embedder, ads_kept=2)
+    tokens = ["nurse", "hospital", "medication", "truck"]
+    first = kept.best_pairs_of_ads(tokens, ads, 3)
+    assert len(kept._ads) == 2 and list(kept._ads) == ads[2:]
+    assert kept.best_pairs_of_ads(tokens, ads[::-1], 3) == first[::-1]
+    assert first == [WordMatcher(embedder).best_pairs(tokens, ad, 3) for ad in ads]
+    # equal weights: identical words first (cosine 1, in the resume's order), each word once; "cook", "kitchen" unknown
+    assert first[0][:2] == [("nurse", "nurse", 1.0), ("medication", "medication", 1.0)] and first[3] == []
+    assert kept.best_pairs_of_ads(["kitchen"], ads, 3) == [[], [], [], []]
 
 
 def test_row_facts_from_the_ads_columns():
