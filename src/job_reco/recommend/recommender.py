@@ -82,6 +82,7 @@ class _Batch:
     inputs: RowInputs
     unknown: np.ndarray  # (rows, side features) True where the feature took its training mean
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pair_appeal: np.ndarray | None = None  # each row's title-pair appeal, None without the run's counts
 
 
 @dataclass
@@ -213,9 +214,10 @@ class JobRecommender:
                   for i, r in enumerate(resumes)]
         for name in ("current_title_match", "past_title_match", "current_title_exact", "past_title_exact"):
             columns[name] = np.concatenate([t[name] for t in titles]) if titles else np.zeros(0)
+        pair_appeal = None
         if self._pair_appeal_known:
             pairs = pd.Series(np.concatenate([t["title_pair"] for t in titles]) if titles else [], dtype=object)
-            columns["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
+            pair_appeal = columns["title_pair_appeal"] = self._title_pair_lookup()(pairs.fillna(""))
         columns[SEARCHED_AT] = pd.Series(as_of, index=pd.RangeIndex(rows))
         unknown = self._unknown(resumes, table, resume_of_row)
         for j, name in enumerate(self.layout["side_features"]):  # unknown everywhere: its value is replaced below
@@ -226,7 +228,7 @@ class JobRecommender:
         start = side_offset(self.layout)
         features[:, start:][unknown] = 0.0
         inputs = RowInputs(features, cosine, cluster, vectors[resume_of_row], table.vectors[job_of_row])
-        return _Batch(resume_of_row, job_of_row, inputs, unknown)
+        return _Batch(resume_of_row, job_of_row, inputs, unknown, pair_appeal=pair_appeal)
 
     def _score_batch(self, resumes: list[PreparedResume], table: JobTable, as_of: pd.Timestamp) -> _Batch:
         index = self.candidates(np.stack([r.vector for r in resumes]), table)
@@ -249,14 +251,6 @@ class JobRecommender:
         start = side_offset(self.layout)
         return {name: start + j for j, name in enumerate(self.layout["side_features"]) if not unknown_row[j]}
 
-    def _pair_appeal(self, features: np.ndarray, columns: Mapping[str, int]) -> np.ndarray:
-        """The title pair's appeal of each row, back from its standardised log (NaN where the row does not know it)."""
-        name = "log_title_pair_appeal"
-        if name not in columns:
-            return np.full(len(features), np.nan)
-        j = list(self.layout["side_features"]).index(name)
-        return np.exp(features[:, columns[name]] * self.layout["side_std"][j] + self.layout["side_mean"][j])
-
     def _explain(self, batch: _Batch, rows: np.ndarray, resume: PreparedResume, table: JobTable, as_of: pd.Timestamp) -> _Explained:
         """Matched words, side-feature effects and reasons in words of the given rows of one resume."""
         if self._matcher is None:
@@ -277,8 +271,9 @@ class JobRecommender:
         effects = side_effects(score, picked.features, columns, n)
         grouped = side_effects(score, picked.features, reason_groups(columns), n)
         facts = row_facts(table.side.iloc[batch.job[rows]].reset_index(drop=True), resume, as_of, table.all_ads_pay)
-        for fact, appeal in zip(facts, self._pair_appeal(picked.features, columns), strict=True):
-            fact.pair_appeal = appeal
+        if batch.pair_appeal is not None:
+            for fact, appeal in zip(facts, batch.pair_appeal[rows], strict=True):
+                fact.pair_appeal = float(appeal)
         return _Explained(words, effects, [reasons(g, f) for g, f in zip(grouped, facts, strict=True)])
 
     def recommend(
