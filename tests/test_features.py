@@ -20,6 +20,7 @@ from job_reco.models.features import (
     query_key,
     salary_midpoint,
     section_titles,
+    section_cosines,
     seeker_level,
     side_feature_matrix,
     title_containment,
@@ -133,6 +134,18 @@ def test_section_cosines_by_hand_from_lists_and_from_arrow(arrow_backed):
     assert best_section_cosine(sections, jobs).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 1.0])
     # the current (first) section only: row 3's is a zero vector -> 0
     assert best_section_cosine(sections, jobs, first_only=True).tolist() == pytest.approx([1 / math.sqrt(2), 0.0, 0.0, 0.0])
+
+
+def test_the_side_matrix_takes_both_section_cosines_from_one_pass_alone_or_together():
+    rows = [[[1.0, 0.0], [0.0, 1.0]], None, [[0.0, 0.0], [2.0, 0.0]], [[3.0, 4.0]]]
+    frame = pd.DataFrame({"resume_sections": pd.Series(rows, dtype=object),
+                          "job_vector": [[1.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]})
+    best = [1 / math.sqrt(2), 0.0, 1.0, 0.8]  # row 3: (3, 4) . (0, 1) / 5
+    current = [1 / math.sqrt(2), 0.0, 0.0, 0.8]  # row 2's first section is a zero vector
+    assert section_cosines(frame["resume_sections"], np.array(frame["job_vector"].tolist()))[0].tolist() == pytest.approx(best)
+    both = side_feature_matrix(frame, ["current_section_cosine", "best_section_cosine"])
+    assert both[:, 0].tolist() == pytest.approx(current) and both[:, 1].tolist() == pytest.approx(best)
+    assert side_feature_matrix(frame, ["current_section_cosine"])[:, 0].tolist() == pytest.approx(current)
 
 
 def test_vector_matrix_reads_arrow_backed_and_plain_columns_alike():

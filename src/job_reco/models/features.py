@@ -84,6 +84,7 @@ FEATURE_COLUMNS = {
 # The features the logs' clicks give through the click model (`job_reco.models.appeal`): computed after it,
 # so the click model itself does without them.
 APPEAL_FEATURES = ("log_job_appeal", "log_title_pair_appeal")
+SECTION_COSINES = ("best_section_cosine", "current_section_cosine")
 # A heading's title ends at its first separator: "Title | Company | City | 2019-Present", "Title - Company",
 # "Title at Company", "Title, Company".
 _HEADING_SEPARATOR = re.compile(r"\s+[|•–—-]\s+|\s*\|\s*|\s+at\s+|\s*,\s*", re.IGNORECASE)
@@ -231,8 +232,8 @@ def vector_matrix(vectors: pd.Series, dtype: type = np.float64, dimension: int =
     return np.stack(vectors.to_numpy()).astype(dtype, copy=False)
 
 
-def _section_vectors(sections: pd.Series, first_only: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(every section vector of every row as one (m, d) float64 matrix, the row of each); `first_only`: each row's first."""
+def _section_vectors(sections: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(every section vector of every row as one (m, d) float64 matrix, the row of each), each row's sections in order."""
     if isinstance(sections.dtype, pd.ArrowDtype):  # list<list<float>> from Arrow: flattened in C++
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.compute as pc  # noqa: PLC0415
@@ -240,32 +241,43 @@ def _section_vectors(sections: pd.Series, first_only: bool) -> tuple[np.ndarray,
         lists = pa.array(sections.array)
         rows = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
         inner = lists.flatten()
-        keep = np.r_[True, rows[1:] != rows[:-1]] if first_only and len(rows) else np.ones(len(rows), dtype=bool)
         if len(rows) and inner.null_count == 0 and pc.min_max(pc.list_value_length(inner))["min"].as_py() > 0:
-            vectors = inner.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(inner), -1)
-            return vectors[keep], rows[keep]
+            return inner.flatten().to_numpy(zero_copy_only=False).astype(np.float64).reshape(len(inner), -1), rows
         sections = pd.Series(lists.to_pylist(), dtype=object)
-    counts = np.array([0 if stack is None else min(len(stack), 1) if first_only else len(stack) for stack in sections], dtype=np.int64)
+    counts = np.array([0 if stack is None else len(stack) for stack in sections], dtype=np.int64)
     if not counts.sum():
         return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
-    vectors = np.stack([np.asarray(v, dtype=np.float64) for stack, n in zip(sections, counts, strict=True) if n
-                        for v in list(stack)[:n]])
+    vectors = np.stack([np.asarray(v, dtype=np.float64) for stack in sections if stack is not None for v in list(stack)])
     return vectors, np.repeat(np.arange(len(counts)), counts)
+
+
+def section_cosines(sections: pd.Series, job_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best_section_cosine, current_section_cosine) of each row, from one cosine per section.
+
+    best: the largest cosine between the job vector and any of the resume's non-zero section vectors;
+    current: the cosine with the most recent (first) section. 0 without such a section. Vectorised:
+    every section of every row in one matrix, one row-wise cosine, then the largest and the first per row.
+    """
+    sections = sections if isinstance(sections, pd.Series) else pd.Series(sections)
+    vectors, rows = _section_vectors(sections)
+    best, current = np.full(len(sections), -np.inf), np.zeros(len(sections))
+    if len(rows):
+        valid = np.linalg.norm(vectors, axis=1) > 0
+        cosine = np.zeros(len(rows))
+        cosine[valid] = cosine_similarity(vectors[valid], np.asarray(job_vectors, dtype=np.float64)[rows[valid]])
+        np.maximum.at(best, rows[valid], cosine[valid])
+        first = np.r_[True, rows[1:] != rows[:-1]]
+        current[rows[first]] = cosine[first]
+    return np.where(np.isinf(best), 0.0, best), current
 
 
 def best_section_cosine(sections: pd.Series, job_vectors: np.ndarray, *, first_only: bool = False) -> np.ndarray:
     """Per row, the largest cosine between the job vector and any of the resume's non-zero section vectors (0 if none).
 
-    `first_only`: the most recent section alone (current_section_cosine). Vectorised: every section of
-    every row in one matrix, one row-wise cosine, then the largest per row.
+    `first_only`: the most recent section alone (current_section_cosine). See `section_cosines`.
     """
-    vectors, rows = _section_vectors(pd.Series(sections) if not isinstance(sections, pd.Series) else sections, first_only)
-    out = np.full(len(sections), -np.inf)
-    if len(rows):
-        valid = np.linalg.norm(vectors, axis=1) > 0
-        jobs = np.asarray(job_vectors, dtype=np.float64)[rows[valid]]
-        np.maximum.at(out, rows[valid], cosine_similarity(vectors[valid], jobs))
-    return np.where(np.isinf(out), 0.0, out)
+    best, current = section_cosines(sections, job_vectors)
+    return current if first_only else best
 
 
 def _zero_if_nan(values: np.ndarray) -> np.ndarray:
@@ -280,6 +292,9 @@ def side_feature_matrix(frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray
     cache: dict[str, np.ndarray] = {}
 
     def column(name: str) -> np.ndarray:
+        if name not in cache and name in SECTION_COSINES and not _precomputed(name, frame.columns):
+            cosines = section_cosines(frame["resume_sections"], vector_matrix(frame["job_vector"]))  # both at once
+            cache.update(zip(SECTION_COSINES, cosines, strict=True))
         if name not in cache:
             cache[name] = frame[name].to_numpy(dtype=np.float64) if _precomputed(name, frame.columns) else _compute(frame, name)
         return cache[name]
@@ -309,9 +324,9 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.isnan(ratio).astype(np.float64) if name == "pay_missing" else _zero_if_nan(ratio)
     if name == "log_age_days":
         return np.log1p(_zero_if_nan(age_days(frame["posted_at"], frame["searched_at"])))
-    if name in ("best_section_cosine", "current_section_cosine"):
-        jobs = vector_matrix(frame["job_vector"])
-        return best_section_cosine(frame["resume_sections"], jobs, first_only=name == "current_section_cosine")
+    if name in SECTION_COSINES:
+        cosines = section_cosines(frame["resume_sections"], vector_matrix(frame["job_vector"]))
+        return cosines[SECTION_COSINES.index(name)]
     if name in ("current_title_match", "past_title_match"):
         return title_containment(frame["resume_titles"], frame["job_title"], current=name == "current_title_match")
     if name in ("current_title_exact", "past_title_exact"):
