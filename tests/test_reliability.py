@@ -2,7 +2,7 @@
 
 The planted run reuses the session's finished tiny run's raw tables (`tiny_project_run`) and runs
 `from_logs` once more. (That the same parameters give the same metrics and scores run after run is
-checked against the same tiny run by tests/test_spark_connect.py and tests/test_object_store.py.)
+checked against the same tiny run by tests/test_spark_connect.py and tests/test_cluster_env.py.)
 """
 
 from __future__ import annotations
