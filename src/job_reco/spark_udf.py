@@ -91,6 +91,27 @@ def pandas_in_arrow(function, schema, *, with_key: bool = False):
     return run
 
 
+def pandas_batches_in_arrow(function, schema):
+    """A `mapInArrow` function that runs `function` (pandas frames in, pandas frames out), as `mapInPandas` would.
+
+    Unlike mapInPandas, the vector columns reach `function` Arrow-backed (`arrow_backed`), so a scorer
+    reads a batch's vectors as one matrix (`features.vector_matrix`) instead of stacking an array
+    object per row: the click model's expected clicks over the default network's 800k training rows
+    took 11 s through mapInPandas. The result is converted to `schema` (a StructType).
+    """
+    from pyspark.sql.pandas.types import to_arrow_schema  # noqa: PLC0415
+
+    arrow_schema = to_arrow_schema(schema)
+
+    def run(batches):
+        import pyarrow as pa  # noqa: PLC0415
+
+        for frame in function(batch.to_pandas(types_mapper=arrow_backed) for batch in batches):
+            yield from pa.Table.from_pandas(frame, schema=arrow_schema, preserve_index=False).to_batches()
+
+    return run
+
+
 def release_memory() -> None:
     """Collect garbage and hand freed heap back to the OS (glibc's malloc_trim; nothing elsewhere).
 

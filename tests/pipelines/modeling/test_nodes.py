@@ -47,6 +47,7 @@ from job_reco.models.ncf import (
     ncf_weights,
     roc_auc,
 )
+from job_reco.datasets.spark_cache import SparkCacheDataset
 from job_reco.models.weights import weight_list_from_bytes, weight_list_to_bytes
 from job_reco.models.ncf_training import train_ncf
 from job_reco.pipelines.modeling import create_pipeline, nodes, training
@@ -691,7 +692,8 @@ def test_pipeline_runs_on_an_in_memory_catalog(spark, network):
     data["params:ips_clip"] = MemoryDataset(10.0)
     outputs = ("cluster_models@keras", "training_history", "propensity", "ensemble_selection", "scored_impressions@spark",
                "architecture_selection", "ranker_layout")
-    catalog = DataCatalog({**data, **{name: _Kept(copy_mode="assign") for name in outputs}})
+    catalog = DataCatalog({**data, **{name: _Kept(copy_mode="assign") for name in outputs},
+                           "ranker_inputs": SparkCacheDataset()})  # as conf/base/catalog_modeling.yml
     SequentialRunner().run(create_pipeline(), catalog)
     scored = catalog.load("scored_impressions@spark").toPandas()
     assert tuple(scored.columns) == SCORED_IMPRESSIONS_COLUMNS

@@ -25,7 +25,7 @@ from job_reco.models.features import lambdamart_matrix
 from job_reco.pipelines.modeling.ranker_inputs import APPLIED, TRAINING_SOURCE, sample_searches
 from job_reco.models.ranker_layout import row_inputs
 from job_reco.pipelines.modeling.ranker_training import ranker_columns
-from job_reco.spark_udf import bind, pandas_in_arrow
+from job_reco.spark_udf import bind, pandas_batches_in_arrow, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +126,11 @@ def _predict_batches(batches, *, booster: bytes, layout: dict, keys: tuple[str, 
 
 
 def predict_gbdt(rows: DataFrame, gbdt_model: bytes, ranker_layout: Mapping[str, Any], keys: tuple[str, ...]) -> DataFrame:
-    """`rows[keys]` with score_gbdt, the booster's margin (numpy in mapInPandas; the booster travels with the task)."""
+    """`rows[keys]` with score_gbdt, the booster's margin (numpy in mapInArrow batches; the booster travels with the task)."""
     _, columns = ranker_columns(rows, ranker_layout["side_features"])
-    schema = ", ".join(f"{c} {dict(rows.dtypes)[c]}" for c in keys) + f", {score_column(GBDT)} double"
+    schema = T.StructType([rows.schema[c] for c in keys] + [T.StructField(score_column(GBDT), T.DoubleType())])
     body = bind(_predict_batches, booster=bytes(gbdt_model), layout=dict(ranker_layout), keys=tuple(keys))
-    return rows.select(*sorted(set(columns) | set(keys))).mapInPandas(body, schema)
+    return rows.select(*sorted(set(columns) | set(keys))).mapInArrow(pandas_batches_in_arrow(body, schema), schema)
 
 
 def score_gbdt(scored: DataFrame, ranker_inputs: DataFrame, gbdt_model: Any, ranker_layout: Mapping[str, Any]) -> DataFrame:

@@ -1,4 +1,4 @@
-"""Scoring with the v2 ranker (numpy forward pass in mapInPandas), its saved artifacts, and the model choice.
+"""Scoring with the v2 ranker (numpy forward pass in mapInArrow batches), its saved artifacts, and the model choice.
 
 The ranker is saved as a Keras model (`ranker_model`, data/06_models/ranker/model.keras) beside its
 input layout (`ranker_layout`, layout.json): feature blocks, side features with their
@@ -24,7 +24,7 @@ from job_reco.models.ranker import ranker_scores
 from job_reco.models.ranker_layout import check_ranker_artifacts, row_inputs
 from job_reco.pipelines.modeling.ranker_training import ranker_columns
 from job_reco.metrics.spark import ips_mrr_sums
-from job_reco.spark_udf import bind
+from job_reco.spark_udf import bind, pandas_batches_in_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def score_ranker_rows(rows: DataFrame, model: Any, layout: Mapping[str, Any], ke
         raise ValueError(f"the ranker needs side features {missing}, whose columns these rows lack (ranker_inputs)")
     schema = T.StructType([rows.schema[c] for c in keep] + [T.StructField(score_column(n), T.DoubleType()) for n in (RANKER, "cosine")])
     body = bind(_score_batches, weights=weights, layout=dict(layout), keep=tuple(keep))
-    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
+    return rows.select(*sorted(set(columns) | set(keep))).mapInArrow(pandas_batches_in_arrow(body, schema), schema)
 
 
 BLEND = "blend"

@@ -38,7 +38,7 @@ from job_reco.pipelines.modeling.ranker_inputs import (
 from job_reco.models.ranker import RankerConfig, graded_targets, list_length, pack_groups, ranker_scores, train_ranker
 from job_reco.models.ranker_layout import check_vector_blocks, ranker_layout, row_inputs
 from job_reco.models.weights import weight_list_from_bytes, weight_list_to_bytes, weights_from_bytes, weights_to_bytes
-from job_reco.spark_udf import bind, key_order, pandas_in_arrow
+from job_reco.spark_udf import bind, key_order, pandas_batches_in_arrow, pandas_in_arrow
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def score_expected_clicks(
     keep = (SEARCH_ID, RESUME_ID, JOB_ID, SUBSET, LABEL, EXAMINATION, *([TITLE_PAIR] if TITLE_PAIR in rows.columns else []))
     schema = T.StructType([rows.schema[c] for c in keep] + [T.StructField(EXPECTED, T.DoubleType())])
     body = bind(_expected_batches, state=dict(click_model_state), keep=keep)
-    return rows.select(*sorted(set(columns) | set(keep))).mapInPandas(body, schema)
+    return rows.select(*sorted(set(columns) | set(keep))).mapInArrow(pandas_batches_in_arrow(body, schema), schema)
 
 
 def _validation_metric(validation: pd.DataFrame, inputs, propensity: Mapping[str, float], clip: float, hidden: int):
