@@ -66,3 +66,25 @@ def test_a_run_computes_the_plan_once_for_two_readers_and_releases_it_after_the_
     assert calls.value == 4  # each of the 4 rows computed once, though two nodes read them
     assert not shared.exists()  # released after `largest`, its last reader
     assert set(outputs) == {"total", "largest"}
+
+
+class _FrameSparkWillNotKeep:
+    """A stand-in for a DataFrame on a Spark that refuses to persist (Databricks serverless without its cache preview)."""
+
+    unpersisted = False
+
+    def persist(self, level):
+        raise RuntimeError("[NOT_SUPPORTED_WITH_SERVERLESS] PERSIST TABLE is not supported on serverless compute.")
+
+    def unpersist(self):
+        self.unpersisted = True
+
+
+def test_a_spark_that_will_not_persist_gets_the_plan_and_a_warning(caplog):
+    frame, dataset = _FrameSparkWillNotKeep(), SparkCacheDataset()
+    with caplog.at_level("WARNING", logger="job_reco.datasets.spark_cache"):
+        dataset.save(frame)
+    assert dataset.load() is frame
+    assert "did not persist the DataFrame (RuntimeError: [NOT_SUPPORTED_WITH_SERVERLESS]" in caplog.text
+    dataset.release()
+    assert not frame.unpersisted and not dataset.exists()
