@@ -293,7 +293,8 @@ def side_feature_matrix(frame: pd.DataFrame, names: Sequence[str]) -> np.ndarray
 
     def column(name: str) -> np.ndarray:
         if name not in cache and name in SECTION_COSINES and not _precomputed(name, frame.columns):
-            cosines = section_cosines(frame["resume_sections"], vector_matrix(frame["job_vector"]))  # both at once
+            # the one place they are computed, both at once (`_compute` has no rule for them)
+            cosines = section_cosines(frame["resume_sections"], vector_matrix(frame["job_vector"]))
             cache.update(zip(SECTION_COSINES, cosines, strict=True))
         if name not in cache:
             cache[name] = frame[name].to_numpy(dtype=np.float64) if _precomputed(name, frame.columns) else _compute(frame, name)
@@ -324,9 +325,6 @@ def _compute(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.isnan(ratio).astype(np.float64) if name == "pay_missing" else _zero_if_nan(ratio)
     if name == "log_age_days":
         return np.log1p(_zero_if_nan(age_days(frame["posted_at"], frame["searched_at"])))
-    if name in SECTION_COSINES:
-        cosines = section_cosines(frame["resume_sections"], vector_matrix(frame["job_vector"]))
-        return cosines[SECTION_COSINES.index(name)]
     if name in ("current_title_match", "past_title_match"):
         return title_containment(frame["resume_titles"], frame["job_title"], current=name == "current_title_match")
     if name in ("current_title_exact", "past_title_exact"):
