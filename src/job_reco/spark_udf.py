@@ -69,22 +69,17 @@ def pandas_in_arrow(function, schema, *, with_key: bool = False):
 
     arrow_schema = to_arrow_schema(schema)
 
-    def as_arrow(frame):
-        import pyarrow as pa  # noqa: PLC0415
-
-        return pa.Table.from_pandas(frame, schema=arrow_schema, preserve_index=False)
-
     if with_key:
 
         def run_with_key(key, table):
-            result = as_arrow(function(tuple(k.as_py() for k in key), table.to_pandas(types_mapper=arrow_backed)))
+            result = _arrow_table(function(tuple(k.as_py() for k in key), table.to_pandas(types_mapper=arrow_backed)), arrow_schema)
             release_memory()
             return result
 
         return run_with_key
 
     def run(table):
-        result = as_arrow(function(table.to_pandas(types_mapper=arrow_backed)))
+        result = _arrow_table(function(table.to_pandas(types_mapper=arrow_backed)), arrow_schema)
         release_memory()
         return result
 
@@ -104,12 +99,17 @@ def pandas_batches_in_arrow(function, schema):
     arrow_schema = to_arrow_schema(schema)
 
     def run(batches):
-        import pyarrow as pa  # noqa: PLC0415
-
         for frame in function(batch.to_pandas(types_mapper=arrow_backed) for batch in batches):
-            yield from pa.Table.from_pandas(frame, schema=arrow_schema, preserve_index=False).to_batches()
+            yield from _arrow_table(frame, arrow_schema).to_batches()
 
     return run
+
+
+def _arrow_table(frame, arrow_schema):
+    """A UDF's pandas result as an Arrow table of its declared schema (no index column)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    return pa.Table.from_pandas(frame, schema=arrow_schema, preserve_index=False)
 
 
 def release_memory() -> None:
