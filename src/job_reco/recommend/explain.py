@@ -25,7 +25,7 @@ import pandas as pd
 
 from job_reco.columns import POSTED_AT
 from job_reco.geo import haversine_km
-from job_reco.models.features import age_days, level_index, one_resume_title_features, title_key, title_words
+from job_reco.models.features import age_days, level_index, one_resume_title_features
 from job_reco.text import DocumentEmbedder, prepare_job
 
 if TYPE_CHECKING:
@@ -237,9 +237,13 @@ def phrase(reason: str, facts: RowFacts) -> str:
 _LEVEL_WORDS = {0: "entry-level", 1: "mid-level", 2: "senior", 3: "lead"}
 
 
-def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, all_ads_pay: float) -> list[RowFacts]:
+def row_facts(
+    side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, all_ads_pay: float,
+    ad_keys: Sequence[str], ad_words: Sequence[frozenset[str]],
+) -> list[RowFacts]:
     """RowFacts of shown rows of one resume; `side`: the ads' side columns (`JobTable.side` rows); `all_ads_pay`: the
-    median pay midpoint of all candidate ads, the reference of a title with few ads (`features.pay_reference`)."""
+    median pay midpoint of all candidate ads, the reference of a title with few ads (`features.pay_reference`);
+    `ad_keys`, `ad_words`: the same ads' title keys and their words (`JobTable.title_key`, `JobTable.title_words`)."""
     n = len(side)
 
     def number(column: str) -> np.ndarray:
@@ -252,9 +256,6 @@ def row_facts(side: pd.DataFrame, resume: PreparedResume, as_of: pd.Timestamp, a
     with np.errstate(divide="ignore", invalid="ignore"):
         pay = number("salary_mid") / number("pay_reference")
     by_title = number("pay_reference") != all_ads_pay  # equal: either way the figure is all ads' median
-    job_titles = side["job_title"].reset_index(drop=True) if "job_title" in side else pd.Series([""] * n)
-    ad_keys = title_key(job_titles).to_numpy(dtype=object)
-    ad_words = [title_words(key) for key in ad_keys]
     titles = list(resume.titles)
     appeal = number("job_appeal")
 

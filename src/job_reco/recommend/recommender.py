@@ -270,7 +270,9 @@ class JobRecommender:
         n = self.settings.explain_features
         effects = side_effects(score, picked.features, columns, n)
         grouped = side_effects(score, picked.features, reason_groups(columns), n)
-        facts = row_facts(table.side.iloc[batch.job[rows]].reset_index(drop=True), resume, as_of, table.all_ads_pay)
+        shown = batch.job[rows]
+        facts = row_facts(table.side.iloc[shown].reset_index(drop=True), resume, as_of, table.all_ads_pay,
+                          table.title_key[shown], table.title_words[shown])
         if batch.pair_appeal is not None:
             for fact, appeal in zip(facts, batch.pair_appeal[rows], strict=True):
                 fact.pair_appeal = float(appeal)

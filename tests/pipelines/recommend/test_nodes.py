@@ -338,6 +338,7 @@ def test_word_matcher_keeps_the_last_ads_and_answers_as_a_fresh_one():
 
 
 def test_row_facts_from_the_ads_columns():
+    from job_reco.models.features import title_key, title_words
     from job_reco.recommend.explain import row_facts
     from job_reco.recommend.resume import PreparedResume
 
@@ -348,7 +349,9 @@ def test_row_facts_from_the_ads_columns():
         "job_appeal": [1.5, 0.7],
     })
     resume = PreparedResume(np.zeros(4, np.float32), [], 7.0, 29.86, -95.37, [], ["Registered Nurse", "Truck Driver"], "Houston")
-    facts = row_facts(side, resume, pd.Timestamp("2026-01-04", tz="UTC"), all_ads_pay=60_000.0)
+    keys = title_key(side["job_title"]).tolist()  # what the job table keeps of each ad's title
+    facts = row_facts(side, resume, pd.Timestamp("2026-01-04", tz="UTC"), all_ads_pay=60_000.0,
+                      ad_keys=keys, ad_words=[title_words(key) for key in keys])
     assert round(facts[0].km) == 11 and facts[0].place == "Houston" and facts[1].remote
     assert [f.days for f in facts] == [3.0, 34.0] and [f.level for f in facts] == ["senior", "entry-level"]
     assert facts[0].pay_ratio == pytest.approx(80 / 70) and facts[0].pay_reference == "ads with this title"
