@@ -178,57 +178,62 @@ def test_job_appeal_counts_scale_the_sampled_rows_match_rate_to_every_impression
     assert j1["clicks_train"] == 1.0 and j1["expected_train"] == pytest.approx(1.5 * 0.8)
 
 
-def test_recent_job_counts_count_only_earlier_searches_after_subset_train(spark):
-    rows = spark.createDataFrame(
-        [("s1", "j1", 1, 1, t("2024-01-01 00:00"), TRAIN), ("s3", "j1", 2, 1, t("2024-01-05 00:00"), VALIDATION),
-         ("s7", "j1", 1, 0, t("2024-01-05 00:00"), VALIDATION), ("s8", "j2", 1, 1, t("2024-01-06 00:00"), VALIDATION)],
-        "search_id string, job_id string, position int, label int, searched_at timestamp, subset string",
+def test_recent_job_counts_count_every_strictly_earlier_search(spark):
+    search_impressions = spark.createDataFrame(
+        [("s1", "j1", 1, 1, t("2024-01-01 00:00")), ("s3", "j1", 2, 1, t("2024-01-05 00:00")),
+         ("s7", "j1", 1, 0, t("2024-01-05 00:00")), ("s8", "j2", 1, 1, t("2024-01-06 00:00")),
+         ("s5", "j1", 1, 0, t("2024-02-01 00:00")), ("s9", "j1", 1, 1, t("2024-02-02 00:00"))],
+        "search_id string, job_id string, position int, label int, searched_at timestamp",
     )
-    test_rows = spark.createDataFrame([("s5", "j1", 1, 0, t("2024-02-01 00:00")), ("s9", "j1", 1, 1, t("2024-02-02 00:00"))],
-                                      "search_id string, job_id string, position int, label int, searched_at timestamp")
-    search_impressions = rows.drop(SUBSET).unionByName(test_rows)
     expected = spark.createDataFrame([("j1", TRAIN, 1.0, 0.8)], "job_id string, subset string, examination double, "
                                      "expected_clicks double")
     recent = {(r[SEARCH_ID], r[JOB_ID]): (r["recent_clicks"], r["recent_expected"]) for r in
-              compute_recent_job_counts(search_impressions, rows, expected, {"1": 1.0, "2": 0.5}, 2).collect()}
-    # from the validation period on (5 Jan), never subset train's s1; s3 and s7 share a time: neither sees the other
-    assert recent[("s3", "j1")] == (0.0, 0.0) and recent[("s7", "j1")] == (0.0, 0.0)
-    # s5 sees s3 (click, examined 0.5) and s7 (examined 1), at j1's match rate 0.8; s9 sees s5 too
-    assert recent[("s5", "j1")] == (1.0, pytest.approx(1.5 * 0.8)) and recent[("s9", "j1")] == (1.0, pytest.approx(2.5 * 0.8))
-    # j2 has no sampled row: the average match rate (0.8 here)
-    assert recent[("s8", "j2")] == (0.0, 0.0) and ("s1", "j1") not in recent
+              compute_recent_job_counts(search_impressions, expected, {"1": 1.0, "2": 0.5}, 2).collect()}
+    # the first search sees nothing; s3 and s7 share a time: each sees s1 (click, examined 1) but not the other
+    assert recent[("s1", "j1")] == (0.0, 0.0)
+    assert recent[("s3", "j1")] == recent[("s7", "j1")] == (1.0, pytest.approx(1.0 * 0.8))
+    # s5 sees s1, s3 (click, examined 0.5) and s7 (examined 1), at j1's match rate 0.8; s9 sees s5 too
+    assert recent[("s5", "j1")] == (2.0, pytest.approx(2.5 * 0.8)) and recent[("s9", "j1")] == (2.0, pytest.approx(3.5 * 0.8))
+    # j2 has no earlier search (and no sampled row: it would get the average match rate, 0.8 here)
+    assert recent[("s8", "j2")] == (0.0, 0.0)
 
 
-def test_attach_appeal_never_shows_a_training_row_its_own_label(spark):
-    rows, expected, propensity = _appeal_rows(spark)
-    training = rows.filter("source = 'training'")
-    jobs = compute_job_appeal_counts(training, expected, propensity, max_position=2)
-    pairs = compute_title_pair_appeal_counts(expected)
-    # the later rows' own recent counts (s3: nothing earlier after subset train; s5 saw s3's click)
-    recent = spark.createDataFrame([("s3", "j1", 0.0, 0.0), ("s5", "j1", 1.0, 0.3), ("s6", "j1", 0.0, 0.0)],
+def test_attach_appeal_shows_a_row_only_the_clicks_of_earlier_searches(spark):
+    """One ad and one title pair: what each row's appeal may count, and that no later label reaches it."""
+    rows = spark.createDataFrame(
+        [("s1", "j1", 1, "training", TRAIN, t("2024-01-01 00:00"), "nurse | nurse"),
+         ("s2", "j1", 0, "training", TRAIN, t("2024-01-02 00:00"), "nurse | nurse"),
+         ("s3", "j1", 1, "training", TRAIN, t("2024-01-02 00:00"), "nurse | nurse"),
+         ("s6", "j1", 0, "training", TRAIN, t("2024-01-03 00:00"), None),
+         ("s4", "j1", 1, "training", VALIDATION, t("2024-01-05 00:00"), "nurse | nurse"),
+         ("s5", "j1", 0, "evaluation", "test", t("2024-02-01 00:00"), "nurse | nurse")],
+        "search_id string, job_id string, label int, source string, subset string, searched_at timestamp, title_pair string",
+    ).withColumn(RESUME_ID, F.concat(F.lit("r"), F.col(SEARCH_ID)))
+    # the job's counts of earlier searches (compute_recent_job_counts, tested above), by hand
+    recent = spark.createDataFrame([("s1", "j1", 0.0, 0.0), ("s2", "j1", 1.0, 0.5), ("s5", "j1", 3.0, 2.0)],
                                    "search_id string, job_id string, recent_clicks double, recent_expected double")
     priors = {"job": {"alpha": 2.0, "mu": 1.0}, "title_pair": {"alpha": 1.0, "mu": 0.5}}
 
-    def appeal(frame, expected_frame):
-        counts = compute_job_appeal_counts(frame.filter("source = 'training'"), expected_frame, propensity, 2)
-        out = attach_appeal(frame, expected_frame, counts, compute_title_pair_appeal_counts(expected_frame), recent, priors)
-        return {r[SEARCH_ID]: r for r in out.collect()}
+    def appeal(frame):
+        # each training row: expected 0.5
+        expected = frame.filter("source = 'training'").select(SEARCH_ID, RESUME_ID, JOB_ID, SUBSET, LABEL, "title_pair",
+                                                              F.lit(0.5).alias("expected_clicks"))
+        pairs = compute_title_pair_appeal_counts(expected)
+        out = attach_appeal(frame, expected, pairs, recent, priors)
+        return {r[SEARCH_ID]: (r["job_appeal"], r["title_pair_appeal"]) for r in out.collect()}
 
-    got = appeal(rows, expected)
-    # s1 (clicked) leaves out its click and its expected 0.8: j1 keeps s2's 0 clicks of 0.2 -> (0 + 2) / (0.2 + 2)
-    assert got["s1"]["job_appeal"] == pytest.approx(2 / 2.2)
-    # s2 (not clicked) leaves out its 0.2: s1's click of 0.8 -> (1 + 2) / (0.8 + 2)
-    assert got["s2"]["job_appeal"] == pytest.approx(3 / 2.8)
-    # later rows: subset train whole (1 click of 1.0) plus their recent counts
-    assert got["s3"]["job_appeal"] == got["s6"]["job_appeal"] == pytest.approx(3 / 3.0)
-    assert got["s5"]["job_appeal"] == pytest.approx(4 / 3.3)
-    # the title pair, prior alpha 1, mu 0.5: s1 leaves itself out of "nurse | nurse" (nothing left: 1); s5 sees s1 and s3
-    assert got["s1"]["title_pair_appeal"] == pytest.approx(1.0) and got["s5"]["title_pair_appeal"] == pytest.approx(3 / 1.55)
-    assert got["s4"]["title_pair_appeal"] == pytest.approx(1.0)  # no pair: the prior's mean
-    # flipping a training row's own label leaves its own features as they were
-    unclicked = F.when(F.col(SEARCH_ID) == "s1", F.lit(0)).otherwise(F.col(LABEL))
-    again = appeal(rows.withColumn(LABEL, unclicked), expected.withColumn(LABEL, unclicked))["s1"]
-    assert (again["job_appeal"], again["title_pair_appeal"]) == (got["s1"]["job_appeal"], got["s1"]["title_pair_appeal"])
+    got = appeal(rows)
+    # the job, for every row: its earlier searches' counts, (clicks + 2) / (expected + 2); none known: 1
+    assert [got[s][0] for s in ("s1", "s2", "s5", "s3")] == [1.0, pytest.approx(3 / 2.5), pytest.approx(5 / 4), 1.0]
+    # the title pair, (clicks + 1) / (0.5 x expected + 1): s1 is the pair's first row; s2 and s3 share a time and
+    # see s1 alone (1 click of 0.5), whichever of them was clicked; no pair: 1
+    assert got["s1"][1] == 1.0 and got["s2"][1] == got["s3"][1] == pytest.approx(2 / 1.25) and got["s6"][1] == 1.0
+    # a validation row: subset train's 2 clicks of 1.5; a test row: the whole training period's 3 of 2.0
+    assert got["s4"][1] == pytest.approx(3 / 1.75) and got["s5"][1] == pytest.approx(4 / 2.0)
+    # a row's own label, or a later row's, moves nothing of its features; an earlier row's does
+    assert appeal(rows.withColumn(LABEL, F.when(F.col(SEARCH_ID).isin("s2", "s3"), 1 - F.col(LABEL))
+                                  .otherwise(F.col(LABEL))))["s2"] == got["s2"]
+    assert appeal(rows.withColumn(LABEL, F.when(F.col(SEARCH_ID) == "s1", 0).otherwise(F.col(LABEL))))["s2"] != got["s2"]
 
 
 def _correlated_logs(n_searches: int, seed: int):

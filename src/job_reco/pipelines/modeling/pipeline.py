@@ -118,13 +118,12 @@ def _ranker_input_nodes() -> list:
         node(compute_title_pair_appeal_counts, "expected_clicks", "title_pair_appeal_counts",
              name="compute_title_pair_appeal_counts"),
         node(compute_recent_job_counts,
-             ["search_impressions", "training_impressions", "expected_clicks", "propensity", M + "max_position"],
+             ["search_impressions", "expected_clicks", "propensity", M + "max_position"],
              "recent_job_counts", name="compute_recent_job_counts"),
         node(fit_appeal_priors, ["job_appeal_counts", "title_pair_appeal_counts"], "appeal_priors",
              name="fit_appeal_priors"),
         node(attach_appeal,
-             ["ranker_base_inputs", "expected_clicks", "job_appeal_counts", "title_pair_appeal_counts",
-              "recent_job_counts", "appeal_priors"],
+             ["ranker_base_inputs", "expected_clicks", "title_pair_appeal_counts", "recent_job_counts", "appeal_priors"],
              "ranker_inputs", name="attach_appeal"),
     ]
 

@@ -225,22 +225,20 @@ def compute_job_appeal_counts(
 
 
 def compute_recent_job_counts(
-    search_impressions: DataFrame, training_impressions: DataFrame, expected_clicks: DataFrame,
-    propensity: Mapping[str, float], max_position: int,
+    search_impressions: DataFrame, expected_clicks: DataFrame, propensity: Mapping[str, float], max_position: int,
 ) -> DataFrame:
-    """Per (search, job) after subset train: the job's clicks and expected clicks in the searches before that one.
+    """Per (search, job): the job's clicks and expected clicks in every search strictly earlier than that one.
 
-    The logs after subset train (its validation period, then the test period) are the ones a running
-    network has when it ranks a later search: its appeal counters go on counting after the model was
-    trained. Each search sees the searches strictly earlier in time, never its own or a later one;
-    the expected clicks are the examinations times the job's match rate over the sampled training
-    rows (`compute_job_appeal_counts`).
+    What a running network's counters knew when the search was made: a training row counts the
+    training searches before its own, a later row (validation, test) those and the ones after the
+    training period too (the counters go on counting after the model was trained). Never the row's
+    own search or a later one, so a click never reaches a feature of its own row or of an earlier
+    one: a model that recognises the ad cannot read a row's label off its appeal (as it could from
+    a count that leaves out only the row's own click: within an ad, the clicked rows would carry the
+    lower appeal). The expected clicks are the examinations times the job's match rate over the
+    sampled training rows (`compute_job_appeal_counts`).
     """
-    start = training_impressions.filter(F.col(SUBSET) == F.lit(VALIDATION)).agg(F.min(SEARCHED_AT)).first()[0]
-    if start is None:
-        start = training_impressions.agg(F.max(SEARCHED_AT)).first()[0]
-    later = search_impressions.filter(F.col(SEARCHED_AT) >= F.lit(start))
-    per_search = later.groupBy(JOB_ID, SEARCH_ID, SEARCHED_AT).agg(
+    per_search = search_impressions.groupBy(JOB_ID, SEARCH_ID, SEARCHED_AT).agg(
         F.sum(F.col(LABEL).cast("long")).alias("_clicks"),
         F.sum(F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")).alias("_examined"),
     )
@@ -293,44 +291,43 @@ def fit_appeal_priors(job_appeal_counts: DataFrame, title_pair_appeal_counts: Da
 
 
 def attach_appeal(
-    ranker_inputs: DataFrame, expected_clicks: DataFrame, job_appeal_counts: DataFrame,
-    title_pair_appeal_counts: DataFrame, recent_job_counts: DataFrame, appeal_priors: Mapping[str, Any],
+    ranker_inputs: DataFrame, expected_clicks: DataFrame, title_pair_appeal_counts: DataFrame,
+    recent_job_counts: DataFrame, appeal_priors: Mapping[str, Any],
 ) -> DataFrame:
     """Add job_appeal and title_pair_appeal (`job_reco.models.appeal.appeal_ratio`) to every row.
 
-    What each row may know: a training row of subset train, its key's subset-train counts without its
-    own click and expected click (the feature never sees the row's label). A later row (validation,
-    test): for the job, subset train's counts plus those of the searches between subset train and its
-    own (`compute_recent_job_counts`); for the title pair, a test row the whole training period's
-    counts, a validation row subset train's.
+    What each row may know: for the job, the counts of every search strictly before its own
+    (`compute_recent_job_counts`). For the title pair: a training row of subset train, the pair's
+    subset-train rows of earlier searches; a validation row, subset train's counts; a test row, the
+    whole training period's. A row's label never reaches its own features nor those of an earlier row.
     """
-    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
-    own = expected_clicks.select(*keys, F.col(EXPECTED).alias("_own_expected"))
     recent = recent_job_counts.select(SEARCH_ID, JOB_ID, F.col("recent_clicks").alias("_recent_clicks"),
                                       F.col("recent_expected").alias("_recent_expected"))
-    rows = ranker_inputs.join(own, on=keys, how="left").join(recent, on=[SEARCH_ID, JOB_ID], how="left")
-    is_own, is_test = _is_own_training_row(), (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
-    own_click = F.when(is_own, F.col(LABEL).cast("double")).otherwise(F.lit(0.0))
-    own_expected = F.when(is_own, F.coalesce(F.round(F.col("_own_expected") * F.lit(_FIXED_POINT)) / F.lit(_FIXED_POINT),
-                                              F.lit(0.0))).otherwise(F.lit(0.0))
-    for name, counts, key in (("job", job_appeal_counts, JOB_ID), ("title_pair", title_pair_appeal_counts, TITLE_PAIR)):
-        if key not in rows.columns:
-            continue
-        prior = appeal_priors[name]
-        rows = rows.join(counts.select(key, *(F.col(c).alias(f"_{c}") for c in
-                                                ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
-                         on=key, how="left")
-        if name == "job":  # later rows: subset train, then the searches before their own
-            later = F.col(SUBSET) != F.lit(TRAIN)
-            clicks = F.when(later, F.coalesce(F.col("_clicks_train"), F.lit(0.0)) + F.coalesce(F.col("_recent_clicks"), F.lit(0.0)))
-            expected = F.when(later, F.coalesce(F.col("_expected_train"), F.lit(0.0))
-                              + F.coalesce(F.col("_recent_expected"), F.lit(0.0)))
-            clicks = clicks.otherwise(F.col("_clicks_train") - own_click)
-            expected = expected.otherwise(F.col("_expected_train") - own_expected)
-        else:
-            clicks = F.when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train") - own_click)
-            expected = F.when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train") - own_expected)
-        ratio = appeal_ratio(F.greatest(F.coalesce(clicks, F.lit(0.0)), F.lit(0.0)),
-                             F.greatest(F.coalesce(expected, F.lit(0.0)), F.lit(0.0)), prior["alpha"], prior["mu"])
-        rows = rows.withColumn(f"{name}_appeal", ratio).drop("_clicks_train", "_expected_train", "_clicks_all", "_expected_all")
+    own = expected_clicks.select(SEARCH_ID, RESUME_ID, JOB_ID, F.col(EXPECTED).alias("_own_expected"))
+    rows = ranker_inputs.join(recent, on=[SEARCH_ID, JOB_ID], how="left").join(own, on=[SEARCH_ID, RESUME_ID, JOB_ID], how="left")
+    job_clicks = F.coalesce(F.col("_recent_clicks"), F.lit(0.0))
+    job_expected = F.coalesce(F.col("_recent_expected"), F.lit(0.0))
+    rows = rows.withColumn("job_appeal", _appeal(job_clicks, job_expected, appeal_priors["job"]))
+    if TITLE_PAIR in rows.columns:
+        is_own = _is_own_training_row()
+        is_test = (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
+        earlier = (Window.partitionBy(TITLE_PAIR).orderBy(F.unix_micros(F.col(SEARCHED_AT)))
+                   .rangeBetween(Window.unboundedPreceding, -1))
+        own_expected = F.round(F.coalesce(F.col("_own_expected"), F.lit(0.0)) * F.lit(_FIXED_POINT)).cast("long")
+        earlier_clicks = F.sum(F.when(is_own, F.col(LABEL).cast("long")).otherwise(F.lit(0))).over(earlier)
+        earlier_expected = F.sum(F.when(is_own, own_expected).otherwise(F.lit(0))).over(earlier) / F.lit(_FIXED_POINT)
+        rows = rows.join(title_pair_appeal_counts.select(TITLE_PAIR, *(F.col(c).alias(f"_{c}") for c in
+                                                                     ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
+                         on=TITLE_PAIR, how="left")
+        clicks = (F.when(is_own, F.coalesce(earlier_clicks.cast("double"), F.lit(0.0)))
+                  .when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train")))
+        expected = (F.when(is_own, F.coalesce(earlier_expected, F.lit(0.0)))
+                    .when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train")))
+        pair = F.when(F.col(TITLE_PAIR).isNull(), F.lit(1.0)).otherwise(
+            _appeal(F.coalesce(clicks, F.lit(0.0)), F.coalesce(expected, F.lit(0.0)), appeal_priors["title_pair"]))
+        rows = rows.withColumn("title_pair_appeal", pair).drop("_clicks_train", "_expected_train", "_clicks_all", "_expected_all")
     return rows.drop("_own_expected", "_recent_clicks", "_recent_expected")
+
+
+def _appeal(clicks: Column, expected: Column, prior: Mapping[str, float]) -> Column:
+    return appeal_ratio(F.greatest(clicks, F.lit(0.0)), F.greatest(expected, F.lit(0.0)), prior["alpha"], prior["mu"])
