@@ -231,7 +231,7 @@ def test_attach_appeal_shows_a_row_only_the_clicks_of_earlier_searches(spark):
     # a validation row: subset train's 2 clicks of 1.5; a test row: the whole training period's 3 of 2.0
     assert got["s4"][1] == pytest.approx(3 / 1.75) and got["s5"][1] == pytest.approx(4 / 2.0)
     # a row's own label, or a later row's, moves nothing of its features; an earlier row's does
-    assert appeal(rows.withColumn(LABEL, F.when(F.col(SEARCH_ID).isin("s2", "s3"), 1 - F.col(LABEL))
+    assert appeal(rows.withColumn(LABEL, F.when(F.col(SEARCH_ID).isin("s2", "s3", "s4", "s5"), 1 - F.col(LABEL))
                                   .otherwise(F.col(LABEL))))["s2"] == got["s2"]
     assert appeal(rows.withColumn(LABEL, F.when(F.col(SEARCH_ID) == "s1", 0).otherwise(F.col(LABEL))))["s2"] != got["s2"]
 
