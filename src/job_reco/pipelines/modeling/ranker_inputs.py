@@ -303,30 +303,44 @@ def attach_appeal(
     """
     recent = recent_job_counts.select(SEARCH_ID, JOB_ID, F.col("recent_clicks").alias("_recent_clicks"),
                                       F.col("recent_expected").alias("_recent_expected"))
-    own = expected_clicks.select(SEARCH_ID, RESUME_ID, JOB_ID, F.col(EXPECTED).alias("_own_expected"))
-    rows = ranker_inputs.join(recent, on=[SEARCH_ID, JOB_ID], how="left").join(own, on=[SEARCH_ID, RESUME_ID, JOB_ID], how="left")
+    rows = ranker_inputs.join(recent, on=[SEARCH_ID, JOB_ID], how="left")
     job_clicks = F.coalesce(F.col("_recent_clicks"), F.lit(0.0))
     job_expected = F.coalesce(F.col("_recent_expected"), F.lit(0.0))
-    rows = rows.withColumn("job_appeal", _appeal(job_clicks, job_expected, appeal_priors["job"]))
-    if TITLE_PAIR in rows.columns:
-        is_own = _is_own_training_row()
-        is_test = (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
-        earlier = (Window.partitionBy(TITLE_PAIR).orderBy(F.unix_micros(F.col(SEARCHED_AT)))
-                   .rangeBetween(Window.unboundedPreceding, -1))
-        own_expected = F.round(F.coalesce(F.col("_own_expected"), F.lit(0.0)) * F.lit(_FIXED_POINT)).cast("long")
-        earlier_clicks = F.sum(F.when(is_own, F.col(LABEL).cast("long")).otherwise(F.lit(0))).over(earlier)
-        earlier_expected = F.sum(F.when(is_own, own_expected).otherwise(F.lit(0))).over(earlier) / F.lit(_FIXED_POINT)
-        rows = rows.join(title_pair_appeal_counts.select(TITLE_PAIR, *(F.col(c).alias(f"_{c}") for c in
-                                                                     ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
-                         on=TITLE_PAIR, how="left")
-        clicks = (F.when(is_own, F.coalesce(earlier_clicks.cast("double"), F.lit(0.0)))
-                  .when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train")))
-        expected = (F.when(is_own, F.coalesce(earlier_expected, F.lit(0.0)))
-                    .when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train")))
-        pair = F.when(F.col(TITLE_PAIR).isNull(), F.lit(1.0)).otherwise(
-            _appeal(F.coalesce(clicks, F.lit(0.0)), F.coalesce(expected, F.lit(0.0)), appeal_priors["title_pair"]))
-        rows = rows.withColumn("title_pair_appeal", pair).drop("_clicks_train", "_expected_train", "_clicks_all", "_expected_all")
-    return rows.drop("_own_expected", "_recent_clicks", "_recent_expected")
+    rows = rows.withColumn("job_appeal", _appeal(job_clicks, job_expected, appeal_priors["job"])).drop(
+        "_recent_clicks", "_recent_expected")
+    if TITLE_PAIR not in rows.columns:
+        return rows
+    is_own = _is_own_training_row()
+    is_test = (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
+    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
+    rows = rows.join(_earlier_title_pair_counts(ranker_inputs, expected_clicks), on=keys, how="left").join(
+        title_pair_appeal_counts.select(TITLE_PAIR, *(F.col(c).alias(f"_{c}") for c in
+                                                      ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
+        on=TITLE_PAIR, how="left")
+    clicks = (F.when(is_own, F.coalesce(F.col("_earlier_clicks"), F.lit(0.0)))
+              .when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train")))
+    expected = (F.when(is_own, F.coalesce(F.col("_earlier_expected"), F.lit(0.0)))
+                .when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train")))
+    pair = F.when(F.col(TITLE_PAIR).isNull(), F.lit(1.0)).otherwise(
+        _appeal(F.coalesce(clicks, F.lit(0.0)), F.coalesce(expected, F.lit(0.0)), appeal_priors["title_pair"]))
+    return rows.withColumn("title_pair_appeal", pair).drop(
+        "_clicks_train", "_expected_train", "_clicks_all", "_expected_all", "_earlier_clicks", "_earlier_expected")
+
+
+def _earlier_title_pair_counts(ranker_inputs: DataFrame, expected_clicks: DataFrame) -> DataFrame:
+    """Per training row of subset train: its title pair's clicks and expected clicks over the pair's earlier such rows.
+
+    On the row keys and the few columns it needs, so the window sorts those and not the rows' vectors.
+    """
+    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
+    own = (ranker_inputs.filter(_is_own_training_row() & F.col(TITLE_PAIR).isNotNull())
+           .select(*keys, TITLE_PAIR, SEARCHED_AT, LABEL)
+           .join(expected_clicks.select(*keys, F.round(F.col(EXPECTED) * F.lit(_FIXED_POINT)).cast("long").alias("_expected")),
+                 on=keys, how="left"))
+    earlier = Window.partitionBy(TITLE_PAIR).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
+    return own.select(*keys, F.coalesce(F.sum(F.col(LABEL).cast("long")).over(earlier), F.lit(0)).cast("double").alias("_earlier_clicks"),
+                      (F.coalesce(F.sum(F.coalesce(F.col("_expected"), F.lit(0))).over(earlier), F.lit(0)) / F.lit(_FIXED_POINT))
+                      .alias("_earlier_expected"))
 
 
 def _appeal(clicks: Column, expected: Column, prior: Mapping[str, float]) -> Column:
