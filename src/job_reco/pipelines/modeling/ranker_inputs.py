@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -224,6 +224,12 @@ def compute_job_appeal_counts(
     return out.select(JOB_ID, "clicks_train", "expected_train", "clicks_all", "expected_all")
 
 
+def _earlier_searches(key: str) -> WindowSpec:
+    """The rows of `key` whose search is strictly earlier than this row's: a range over the search time in
+    microseconds, up to one before this one (rows of one search time never see each other)."""
+    return Window.partitionBy(key).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
+
+
 def compute_recent_job_counts(
     search_impressions: DataFrame, expected_clicks: DataFrame, propensity: Mapping[str, float], max_position: int,
 ) -> DataFrame:
@@ -242,8 +248,7 @@ def compute_recent_job_counts(
         F.sum(F.col(LABEL).cast("long")).alias("_clicks"),
         F.sum(F.round(examination_column(propensity, max_position) * F.lit(_FIXED_POINT)).cast("long")).alias("_examined"),
     )
-    # strictly earlier searches: a range over the search time in microseconds, up to one before this one
-    earlier = Window.partitionBy(JOB_ID).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
+    earlier = _earlier_searches(JOB_ID)
     rates = expected_clicks.groupBy(JOB_ID).agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x"))
     totals = expected_clicks.agg(_fixed_sum(F.col(EXPECTED)).alias("_e"), _fixed_sum(F.col(EXAMINATION)).alias("_x")).first()
     average = float(totals["_e"] or 0.0) / float(totals["_x"]) if totals["_x"] else 0.0
@@ -290,6 +295,9 @@ def fit_appeal_priors(job_appeal_counts: DataFrame, title_pair_appeal_counts: Da
     return priors
 
 
+_ROW_KEYS = [SEARCH_ID, RESUME_ID, JOB_ID]  # one ranker row (a query group is search and resume)
+
+
 def attach_appeal(
     ranker_inputs: DataFrame, expected_clicks: DataFrame, title_pair_appeal_counts: DataFrame,
     recent_job_counts: DataFrame, appeal_priors: Mapping[str, Any],
@@ -312,8 +320,7 @@ def attach_appeal(
         return rows
     is_own = _is_own_training_row()
     is_test = (F.col(TRAINING_SOURCE) == F.lit("evaluation")) & (F.col(SUBSET) == F.lit("test"))
-    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
-    rows = rows.join(_earlier_title_pair_counts(ranker_inputs, expected_clicks), on=keys, how="left").join(
+    rows = rows.join(_earlier_title_pair_counts(ranker_inputs, expected_clicks), on=_ROW_KEYS, how="left").join(
         title_pair_appeal_counts.select(TITLE_PAIR, *(F.col(c).alias(f"_{c}") for c in
                                                       ("clicks_train", "expected_train", "clicks_all", "expected_all"))),
         on=TITLE_PAIR, how="left")
@@ -321,8 +328,8 @@ def attach_appeal(
               .when(is_test, F.col("_clicks_all")).otherwise(F.col("_clicks_train")))
     expected = (F.when(is_own, F.coalesce(F.col("_earlier_expected"), F.lit(0.0)))
                 .when(is_test, F.col("_expected_all")).otherwise(F.col("_expected_train")))
-    pair = F.when(F.col(TITLE_PAIR).isNull(), F.lit(1.0)).otherwise(
-        _appeal(F.coalesce(clicks, F.lit(0.0)), F.coalesce(expected, F.lit(0.0)), appeal_priors["title_pair"]))
+    # a row without a pair finds no counts: (0 + alpha) / (0 + alpha) = 1, the prior's mean
+    pair = _appeal(F.coalesce(clicks, F.lit(0.0)), F.coalesce(expected, F.lit(0.0)), appeal_priors["title_pair"])
     return rows.withColumn("title_pair_appeal", pair).drop(
         "_clicks_train", "_expected_train", "_clicks_all", "_expected_all", "_earlier_clicks", "_earlier_expected")
 
@@ -332,13 +339,12 @@ def _earlier_title_pair_counts(ranker_inputs: DataFrame, expected_clicks: DataFr
 
     On the row keys and the few columns it needs, so the window sorts those and not the rows' vectors.
     """
-    keys = [SEARCH_ID, RESUME_ID, JOB_ID]
     own = (ranker_inputs.filter(_is_own_training_row() & F.col(TITLE_PAIR).isNotNull())
-           .select(*keys, TITLE_PAIR, SEARCHED_AT, LABEL)
-           .join(expected_clicks.select(*keys, F.round(F.col(EXPECTED) * F.lit(_FIXED_POINT)).cast("long").alias("_expected")),
-                 on=keys, how="left"))
-    earlier = Window.partitionBy(TITLE_PAIR).orderBy(F.unix_micros(F.col(SEARCHED_AT))).rangeBetween(Window.unboundedPreceding, -1)
-    return own.select(*keys, F.coalesce(F.sum(F.col(LABEL).cast("long")).over(earlier), F.lit(0)).cast("double").alias("_earlier_clicks"),
+           .select(*_ROW_KEYS, TITLE_PAIR, SEARCHED_AT, LABEL)
+           .join(expected_clicks.select(*_ROW_KEYS, F.round(F.col(EXPECTED) * F.lit(_FIXED_POINT)).cast("long").alias("_expected")),
+                 on=_ROW_KEYS, how="left"))
+    earlier = _earlier_searches(TITLE_PAIR)
+    return own.select(*_ROW_KEYS, F.coalesce(F.sum(F.col(LABEL).cast("long")).over(earlier), F.lit(0)).cast("double").alias("_earlier_clicks"),
                       (F.coalesce(F.sum(F.coalesce(F.col("_expected"), F.lit(0))).over(earlier), F.lit(0)) / F.lit(_FIXED_POINT))
                       .alias("_earlier_expected"))
 
